@@ -1,0 +1,2 @@
+export { resolveConfig, type ConfigInput, type PlatformConfig } from './config.js';
+export { startPlatform, type Platform } from './platform.js';

@@ -1,0 +1,71 @@
+import { templateParameters } from '@bulwark/scopes';
+import { assertBoundedSchema } from './schemas.js';
+import type { EndpointDeclaration } from './endpoint.js';
+
+export interface ApiDefinitionOptions {
+  /** Path segment in `/api/<serviceName>/<apiVersion>`. */
+  serviceName: string;
+  apiVersion?: string;
+  title: string;
+  description: string;
+}
+
+const ROUTE_PARAM = /<([a-zA-Z][a-zA-Z0-9_]*)>/g;
+
+/** The parameters a route declares, in order. */
+export function routeParameters(route: string): string[] {
+  return [...route.matchAll(ROUTE_PARAM)].map((m) => m[1] ?? '');
+}
+
+/**
+ * A service's API: the list of endpoint declarations. Declaring checks each
+ * endpoint's shape eagerly so a mistake fails at start-up (and in every test),
+ * never at request time.
+ */
+export class ApiDefinition<TContext> {
+  readonly serviceName: string;
+  readonly apiVersion: string;
+  readonly title: string;
+  readonly description: string;
+  readonly endpoints: EndpointDeclaration<TContext>[] = [];
+
+  constructor(options: ApiDefinitionOptions) {
+    this.serviceName = options.serviceName;
+    this.apiVersion = options.apiVersion ?? 'v1';
+    this.title = options.title;
+    this.description = options.description;
+  }
+
+  get basePath(): string {
+    return `/api/${this.serviceName}/${this.apiVersion}`;
+  }
+
+  declare<TParams, TBody, TQuery>(
+    endpoint: EndpointDeclaration<TContext, TParams, TBody, TQuery>,
+  ): void {
+    const where = `${this.serviceName}.${endpoint.name}`;
+    if (this.endpoints.some((e) => e.name === endpoint.name)) {
+      throw new Error(`${where} is declared twice`);
+    }
+    const params = routeParameters(endpoint.route);
+    for (const name of params) {
+      if (!endpoint.params?.[name]) throw new Error(`${where}: route parameter <${name}> has no pattern`);
+    }
+    if (endpoint.wildcardParam !== undefined && params.at(-1) !== endpoint.wildcardParam) {
+      throw new Error(`${where}: the wildcard parameter must be the last route parameter`);
+    }
+    if (endpoint.input !== undefined) {
+      if (endpoint.method === 'GET' || endpoint.method === 'DELETE') {
+        throw new Error(`${where}: ${endpoint.method} endpoints take no input`);
+      }
+      assertBoundedSchema(endpoint.input, `${where}.input`);
+    }
+    if (endpoint.scopes !== null) {
+      // Every template parameter must come from somewhere the handler can name.
+      for (const name of templateParameters(endpoint.scopes)) {
+        if (name.length === 0) throw new Error(`${where}: empty scope template parameter`);
+      }
+    }
+    this.endpoints.push(endpoint as EndpointDeclaration<TContext>);
+  }
+}

@@ -1,0 +1,48 @@
+import type { FastifyRequest } from 'fastify';
+import type { HawkRequestInfo } from './authenticator.js';
+
+const MAX_HOST_LENGTH = 255;
+
+/**
+ * Derives what the client signed from the request, as Taskcluster does: host from
+ * the Host header, port from X-Forwarded-Port, else 443 behind an https proxy,
+ * else the Host header's port (80 when absent). Returns undefined when the Host
+ * header is missing or malformed, which can only fail authentication.
+ */
+export function hawkRequestInfo(req: FastifyRequest): HawkRequestInfo | undefined {
+  const hostHeader = req.headers.host;
+  if (typeof hostHeader !== 'string' || hostHeader.length > MAX_HOST_LENGTH) return undefined;
+  const parsed = parseHostHeader(hostHeader);
+  if (!parsed) return undefined;
+
+  let port = parsed.port;
+  const forwardedPort = singleHeader(req.headers['x-forwarded-port']);
+  const forwardedProto = singleHeader(req.headers['x-forwarded-proto']);
+  if (forwardedPort !== undefined && /^[0-9]{1,5}$/.test(forwardedPort)) {
+    port = Number(forwardedPort);
+  } else if (forwardedProto === 'https') {
+    port = 443;
+  }
+  const info: HawkRequestInfo = {
+    method: req.method.toLowerCase(),
+    resource: req.url,
+    host: parsed.host,
+    port,
+    sourceIp: req.ip,
+  };
+  const authorization = singleHeader(req.headers.authorization);
+  if (authorization !== undefined) info.authorization = authorization;
+  return info;
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseHostHeader(header: string): { host: string; port: number } | undefined {
+  // IPv6 literals keep their brackets in the Host header; the client signs the bare address.
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::([0-9]{1,5}))?$/.exec(header);
+  if (!match?.[1]) return undefined;
+  const host = match[1].startsWith('[') ? match[1].slice(1, -1) : match[1];
+  return { host: host.toLowerCase(), port: match[2] ? Number(match[2]) : 80 };
+}

@@ -1,0 +1,18 @@
+export { ApiDefinition, routeParameters, type ApiDefinitionOptions } from './api-definition.js';
+export type { Authenticator, AuthenticationResult, HawkRequestInfo } from './authenticator.js';
+export { authorizeCaller, insufficientScopes } from './authorization.js';
+export {
+  Reply,
+  type ApiRequest,
+  type Caller,
+  type EndpointDeclaration,
+  type HttpMethod,
+  type ParamSpec,
+} from './endpoint.js';
+export { ApiError, ERROR_STATUS, conflict, inputError, isApiError, notFound, type ErrorCode } from './errors.js';
+export { hawkRequestInfo } from './hawk-request.js';
+export { createLogger, REDACTED_PATHS, type Logger } from './logger.js';
+export { mountApi, type MountOptions } from './mount.js';
+export { apiReference, openApiDocument } from './references.js';
+export { assertBoundedSchema, createAjv, type JsonSchema } from './schemas.js';
+export { createApiServer, type ApiServerOptions } from './server.js';

@@ -1,0 +1,71 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { errorBody, toApiError } from './error-body.js';
+import { ApiError } from './errors.js';
+import { requestState } from './request-state.js';
+
+export interface ApiServerOptions {
+  logger: Logger;
+  /** Largest accepted request body; Taskcluster's default is 10 MB. */
+  bodyLimit?: number;
+}
+
+/**
+ * A Fastify instance with Bulwark's wire conventions: JSON bodies kept verbatim for
+ * payload-hash checks, Taskcluster-shaped errors, no-store caching, and one access
+ * log line per request that names the endpoint, never the URL (which can hold a
+ * secret's name or a bewit) (S1).
+ */
+export function createApiServer(options: ApiServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+    maxParamLength: 4096,
+    return503OnClosing: true,
+    // Params are checked against declared patterns; keep the router strict and literal.
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+  }) as unknown as FastifyInstance;
+
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    requestState(request).rawBody = body as string;
+    parseJson(request, body, done);
+  });
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    void reply.header('cache-control', 'no-store, no-cache, must-revalidate');
+    void reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const state = requestState(request);
+    request.log.info(
+      {
+        endpoint: state.endpointName ?? 'unrouted',
+        httpMethod: request.method,
+        clientId: state.clientId,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler(async (err, request, reply) => {
+    const apiError = toApiError(err);
+    if (apiError.statusCode >= 500) {
+      request.log.error({ err, endpoint: requestState(request).endpointName }, 'request failed');
+    }
+    if (apiError.code === 'AuthenticationFailed') void reply.header('www-authenticate', 'hawk');
+    return reply.code(apiError.statusCode).send(errorBody(request, apiError));
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const apiError = new ApiError('ResourceNotFound', 'No such endpoint');
+    return reply.code(404).send(errorBody(request, apiError));
+  });
+
+  return app;
+}

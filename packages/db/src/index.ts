@@ -1,0 +1,32 @@
+export {
+  startEmbeddedPostgres,
+  EMBEDDED_DATABASE,
+  type EmbeddedServer,
+  type EmbeddedServerLogger,
+  type EmbeddedServerOptions,
+} from './embedded-server.js';
+export { socketConnectionString, withDatabase } from './connection-string.js';
+export {
+  createPool,
+  withTransaction,
+  type IsolationLevel,
+  type PoolOptions,
+  type TransactionOptions,
+} from './pool.js';
+export {
+  migrate,
+  migrationChecksum,
+  validateMigrations,
+  MigrationError,
+  type Migration,
+} from './migrate.js';
+export { migrations } from './migrations/index.js';
+export * as queries from './queries/index.js';
+export type {
+  AuditEntry,
+  AuditRecord,
+  ChainVerification,
+  ClientRow,
+  Queryable,
+  RoleRow,
+} from './queries/index.js';

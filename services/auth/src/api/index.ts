@@ -1,0 +1,7 @@
+// Importing each module declares its endpoints on authApi.
+import './clients.js';
+import './client-lifecycle.js';
+import './roles.js';
+import './scopes.js';
+import './authenticate.js';
+import './audit.js';

@@ -1,0 +1,64 @@
+import type pg from 'pg';
+import { queries } from '@bulwark/db';
+
+/**
+ * Remembers each (client, timestamp, nonce) a verified Hawk request used, so the
+ * same signed request is accepted once (S13). Only timestamps inside the skew
+ * window can pass authentication, so entries older than the window are forgotten.
+ */
+export interface ReplayGuard {
+  /** True the first time a triple is seen; false for a replay. */
+  firstUse(clientId: string, ts: number, nonce: string): Promise<boolean>;
+  /** Forgets triples with timestamps before `oldestValidTs`. */
+  prune(oldestValidTs: number): Promise<void>;
+}
+
+/**
+ * For a single replica: triples bucketed by timestamp so pruning drops whole
+ * buckets, keeping memory proportional to the traffic inside the window.
+ */
+export class MemoryReplayGuard implements ReplayGuard {
+  private readonly buckets = new Map<number, Set<string>>();
+
+  constructor(private readonly bucketSeconds: number) {}
+
+  firstUse(clientId: string, ts: number, nonce: string): Promise<boolean> {
+    const bucketId = Math.floor(ts / this.bucketSeconds);
+    let bucket = this.buckets.get(bucketId);
+    if (!bucket) {
+      bucket = new Set();
+      this.buckets.set(bucketId, bucket);
+    }
+    // Length-prefixing the client id makes the key unambiguous whatever it contains.
+    const key = `${clientId.length}:${clientId}${ts}:${nonce}`;
+    if (bucket.has(key)) return Promise.resolve(false);
+    bucket.add(key);
+    return Promise.resolve(true);
+  }
+
+  prune(oldestValidTs: number): Promise<void> {
+    for (const bucketId of this.buckets.keys()) {
+      if ((bucketId + 1) * this.bucketSeconds <= oldestValidTs) this.buckets.delete(bucketId);
+    }
+    return Promise.resolve();
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const bucket of this.buckets.values()) n += bucket.size;
+    return n;
+  }
+}
+
+/** For several replicas: the triples live in an UNLOGGED table every replica shares. */
+export class DatabaseReplayGuard implements ReplayGuard {
+  constructor(private readonly pool: pg.Pool) {}
+
+  firstUse(clientId: string, ts: number, nonce: string): Promise<boolean> {
+    return queries.nonces.recordNonce(this.pool, ts, clientId, nonce);
+  }
+
+  async prune(oldestValidTs: number): Promise<void> {
+    await queries.nonces.pruneNonces(this.pool, oldestValidTs);
+  }
+}

@@ -1,0 +1,199 @@
+import hawk from 'hawk';
+import { timingSafeEqual } from 'node:crypto';
+import type { AuthenticationResult, Authenticator, HawkRequestInfo } from '@bulwark/api';
+import { isValidScope, satisfiesExpression, satisfiesScope } from '@bulwark/scopes';
+import {
+  CERTIFICATE_TOLERANCE_MS,
+  MAX_CERTIFICATE_LIFETIME_MS,
+  certificateSignature,
+  parseCertificate,
+  temporaryAccessToken,
+} from './certificate.js';
+import type { CachedClient } from './credential-store.js';
+import {
+  MalformedCredentials,
+  parseCredentialsInRequest,
+  type RequestCredentials,
+} from './request-credentials.js';
+import type { ReplayGuard } from './replay-guard.js';
+
+/** Where the validator finds clients and expands scopes; the CredentialStore in production. */
+export interface CredentialSource {
+  getClient(clientId: string): Promise<CachedClient | undefined>;
+  expandedClientScopes(client: CachedClient): string[];
+  effectiveClientScopes(client: CachedClient): string[];
+  expandWithAnonymous(scopes: readonly string[]): string[];
+  readonly anonymousScopes: readonly string[];
+}
+
+export interface SignatureValidatorOptions {
+  store: CredentialSource;
+  replayGuard: ReplayGuard;
+  /** Allowed difference between the request's timestamp and our clock (S13). */
+  skewSeconds: number;
+  /** Named credentials the platform has revoked before their expiry (run credentials, S3). */
+  isRevoked?: (clientId: string) => boolean;
+  now?: () => number;
+}
+
+class AuthFailure extends Error {}
+const fail = (message: string): never => {
+  throw new AuthFailure(message);
+};
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Verifies Hawk-signed requests and bewits as Taskcluster's auth service does
+ * (certificates, named temporary clients, authorizedScopes, the anonymous role),
+ * and stronger: every request is accepted once (S13), timestamps are checked
+ * before any state is touched, and MACs are compared in constant time.
+ */
+export class SignatureValidator implements Authenticator {
+  constructor(private readonly options: SignatureValidatorOptions) {}
+
+  get replayGuard(): ReplayGuard {
+    return this.options.replayGuard;
+  }
+
+  private now(): number {
+    return this.options.now ? this.options.now() : Date.now();
+  }
+
+  async authenticate(request: HawkRequestInfo): Promise<AuthenticationResult> {
+    try {
+      const parsed = parseCredentialsInRequest(request);
+      if (!parsed) {
+        return {
+          status: 'no-auth',
+          scheme: 'none',
+          scopes: [...this.options.store.anonymousScopes],
+          expires: new Date(this.now() + 15 * 60 * 1000),
+        };
+      }
+      return await this.verify(request, parsed);
+    } catch (err) {
+      if (err instanceof AuthFailure || err instanceof MalformedCredentials) {
+        return { status: 'auth-failed', message: err.message };
+      }
+      throw err;
+    }
+  }
+
+  private async verify(
+    request: HawkRequestInfo,
+    parsed: RequestCredentials,
+  ): Promise<AuthenticationResult> {
+    const { store } = this.options;
+    const now = this.now();
+    const credentialName = parsed.id;
+    const ext = parsed.ext;
+
+    if (parsed.scheme === 'header') {
+      // Checked before anything is looked up or remembered: a stale request costs nothing.
+      if (Math.abs(parsed.ts * 1000 - now) > this.options.skewSeconds * 1000) fail('Stale timestamp');
+    }
+
+    const rawCert = ext.certificate;
+    let issuerId = credentialName;
+    if (isObject(rawCert) && 'issuer' in rawCert) {
+      if (typeof rawCert.issuer !== 'string') fail('ext.certificate.issuer must be a string');
+      if (rawCert.issuer === credentialName) {
+        fail('ext.certificate.issuer must differ from the supplied clientId');
+      }
+      issuerId = rawCert.issuer as string;
+    }
+
+    const client = (await store.getClient(issuerId)) ?? fail(`Client with clientId: '${issuerId}' not found`);
+    if (client.disabled) fail(`Client with clientId: '${client.clientId}' is disabled`);
+    if (client.expires.getTime() <= now) fail(`Client with clientId: '${client.clientId}' has expired`);
+    if (this.options.isRevoked?.(credentialName)) fail('These credentials have been revoked');
+
+    let key = client.accessToken;
+    let expires = client.expires.getTime();
+    let scopes: readonly string[] = store.expandedClientScopes(client);
+    let fromCertificate = false;
+
+    if (rawCert !== undefined) {
+      const parsedCert = parseCertificate(rawCert);
+      const c = typeof parsedCert === 'string' ? fail(parsedCert) : parsedCert;
+      if (c.start > now + CERTIFICATE_TOLERANCE_MS) fail('ext.certificate.start > now');
+      if (c.expiry < now - CERTIFICATE_TOLERANCE_MS) fail('ext.certificate.expiry < now');
+      if (c.expiry - c.start > MAX_CERTIFICATE_LIFETIME_MS) {
+        fail('ext.certificate cannot last longer than 31 days!');
+      }
+      if (c.issuer !== undefined && !satisfiesScope(scopes, `auth:create-client:${credentialName}`)) {
+        fail(`ext.certificate issuer \`${c.issuer}\` doesn't have \`auth:create-client:${credentialName}\``);
+      }
+      if (!satisfiesExpression(scopes, { AllOf: c.scopes })) {
+        fail('ext.certificate issuer doesn\'t have sufficient scopes');
+      }
+      const expected = Buffer.from(certificateSignature(c, credentialName, client.accessToken));
+      const given = Buffer.from(c.signature);
+      if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+        fail('ext.certificate.signature is not valid');
+      }
+      key = temporaryAccessToken(client.accessToken, c.seed);
+      expires = Math.min(expires, c.expiry);
+      scopes = c.scopes;
+      fromCertificate = true;
+    }
+
+    await this.checkMac(request, parsed, key);
+
+    const authorizedScopes = ext.authorizedScopes;
+    if (authorizedScopes !== undefined) {
+      if (!Array.isArray(authorizedScopes) || authorizedScopes.length > 10_000 || !authorizedScopes.every(isValidScope)) {
+        fail('ext.authorizedScopes must be an array of valid scopes');
+      }
+      const current = store.expandWithAnonymous(scopes);
+      if (!satisfiesExpression(current, { AllOf: authorizedScopes as string[] })) {
+        fail('ext.authorizedScopes oversteps your scopes');
+      }
+      scopes = authorizedScopes as string[];
+      fromCertificate = true;
+    }
+
+    const effective = fromCertificate ? store.expandWithAnonymous(scopes) : store.effectiveClientScopes(client);
+    const result: AuthenticationResult = {
+      status: 'auth-success',
+      scheme: 'hawk',
+      clientId: credentialName,
+      scopes: effective,
+      expires: new Date(expires),
+    };
+    if (parsed.hash !== undefined) result.hash = parsed.hash;
+    return result;
+  }
+
+  /** Verifies the MAC with the hawk library and records the nonce only once it verified. */
+  private async checkMac(request: HawkRequestInfo, parsed: RequestCredentials, key: string): Promise<void> {
+    const credentialsFunc = (): hawk.server.Credentials => ({ key, algorithm: 'sha256', user: parsed.id });
+    const hawkRequest = {
+      method: request.method.toUpperCase(),
+      url: request.resource,
+      host: request.host,
+      port: request.port,
+      authorization: request.authorization ?? '',
+    };
+    try {
+      if (parsed.scheme === 'header') {
+        await hawk.server.authenticate(hawkRequest as never, credentialsFunc, {
+          timestampSkewSec: this.options.skewSeconds,
+          localtimeOffsetMsec: this.now() - Date.now(),
+        });
+      } else {
+        await hawk.server.authenticateBewit(hawkRequest as never, credentialsFunc, {
+          localtimeOffsetMsec: this.now() - Date.now(),
+        });
+      }
+    } catch (err) {
+      const message = (err as { output?: { payload?: { message?: string } } }).output?.payload?.message;
+      fail(`Unauthorized: ${message ?? 'Bad mac'}`);
+    }
+    if (parsed.scheme === 'header') {
+      const fresh = await this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce);
+      if (!fresh) fail('Unauthorized: this request was already used (replay)');
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Keyring } from '@bulwark/crypto';
+import './api/index.js';
+import { authApi } from './api/definition.js';
+import type { AuthContext } from './domain/context.js';
+import { CredentialStore } from './domain/credential-store.js';
+import { every, purgeExpiredClients } from './domain/maintenance.js';
+import { DatabaseReplayGuard, MemoryReplayGuard, type ReplayGuard } from './domain/replay-guard.js';
+import { SignatureValidator } from './domain/signature-validator.js';
+
+export interface AuthServiceOptions {
+  pool: pg.Pool;
+  keyring: Keyring;
+  logger: Logger;
+  /**
+   * Where seen Hawk nonces live (S13): `memory` for a single replica, `database`
+   * when several replicas serve the same deployment.
+   */
+  replayProtection: 'memory' | 'database';
+  /** Allowed clock skew for Hawk timestamps; 5 minutes unless configured. */
+  skewSeconds?: number;
+  now?: () => Date;
+}
+
+export interface AuthService {
+  readonly api: typeof authApi;
+  readonly context: AuthContext;
+  readonly validator: SignatureValidator;
+  stop(): Promise<void>;
+}
+
+export async function startAuthService(options: AuthServiceOptions): Promise<AuthService> {
+  const skewSeconds = options.skewSeconds ?? 300;
+  const now = options.now ?? (() => new Date());
+  const store = new CredentialStore(options.pool, options.keyring, options.logger);
+  await store.start();
+  const replayGuard: ReplayGuard =
+    options.replayProtection === 'database'
+      ? new DatabaseReplayGuard(options.pool)
+      : new MemoryReplayGuard(skewSeconds);
+  const validator = new SignatureValidator({
+    store,
+    replayGuard,
+    skewSeconds,
+    now: () => now().getTime(),
+  });
+  const context: AuthContext = Object.freeze({
+    pool: options.pool,
+    keyring: options.keyring,
+    store,
+    validator,
+    skewSeconds,
+    logger: options.logger,
+    now,
+  });
+  const onError = (err: unknown): void => options.logger.error({ err }, 'auth background job failed');
+  const stopJobs = [
+    every(60_000, () => replayGuard.prune(Math.floor(now().getTime() / 1000) - skewSeconds), onError),
+    every(5 * 60_000, () => purgeExpiredClients(context), onError),
+  ];
+  return {
+    api: authApi,
+    context,
+    validator,
+    async stop() {
+      for (const stop of stopJobs) stop();
+      await store.stop();
+    },
+  };
+}
