@@ -32,9 +32,6 @@ export function authorizeCaller(
 }
 
 export function insufficientScopes(caller: Caller, required: ScopeExpression): ApiError {
-  if (!caller.authenticated && caller.clientId.startsWith('auth-failed')) {
-    return new ApiError('AuthenticationFailed', 'Authentication failed');
-  }
   const unsatisfied = removeGivenScopes(caller.scopes, required);
   return new ApiError(
     'InsufficientScopes',

@@ -1,5 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { ScopeExpression, ScopeTemplate } from '@bulwark/scopes';
 import type { JsonSchema } from './schemas.js';
 
@@ -14,7 +13,7 @@ export interface ParamSpec {
 
 /** What the authentication step established about the caller. */
 export interface Caller {
-  /** Authenticated client id, or `anonymous`/`auth-failed:<status>` for logging. */
+  /** Authenticated client id, or `anonymous`. */
   readonly clientId: string;
   /** Expanded effective scopes (always including the anonymous role's). */
   readonly scopes: readonly string[];
@@ -27,7 +26,7 @@ export interface ApiRequest<TParams, TBody, TQuery> {
   readonly body: TBody;
   readonly query: TQuery;
   readonly caller: Caller;
-  readonly log: Logger;
+  readonly log: FastifyBaseLogger;
   readonly raw: FastifyRequest;
   readonly reply: FastifyReply;
   /**

@@ -168,7 +168,7 @@ test('handler-side authorize covers every element of a for-each template', async
 
 test('fail closed: a handler that never authorizes gets a 500 and its output is withheld', async () => {
   await withServer(async (base, calls) => {
-    const res = await post(`${base}/forgetful`, '', '*');
+    const res = await fetch(`${base}/forgetful`, { method: 'POST', headers: { authorization: '*' } });
     assert.equal(res.status, 500);
     const text = await res.text();
     assert.ok(!text.includes('leaked'));

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody, toApiError } from './error-body.js';
 import { ApiError } from './errors.js';
@@ -19,18 +19,21 @@ export interface ApiServerOptions {
 export function createApiServer(options: ApiServerOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    // Our own access log (below) replaces Fastify's, which would log URLs.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
-    maxParamLength: 4096,
     return503OnClosing: true,
     // Params are checked against declared patterns; keep the router strict and literal.
-    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 4096 },
   }) as unknown as FastifyInstance;
 
+  // JSON only: a body in any other media type is refused before it reaches a handler.
+  app.removeAllContentTypeParsers();
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    requestState(request).rawBody = body as string;
-    parseJson(request, body, done);
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    requestState(request).rawBody = text;
+    parseJson(request, text, done);
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {
