@@ -23,7 +23,11 @@ async function httpBench(): Promise<void> {
     const authUrl = `${server.rootUrl}/api/auth/v1/scopes/current`;
     const sign = (): Record<string, string> => ({
       authorization: hawk.client.header(authUrl, 'GET', {
-        credentials: { id: server.root.clientId, key: server.root.accessToken, algorithm: 'sha256' },
+        credentials: {
+          id: server.root.clientId,
+          key: server.root.accessToken,
+          algorithm: 'sha256',
+        },
       }).header,
     });
     await runLoad({ url: noopUrl, concurrency: CONCURRENCY, seconds: 1 });
@@ -32,18 +36,32 @@ async function httpBench(): Promise<void> {
     const authed: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const a = await runLoad({ url: noopUrl, concurrency: CONCURRENCY, seconds: SECONDS });
-      const b = await runLoad({ url: authUrl, concurrency: CONCURRENCY, seconds: SECONDS, headers: sign });
-      if (a.failures + b.failures > 0) throw new Error(`failed requests: ${a.failures + b.failures}`);
+      const b = await runLoad({
+        url: authUrl,
+        concurrency: CONCURRENCY,
+        seconds: SECONDS,
+        headers: sign,
+      });
+      if (a.failures + b.failures > 0)
+        throw new Error(`failed requests: ${a.failures + b.failures}`);
       noop.push(a.perSecond);
       authed.push(b.perSecond);
     }
     const noopRps = median(noop);
     const authRps = median(authed);
     const overhead = noopRps / authRps - 1;
-    console.log(`server pinned to one core: ${server.pinnedToCore ? 'yes (taskset -c 0)' : 'no (taskset missing)'}`);
-    console.log(`baseline  unauthenticated no-op (GET /ping):          ${fmt(noopRps)} req/s  ${fmt(1e6 / noopRps)} µs/req`);
-    console.log(`measured  Hawk-authenticated no-op (GET /scopes/current): ${fmt(authRps)} req/s  ${fmt(1e6 / authRps)} µs/req`);
-    console.log(`ratio     authenticated/unauthenticated time: ${(1 + overhead).toFixed(3)}  (authentication adds ${(overhead * 100).toFixed(1)}%; target < 25%)`);
+    console.log(
+      `server pinned to one core: ${server.pinnedToCore ? 'yes (taskset -c 0)' : 'no (taskset missing)'}`,
+    );
+    console.log(
+      `baseline  unauthenticated no-op (GET /ping):          ${fmt(noopRps)} req/s  ${fmt(1e6 / noopRps)} µs/req`,
+    );
+    console.log(
+      `measured  Hawk-authenticated no-op (GET /scopes/current): ${fmt(authRps)} req/s  ${fmt(1e6 / authRps)} µs/req`,
+    );
+    console.log(
+      `ratio     authenticated/unauthenticated time: ${(1 + overhead).toFixed(3)}  (authentication adds ${(overhead * 100).toFixed(1)}%; target < 25%)`,
+    );
   } finally {
     await server.stop();
   }
@@ -55,12 +73,23 @@ function makeRoles(count: number): Role[] {
   for (let i = 0; roles.length < count; i++) {
     roles.push({
       roleId: `repo:github.com/org/repo${i}:branch:*`,
-      scopes: [`assume:project:p${i % 500}`, `queue:route:index.repo${i}.*`, `secrets:get:repo${i}/<..>`],
+      scopes: [
+        `assume:project:p${i % 500}`,
+        `queue:route:index.repo${i}.*`,
+        `secrets:get:repo${i}/<..>`,
+      ],
     });
     if (i < 500) {
-      roles.push({ roleId: `project:p${i}`, scopes: [`queue:create-task:highest:proj-p${i}/*`, `assume:worker-pool:p${i % 50}`] });
+      roles.push({
+        roleId: `project:p${i}`,
+        scopes: [`queue:create-task:highest:proj-p${i}/*`, `assume:worker-pool:p${i % 50}`],
+      });
     }
-    if (i < 50) roles.push({ roleId: `worker-pool:p${i}`, scopes: [`queue:claim-work:proj-p${i}/*`, `secrets:get:pool/p${i}`] });
+    if (i < 50)
+      roles.push({
+        roleId: `worker-pool:p${i}`,
+        scopes: [`queue:claim-work:proj-p${i}/*`, `secrets:get:pool/p${i}`],
+      });
   }
   return roles.slice(0, count);
 }
@@ -89,11 +118,16 @@ function expansionBench(): void {
   const naiveUs = timePerCall((i) => expandScopesNaive(roles, clientScopes(i * 7919)), 5);
   console.log(`role index over ${roles.length} roles built in ${buildMs.toFixed(0)} ms`);
   console.log(`baseline  naive fixed-point expansion:   ${fmt(naiveUs)} µs per client`);
-  console.log(`measured  precomputed index, uncached:   ${fmt(coldUs)} µs per client  (ratio ${(naiveUs / coldUs).toFixed(0)}x faster)`);
-  console.log(`measured  cached client expansion:       ${cachedUs.toFixed(2)} µs  (target < 10 µs)`);
+  console.log(
+    `measured  precomputed index, uncached:   ${fmt(coldUs)} µs per client  (ratio ${(naiveUs / coldUs).toFixed(0)}x faster)`,
+  );
+  console.log(
+    `measured  cached client expansion:       ${cachedUs.toFixed(2)} µs  (target < 10 µs)`,
+  );
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
 expansionBench();

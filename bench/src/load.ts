@@ -21,7 +21,8 @@ export async function runLoad(options: {
 }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const target = new URL(options.url);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname)) throw new Error('loopback only');
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(target.hostname))
+    throw new Error('loopback only');
   const deadline = performance.now() + options.seconds * 1000;
   const maxRequests = options.maxRequests ?? 5_000_000;
   let requests = 0;

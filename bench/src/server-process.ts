@@ -23,8 +23,14 @@ export async function startServerProcess(): Promise<ServerProcess> {
   const pinned = spawnSync('taskset', ['--version']).status === 0;
   const args = [cli, 'serve', '--data-dir', dataDir, '--port', '0'];
   const child: ChildProcess = pinned
-    ? spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' } })
-    : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' } });
+    ? spawn('taskset', ['-c', '0', process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' },
+      })
+    : spawn(process.execPath, args, {
+        stdio: ['ignore', 'pipe', 'ignore'],
+        env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' },
+      });
   const rootUrl = await new Promise<string>((resolveUrl, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('server did not start within 60 s')), 60_000);

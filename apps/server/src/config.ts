@@ -26,10 +26,14 @@ export interface ConfigInput {
  * Resolves configuration once, from explicit options then the environment, and
  * freezes it: nothing below reads the environment again.
  */
-export function resolveConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+export function resolveConfig(
+  input: ConfigInput,
+  env: NodeJS.ProcessEnv = process.env,
+): PlatformConfig {
   const host = input.host ?? env.BULWARK_HOST ?? '127.0.0.1';
   const port = input.port ?? (env.BULWARK_PORT ? Number(env.BULWARK_PORT) : 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${String(port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`invalid port ${String(port)}`);
   const databaseUrl = env.BULWARK_DATABASE_URL || undefined;
   const replay = env.BULWARK_REPLAY_PROTECTION;
   if (replay !== undefined && replay !== 'memory' && replay !== 'database') {
@@ -39,7 +43,10 @@ export function resolveConfig(input: ConfigInput, env: NodeJS.ProcessEnv = proce
     dataDir: resolve(input.dataDir ?? env.BULWARK_DATA_DIR ?? '.bulwark'),
     host,
     port,
-    rootUrl: (input.rootUrl ?? env.BULWARK_ROOT_URL ?? `http://${host}:${port}`).replace(/\/+$/, ''),
+    rootUrl: (input.rootUrl ?? env.BULWARK_ROOT_URL ?? `http://${host}:${port}`).replace(
+      /\/+$/,
+      '',
+    ),
     databaseUrl,
     keyringJson: env.BULWARK_KEYRING || undefined,
     // An external database usually means several replicas: share the nonce cache.

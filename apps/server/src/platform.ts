@@ -4,7 +4,13 @@ import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createApiServer, createLogger, mountApi, type Logger } from '@bulwark/api';
 import { loadOrCreateKeyringFile, parseKeyring, type Keyring } from '@bulwark/crypto';
-import { createPool, migrate, migrations, startEmbeddedPostgres, type EmbeddedServer } from '@bulwark/db';
+import {
+  createPool,
+  migrate,
+  migrations,
+  startEmbeddedPostgres,
+  type EmbeddedServer,
+} from '@bulwark/db';
 import { ensureRootClient, startAuthService } from '@bulwark/auth-service';
 import type { PlatformConfig } from './config.js';
 
@@ -21,17 +27,24 @@ export interface Platform {
  * in dependency order and stopped in reverse. The only place that wires the
  * database to the services.
  */
-export async function startPlatform(config: PlatformConfig, logger = createLogger({ level: config.logLevel })): Promise<Platform> {
+export async function startPlatform(
+  config: PlatformConfig,
+  logger = createLogger({ level: config.logLevel }),
+): Promise<Platform> {
   const stack: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
-    while (stack.length > 0) await stack.pop()!().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+    while (stack.length > 0)
+      await stack.pop()!().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     await chmod(config.dataDir, 0o700);
     let connectionString = config.databaseUrl;
     if (!connectionString) {
-      const embedded: EmbeddedServer = await startEmbeddedPostgres({ dataDir: config.dataDir, logger });
+      const embedded: EmbeddedServer = await startEmbeddedPostgres({
+        dataDir: config.dataDir,
+        logger,
+      });
       stack.push(() => embedded.stop());
       connectionString = embedded.connectionString;
     }
@@ -43,7 +56,12 @@ export async function startPlatform(config: PlatformConfig, logger = createLogge
       ? parseKeyring(config.keyringJson)
       : await loadOrCreateKeyringFile(join(config.dataDir, 'keyring.json'));
 
-    const auth = await startAuthService({ pool, keyring, logger, replayProtection: config.replayProtection });
+    const auth = await startAuthService({
+      pool,
+      keyring,
+      logger,
+      replayProtection: config.replayProtection,
+    });
     stack.push(() => auth.stop());
 
     const app = createApiServer({ logger });

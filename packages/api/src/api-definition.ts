@@ -49,7 +49,8 @@ export class ApiDefinition<TContext> {
     }
     const params = routeParameters(endpoint.route);
     for (const name of params) {
-      if (!endpoint.params?.[name]) throw new Error(`${where}: route parameter <${name}> has no pattern`);
+      if (!endpoint.params?.[name])
+        throw new Error(`${where}: route parameter <${name}> has no pattern`);
     }
     if (endpoint.wildcardParam !== undefined && params.at(-1) !== endpoint.wildcardParam) {
       throw new Error(`${where}: the wildcard parameter must be the last route parameter`);

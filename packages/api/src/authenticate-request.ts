@@ -16,15 +16,24 @@ export async function authenticateRequest(
   authenticator: Authenticator,
 ): Promise<Caller> {
   const info = hawkRequestInfo(request);
-  if (!info) throw new ApiError('AuthenticationFailed', 'Bad Request: missing or invalid Host header');
+  if (!info)
+    throw new ApiError('AuthenticationFailed', 'Bad Request: missing or invalid Host header');
   const hasBewit = /[?&]bewit=/.test(info.resource);
   if (info.authorization !== undefined && hasBewit) {
-    throw new ApiError('AuthenticationFailed', 'Cannot use both an Authorization header and a bewit');
+    throw new ApiError(
+      'AuthenticationFailed',
+      'Cannot use both an Authorization header and a bewit',
+    );
   }
   const result = await authenticator.authenticate(info);
   switch (result.status) {
     case 'no-auth':
-      return { clientId: 'anonymous', scopes: result.scopes, expires: result.expires, authenticated: false };
+      return {
+        clientId: 'anonymous',
+        scopes: result.scopes,
+        expires: result.expires,
+        authenticated: false,
+      };
     case 'auth-failed':
       throw new ApiError('AuthenticationFailed', result.message);
     case 'auth-success':
@@ -40,7 +49,8 @@ export async function authenticateRequest(
 
 /** The client signed a payload hash: the body we received must be the one it signed. */
 function verifyPayloadHash(request: FastifyRequest, signedHash: string): void {
-  const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const contentType =
+    (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const body = requestState(request).rawBody ?? '';
   const expected = createHash('sha256')
     .update(`hawk.1.payload\n${contentType}\n${body}\n`)

@@ -39,7 +39,8 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string): ApiError => new ApiError('ResourceNotFound', `${what} not found`);
+export const notFound = (what: string): ApiError =>
+  new ApiError('ResourceNotFound', `${what} not found`);
 export const conflict = (message: string): ApiError => new ApiError('RequestConflict', message);
 export const inputError = (message: string): ApiError => new ApiError('InputError', message);
 

@@ -9,7 +9,15 @@ export {
   type HttpMethod,
   type ParamSpec,
 } from './endpoint.js';
-export { ApiError, ERROR_STATUS, conflict, inputError, isApiError, notFound, type ErrorCode } from './errors.js';
+export {
+  ApiError,
+  ERROR_STATUS,
+  conflict,
+  inputError,
+  isApiError,
+  notFound,
+  type ErrorCode,
+} from './errors.js';
 export { hawkRequestInfo } from './hawk-request.js';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger.js';
 export { mountApi, type MountOptions } from './mount.js';

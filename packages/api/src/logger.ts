@@ -20,7 +20,10 @@ export const REDACTED_PATHS = [
   '*.bewit',
 ];
 
-export function createLogger(options: LoggerOptions = {}, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  options: LoggerOptions = {},
+  destination?: pino.DestinationStream,
+): Logger {
   const merged: LoggerOptions = {
     level: process.env.BULWARK_LOG_LEVEL ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },

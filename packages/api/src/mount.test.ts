@@ -18,7 +18,12 @@ class HeaderScopesAuthenticator implements Authenticator {
   authenticate(request: HawkRequestInfo): Promise<AuthenticationResult> {
     const header = request.authorization;
     if (header === undefined) {
-      return Promise.resolve({ status: 'no-auth', scheme: 'none', scopes: [], expires: new Date() });
+      return Promise.resolve({
+        status: 'no-auth',
+        scheme: 'none',
+        scopes: [],
+        expires: new Date(),
+      });
     }
     if (header === 'bad') return Promise.resolve({ status: 'auth-failed', message: 'Bad mac' });
     return Promise.resolve({
@@ -32,7 +37,11 @@ class HeaderScopesAuthenticator implements Authenticator {
 }
 
 function buildApi(): ApiDefinition<{ calls: string[] }> {
-  const api = new ApiDefinition<{ calls: string[] }>({ serviceName: 'demo', title: 'Demo', description: 'x' });
+  const api = new ApiDefinition<{ calls: string[] }>({
+    serviceName: 'demo',
+    title: 'Demo',
+    description: 'x',
+  });
   api.declare<{ id: string }, undefined, undefined>({
     name: 'getThing',
     method: 'GET',
@@ -41,7 +50,12 @@ function buildApi(): ApiDefinition<{ calls: string[] }> {
     scopes: 'demo:get:<id>',
     title: 't',
     description: 'd',
-    output: { type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'string' } } },
+    output: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id'],
+      properties: { id: { type: 'string' } },
+    },
     async handler(ctx, req) {
       ctx.calls.push(`get ${req.params.id}`);
       return { id: req.params.id };
@@ -56,7 +70,9 @@ function buildApi(): ApiDefinition<{ calls: string[] }> {
       type: 'object',
       additionalProperties: false,
       required: ['names'],
-      properties: { names: { type: 'array', maxItems: 3, items: { type: 'string', maxLength: 5 } } },
+      properties: {
+        names: { type: 'array', maxItems: 3, items: { type: 'string', maxLength: 5 } },
+      },
     },
     title: 't',
     description: 'd',
@@ -98,7 +114,11 @@ function buildApi(): ApiDefinition<{ calls: string[] }> {
     title: 't',
     description: 'd',
     async handler() {
-      return new Reply(303, { url: 'http://example.invalid/' }, { location: 'http://example.invalid/' });
+      return new Reply(
+        303,
+        { url: 'http://example.invalid/' },
+        { location: 'http://example.invalid/' },
+      );
     },
   });
   api.declare<Record<string, never>, undefined, undefined>({
@@ -115,7 +135,9 @@ function buildApi(): ApiDefinition<{ calls: string[] }> {
   return api;
 }
 
-async function withServer(fn: (base: string, calls: string[], logs: string[]) => Promise<void>): Promise<void> {
+async function withServer(
+  fn: (base: string, calls: string[], logs: string[]) => Promise<void>,
+): Promise<void> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _e, done) {
@@ -145,7 +167,9 @@ const post = (url: string, body: unknown, authorization?: string): Promise<Respo
 
 test('route scopes are checked before the handler runs', async () => {
   await withServer(async (base, calls) => {
-    const denied = await fetch(`${base}/thing/abc`, { headers: { authorization: 'demo:get:other' } });
+    const denied = await fetch(`${base}/thing/abc`, {
+      headers: { authorization: 'demo:get:other' },
+    });
     assert.equal(denied.status, 403);
     const body = (await denied.json()) as Record<string, unknown>;
     assert.equal(body.code, 'InsufficientScopes');
@@ -161,14 +185,20 @@ test('route scopes are checked before the handler runs', async () => {
 test('handler-side authorize covers every element of a for-each template', async () => {
   await withServer(async (base, calls) => {
     assert.equal((await post(`${base}/things`, { names: ['a', 'b'] }, 'demo:make:a')).status, 403);
-    assert.equal((await post(`${base}/things`, { names: ['a', 'b'] }, 'demo:make:a demo:make:b')).status, 200);
+    assert.equal(
+      (await post(`${base}/things`, { names: ['a', 'b'] }, 'demo:make:a demo:make:b')).status,
+      200,
+    );
     assert.deepEqual(calls, ['make a,b']);
   });
 });
 
 test('fail closed: a handler that never authorizes gets a 500 and its output is withheld', async () => {
   await withServer(async (base, calls) => {
-    const res = await fetch(`${base}/forgetful`, { method: 'POST', headers: { authorization: '*' } });
+    const res = await fetch(`${base}/forgetful`, {
+      method: 'POST',
+      headers: { authorization: '*' },
+    });
     assert.equal(res.status, 500);
     const text = await res.text();
     assert.ok(!text.includes('leaked'));
@@ -190,7 +220,11 @@ test('bad input is a 4xx with Taskcluster codes', async () => {
       [fetch(`${base}/nope`), 404, 'ResourceNotFound'],
       [fetch(`${base}/conflict`), 409, 'RequestConflict'],
       [
-        fetch(`${base}/things`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }),
+        fetch(`${base}/things`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: 'x',
+        }),
         400,
         'MalformedPayload',
       ],
@@ -224,12 +258,17 @@ test('handlers can answer with redirects', async () => {
 test('ping, reference and OpenAPI are served from the declarations', async () => {
   await withServer(async (base) => {
     assert.equal(((await (await fetch(`${base}/ping`)).json()) as { alive: boolean }).alive, true);
-    const ref = (await (await fetch(`${base}/reference`)).json()) as { entries: { name: string; scopes?: unknown }[] };
+    const ref = (await (await fetch(`${base}/reference`)).json()) as {
+      entries: { name: string; scopes?: unknown }[];
+    };
     assert.deepEqual(
       ref.entries.map((e) => e.name),
       ['getThing', 'makeThings', 'forgetsToAuthorize', 'badOutput', 'redirect', 'conflict'],
     );
-    const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: object };
+    const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: object;
+    };
     assert.equal(openapi.openapi, '3.1.0');
     assert.ok('/api/demo/v1/thing/{id}' in openapi.paths);
   });
@@ -238,7 +277,9 @@ test('ping, reference and OpenAPI are served from the declarations', async () =>
 test('S1: the access log names the endpoint and client, never the URL or credentials', async () => {
   await withServer(async (base, _calls, logs) => {
     await fetch(`${base}/thing/secretname`, { headers: { authorization: 'demo:get:*' } });
-    const line = logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'request');
+    const line = logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.msg === 'request');
     assert.ok(line);
     assert.equal(line.endpoint, 'getThing');
     assert.equal(line.clientId, 'tester');
@@ -251,10 +292,22 @@ test('S1: the access log names the endpoint and client, never the URL or credent
 
 test('declarations are checked at start-up', () => {
   const api = new ApiDefinition<object>({ serviceName: 'x', title: 't', description: 'd' });
-  const base = { method: 'POST' as const, title: 't', description: 'd', scopes: null, handler: async () => ({}) };
+  const base = {
+    method: 'POST' as const,
+    title: 't',
+    description: 'd',
+    scopes: null,
+    handler: async () => ({}),
+  };
   assert.throws(() => api.declare({ ...base, name: 'a', route: '/a/<id>' }), /no pattern/);
   assert.throws(
-    () => api.declare({ ...base, name: 'b', route: '/b', input: { type: 'object', properties: { s: { type: 'string' } } } }),
+    () =>
+      api.declare({
+        ...base,
+        name: 'b',
+        route: '/b',
+        input: { type: 'object', properties: { s: { type: 'string' } } },
+      }),
     /unbounded/,
   );
   assert.throws(
@@ -263,7 +316,11 @@ test('declarations are checked at start-up', () => {
         ...base,
         name: 'c',
         route: '/c',
-        input: { type: 'object', additionalProperties: false, properties: { n: { type: 'integer' } } },
+        input: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { n: { type: 'integer' } },
+        },
       }),
     /unbounded/,
   );

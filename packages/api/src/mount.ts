@@ -120,7 +120,8 @@ function invalidArgument(name: string, why: string): ApiError {
 }
 
 function checkArgument(name: string, value: string, spec: ParamSpec): void {
-  if (value.length > spec.maxLength) throw invalidArgument(name, `is longer than ${spec.maxLength}`);
+  if (value.length > spec.maxLength)
+    throw invalidArgument(name, `is longer than ${spec.maxLength}`);
   if (!spec.pattern.test(value)) throw invalidArgument(name, `must match ${String(spec.pattern)}`);
 }
 
@@ -186,7 +187,10 @@ async function sendResult(
     return reply.send(result.body);
   }
   if (validateOutput && !validateOutput(result)) {
-    reply.log.error({ endpoint: name, errors: validateOutput.errors }, 'response failed its schema');
+    reply.log.error(
+      { endpoint: name, errors: validateOutput.errors },
+      'response failed its schema',
+    );
     throw new Error(`${name} produced a response that does not match its schema`);
   }
   return reply.code(200).send(result ?? {});

@@ -95,7 +95,11 @@ export function openApiDocument(api: ApiDefinition<unknown>): Record<string, unk
     info: { title: api.title, description: api.description, version: api.apiVersion },
     components: {
       securitySchemes: {
-        hawk: { type: 'http', scheme: 'hawk', description: 'Hawk request signing, Taskcluster style' },
+        hawk: {
+          type: 'http',
+          scheme: 'hawk',
+          description: 'Hawk request signing, Taskcluster style',
+        },
       },
     },
     paths,

@@ -73,7 +73,8 @@ export function assertBoundedSchema(schema: unknown, path = '#'): void {
   }
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
     const list = s[key];
-    if (Array.isArray(list)) list.forEach((sub, i) => assertBoundedSchema(sub, `${path}/${key}/${i}`));
+    if (Array.isArray(list))
+      list.forEach((sub, i) => assertBoundedSchema(sub, `${path}/${key}/${i}`));
   }
 }
 

@@ -33,7 +33,7 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     requestState(request).rawBody = text;
-    parseJson(request, text, done);
+    void parseJson(request, text, done);
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -51,7 +51,10 @@ test('rotation: the newest key seals, older keys still open', () => {
 test('keys are validated', () => {
   assert.throws(() => new Keyring([]), KeyringError);
   assert.throws(() => new Keyring([{ id: 'a', key: 'c2hvcnQ=' }]), KeyringError);
-  assert.throws(() => new Keyring([{ id: 'bad id', key: Keyring.generateKey('x').key }]), KeyringError);
+  assert.throws(
+    () => new Keyring([{ id: 'bad id', key: Keyring.generateKey('x').key }]),
+    KeyringError,
+  );
 });
 
 test('S11: the keyring file is created 0600 in a 0700 directory and reused', async () => {

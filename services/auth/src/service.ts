@@ -54,9 +54,14 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Aut
     logger: options.logger,
     now,
   });
-  const onError = (err: unknown): void => options.logger.error({ err }, 'auth background job failed');
+  const onError = (err: unknown): void =>
+    options.logger.error({ err }, 'auth background job failed');
   const stopJobs = [
-    every(60_000, () => replayGuard.prune(Math.floor(now().getTime() / 1000) - skewSeconds), onError),
+    every(
+      60_000,
+      () => replayGuard.prune(Math.floor(now().getTime() / 1000) - skewSeconds),
+      onError,
+    ),
     every(5 * 60_000, () => purgeExpiredClients(context), onError),
   ];
   return {

@@ -11,7 +11,9 @@ interface ServeOptions {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the control plane (auth) on this machine, with the embedded database by default')
+    .description(
+      'run the control plane (auth) on this machine, with the embedded database by default',
+    )
     .option('--data-dir <dir>', 'data directory (database, keyring, root credentials)', '.bulwark')
     .option('--port <port>', 'TCP port to listen on (0 picks a free one)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')

@@ -10,9 +10,12 @@ type Schema = Readonly<Record<string, unknown>>;
  */
 export function schemaArbitrary(schema: Schema, depth = 0): fc.Arbitrary<unknown> {
   if (depth > 6) return fc.constant(null);
-  if (Array.isArray(schema.enum)) return fc.oneof(fc.constantFrom(...(schema.enum as unknown[])), fc.string());
+  if (Array.isArray(schema.enum))
+    return fc.oneof(fc.constantFrom(...(schema.enum as unknown[])), fc.string());
   if ('const' in schema) return fc.oneof(fc.constant(schema.const), fc.string());
-  const type = Array.isArray(schema.type) ? (schema.type as string[])[0] : (schema.type as string | undefined);
+  const type = Array.isArray(schema.type)
+    ? (schema.type as string[])[0]
+    : (schema.type as string | undefined);
   switch (type) {
     case 'string':
       return stringArbitrary(schema);
@@ -47,7 +50,9 @@ function toInt(value: unknown, fallback: number): number {
 function stringArbitrary(schema: Schema): fc.Arbitrary<unknown> {
   if (schema.format === 'date-time') {
     return fc.oneof(
-      fc.date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true }).map((d) => d.toISOString()),
+      fc
+        .date({ min: new Date('1970-01-01'), max: new Date('2999-12-31'), noInvalidDate: true })
+        .map((d) => d.toISOString()),
       fc.constantFrom('2020-13-45T99:99:99Z', 'yesterday', ''),
     );
   }
@@ -64,18 +69,23 @@ function objectArbitrary(schema: Schema, depth: number): fc.Arbitrary<unknown> {
   const properties = (schema.properties ?? {}) as Record<string, Schema>;
   const required = new Set((schema.required ?? []) as string[]);
   const record: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const [name, sub] of Object.entries(properties)) record[name] = schemaArbitrary(sub, depth + 1);
-  const shaped = fc.record(record, { requiredKeys: Object.keys(properties).filter((k) => required.has(k)) });
+  for (const [name, sub] of Object.entries(properties))
+    record[name] = schemaArbitrary(sub, depth + 1);
+  const shaped = fc.record(record, {
+    requiredKeys: Object.keys(properties).filter((k) => required.has(k)),
+  });
   return fc.oneof(
     { weight: 4, arbitrary: shaped },
     { weight: 1, arbitrary: fc.record(record, { requiredKeys: [] }) },
     {
       weight: 1,
       arbitrary: shaped.chain((value) =>
-        fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 1 })).map(([k, v]) => ({
-          ...(value as object),
-          [k]: v,
-        })),
+        fc
+          .tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }))
+          .map(([k, v]) => ({
+            ...(value as object),
+            [k]: v,
+          })),
       ),
     },
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },

@@ -1,5 +1,5 @@
 import { queries, type AuditRecord } from '@bulwark/db';
-import { clientIdParam, continuationQuery, limitQuery, pageLimit } from '../schemas/common.js';
+import { clientIdParam, limitQuery, pageLimit } from '../schemas/common.js';
 import * as schemas from '../schemas/scopes.js';
 import { authApi } from './definition.js';
 
@@ -43,10 +43,15 @@ authApi.declare<{ entityType: string; entityId: string }, undefined, PageQuery>(
   description: 'The audit trail of one entity, oldest first, from the hash-chained audit log.',
   async handler(ctx, req) {
     const limit = pageLimit(req.query.limit, 1000);
-    const records = await queries.audit.listAuditForEntity(ctx.pool, req.params.entityType, req.params.entityId, {
-      afterSeq: afterSeq(req.query.continuationToken),
-      limit,
-    });
+    const records = await queries.audit.listAuditForEntity(
+      ctx.pool,
+      req.params.entityType,
+      req.params.entityId,
+      {
+        afterSeq: afterSeq(req.query.continuationToken),
+        limit,
+      },
+    );
     return page(records, limit);
   },
 });
@@ -79,7 +84,8 @@ authApi.declare<Record<string, never>, undefined, undefined>({
   output: schemas.auditVerifyResponse,
   stability: 'experimental',
   title: 'Verify Audit Log',
-  description: 'Recomputes the whole hash chain of the audit log and reports the first broken link.',
+  description:
+    'Recomputes the whole hash chain of the audit log and reports the first broken link.',
   async handler(ctx) {
     const result = await queries.audit.verifyAuditChain(ctx.pool);
     return {

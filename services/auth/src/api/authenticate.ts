@@ -1,4 +1,9 @@
-import { ApiError, hawkRequestInfo, type AuthenticationResult, type HawkRequestInfo } from '@bulwark/api';
+import {
+  ApiError,
+  hawkRequestInfo,
+  type AuthenticationResult,
+  type HawkRequestInfo,
+} from '@bulwark/api';
 import { satisfiesExpression } from '@bulwark/scopes';
 import type { AuthContext } from '../domain/context.js';
 import type { CachedClient } from '../domain/credential-store.js';
@@ -24,7 +29,9 @@ authApi.declare<Record<string, never>, HawkRequestInfo, undefined>({
 });
 
 function resultToJson(result: AuthenticationResult): Record<string, unknown> {
-  return result.status === 'auth-failed' ? result : { ...result, expires: result.expires.toISOString() };
+  return result.status === 'auth-failed'
+    ? result
+    : { ...result, expires: result.expires.toISOString() };
 }
 
 /** The fixed test client Taskcluster documents: id `tester`, access token `no-secret`. */
@@ -83,7 +90,11 @@ async function authenticateAsTester(
   return { clientId, scopes: result.scopes };
 }
 
-authApi.declare<Record<string, never>, { clientScopes?: string[]; requiredScopes?: string[] }, undefined>({
+authApi.declare<
+  Record<string, never>,
+  { clientScopes?: string[]; requiredScopes?: string[] },
+  undefined
+>({
   name: 'testAuthenticate',
   method: 'POST',
   route: '/test-authenticate',
@@ -97,7 +108,12 @@ authApi.declare<Record<string, never>, { clientScopes?: string[]; requiredScopes
     'For testing client libraries; it grants nothing.',
   ].join(' '),
   async handler(ctx, req) {
-    return authenticateAsTester(ctx, hawkRequestInfo(req.raw), req.body.clientScopes ?? [], req.body.requiredScopes ?? []);
+    return authenticateAsTester(
+      ctx,
+      hawkRequestInfo(req.raw),
+      req.body.clientScopes ?? [],
+      req.body.requiredScopes ?? [],
+    );
   },
 });
 
@@ -110,8 +126,11 @@ authApi.declare<Record<string, never>, undefined, undefined>({
   title: 'Test Authentication (GET)',
   description: 'As testAuthenticate, for GET requests and bewits: `tester` holds `test:*`.',
   async handler(ctx, req) {
-    return authenticateAsTester(ctx, hawkRequestInfo(req.raw), ['test:*', 'auth:create-client:test:*'], [
-      'test:authenticate-get',
-    ]);
+    return authenticateAsTester(
+      ctx,
+      hawkRequestInfo(req.raw),
+      ['test:*', 'auth:create-client:test:*'],
+      ['test:authenticate-get'],
+    );
   },
 });

@@ -11,7 +11,9 @@ import { rejectStaticClient } from './scope-input.js';
 
 /** Locks and returns the client, or answers 404. */
 async function lockedClient(db: Queryable, clientId: string): Promise<ClientRow> {
-  return (await queries.clients.getClientForUpdate(db, clientId)) ?? Promise.reject(notFound('Client'));
+  return (
+    (await queries.clients.getClientForUpdate(db, clientId)) ?? Promise.reject(notFound('Client'))
+  );
 }
 
 function changeClient(
@@ -44,12 +46,18 @@ authApi.declare<{ clientId: string }, undefined, undefined>({
   ].join(' '),
   async handler(ctx, req) {
     const accessToken = generateAccessToken();
-    const row = await changeClient(ctx, req.params.clientId, req.caller.clientId, 'access token reset', async (db, row) => {
-      const now = ctx.now();
-      const sealed = ctx.keyring.seal(accessToken, `client:${row.clientId}`);
-      await queries.clients.setClientAccessToken(db, row.clientId, sealed, now);
-      return { ...row, sealedAccessToken: sealed, lastRotated: now, lastModified: now };
-    });
+    const row = await changeClient(
+      ctx,
+      req.params.clientId,
+      req.caller.clientId,
+      'access token reset',
+      async (db, row) => {
+        const now = ctx.now();
+        const sealed = ctx.keyring.seal(accessToken, `client:${row.clientId}`);
+        await queries.clients.setClientAccessToken(db, row.clientId, sealed, now);
+        return { ...row, sealedAccessToken: sealed, lastRotated: now, lastModified: now };
+      },
+    );
     return { ...clientToJson(ctx, row), accessToken };
   },
 });
@@ -70,11 +78,17 @@ for (const [name, route, disabled, action] of [
       ? 'Disables a client: it and every temporary credential it issued fail to authenticate.'
       : 'Enables a disabled client.',
     async handler(ctx, req) {
-      const row = await changeClient(ctx, req.params.clientId, req.caller.clientId, action, async (db, row) => {
-        const now = ctx.now();
-        await queries.clients.setClientDisabled(db, row.clientId, disabled, now);
-        return { ...row, disabled, lastModified: now };
-      });
+      const row = await changeClient(
+        ctx,
+        req.params.clientId,
+        req.caller.clientId,
+        action,
+        async (db, row) => {
+          const now = ctx.now();
+          await queries.clients.setClientDisabled(db, row.clientId, disabled, now);
+          return { ...row, disabled, lastModified: now };
+        },
+      );
       return clientToJson(ctx, row);
     },
   });
@@ -96,7 +110,13 @@ authApi.declare<{ clientId: string }, undefined, undefined>({
       { kind: 'client', clientId },
       (deleted: boolean) =>
         deleted
-          ? { entityType: 'client', entityId: clientId, action: 'deleted', clientId: req.caller.clientId, details: {} }
+          ? {
+              entityType: 'client',
+              entityId: clientId,
+              action: 'deleted',
+              clientId: req.caller.clientId,
+              details: {},
+            }
           : undefined,
       (db) => queries.clients.deleteClient(db, clientId),
     );

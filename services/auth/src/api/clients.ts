@@ -23,7 +23,11 @@ interface ClientInput {
   deleteOnExpiration?: boolean;
 }
 
-authApi.declare<Record<string, never>, undefined, { prefix?: string; continuationToken?: string; limit?: string }>({
+authApi.declare<
+  Record<string, never>,
+  undefined,
+  { prefix?: string; continuationToken?: string; limit?: string }
+>({
   name: 'listClients',
   method: 'GET',
   route: '/clients/',
@@ -42,7 +46,9 @@ authApi.declare<Record<string, never>, undefined, { prefix?: string; continuatio
     const last = rows.at(-1);
     return {
       clients: rows.map((row) => clientToJson(ctx, row)),
-      ...(rows.length === limit && last ? { continuationToken: encodeContinuation(last.clientId) } : {}),
+      ...(rows.length === limit && last
+        ? { continuationToken: encodeContinuation(last.clientId) }
+        : {}),
     };
   },
 });
@@ -70,7 +76,9 @@ authApi.declare<{ clientId: string }, ClientInput, undefined>({
   params: { clientId: clientIdParam },
   input: schemas.createClientRequest,
   output: schemas.createClientResponse,
-  scopes: { AllOf: ['auth:create-client:<clientId>', { for: 'scope', in: 'scopes', each: '<scope>' }] },
+  scopes: {
+    AllOf: ['auth:create-client:<clientId>', { for: 'scope', in: 'scopes', each: '<scope>' }],
+  },
   title: 'Create Client',
   description: [
     'Creates a client with a fresh access token, returned only in this response.',

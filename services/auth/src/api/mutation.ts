@@ -19,7 +19,11 @@ export async function mutate<T>(
     const entry = audit(value);
     if (entry) {
       await queries.audit.appendAudit(db, entry, ctx.now());
-      await queries.notify(db, AUTH_CHANNEL, change.kind === 'roles' ? 'roles' : `client:${change.clientId}`);
+      await queries.notify(
+        db,
+        AUTH_CHANNEL,
+        change.kind === 'roles' ? 'roles' : `client:${change.clientId}`,
+      );
     }
     return value;
   });

@@ -13,7 +13,13 @@ import type { AuthContext } from '../domain/context.js';
 import * as schemas from '../schemas/roles.js';
 import { authApi } from './definition.js';
 import { mutate } from './mutation.js';
-import { assertValidRoleSet, expandAgainst, lockedRoleSet, roleToJson, saveRoleSetChange } from './role-set.js';
+import {
+  assertValidRoleSet,
+  expandAgainst,
+  lockedRoleSet,
+  roleToJson,
+  saveRoleSetChange,
+} from './role-set.js';
 import { rejectDoubleStars } from './scope-input.js';
 
 interface RoleInput {
@@ -40,9 +46,14 @@ async function rolePage(
   query: PageQuery,
 ): Promise<{ rows: RoleRow[]; continuationToken?: string }> {
   const limit = pageLimit(query.limit, 1000);
-  const rows = await queries.roles.listRoles(ctx.pool, { after: decodeContinuation(query.continuationToken), limit });
+  const rows = await queries.roles.listRoles(ctx.pool, {
+    after: decodeContinuation(query.continuationToken),
+    limit,
+  });
   const last = rows.at(-1);
-  return rows.length === limit && last ? { rows, continuationToken: encodeContinuation(last.roleId) } : { rows };
+  return rows.length === limit && last
+    ? { rows, continuationToken: encodeContinuation(last.roleId) }
+    : { rows };
 }
 
 authApi.declare<Record<string, never>, undefined, PageQuery>({
@@ -56,7 +67,10 @@ authApi.declare<Record<string, never>, undefined, PageQuery>({
   description: 'Lists roles a page at a time.',
   async handler(ctx, req) {
     const { rows, continuationToken } = await rolePage(ctx, req.query);
-    return { roles: rows.map((row) => roleToJson(ctx, row)), ...(continuationToken ? { continuationToken } : {}) };
+    return {
+      roles: rows.map((row) => roleToJson(ctx, row)),
+      ...(continuationToken ? { continuationToken } : {}),
+    };
   },
 });
 
@@ -71,7 +85,10 @@ authApi.declare<Record<string, never>, undefined, PageQuery>({
   description: 'Lists role ids a page at a time.',
   async handler(ctx, req) {
     const { rows, continuationToken } = await rolePage(ctx, req.query);
-    return { roleIds: rows.map((r) => r.roleId), ...(continuationToken ? { continuationToken } : {}) };
+    return {
+      roleIds: rows.map((r) => r.roleId),
+      ...(continuationToken ? { continuationToken } : {}),
+    };
   },
 });
 
@@ -117,7 +134,13 @@ authApi.declare<{ roleId: string }, RoleInput, undefined>({
       { kind: 'roles' },
       ({ changed }) =>
         changed
-          ? { entityType: 'role', entityId: roleId, action: 'created', clientId: req.caller.clientId, details: { scopes } }
+          ? {
+              entityType: 'role',
+              entityId: roleId,
+              action: 'created',
+              clientId: req.caller.clientId,
+              details: { scopes },
+            }
           : undefined,
       async (db) => {
         const roles = await lockedRoleSet(db);
@@ -146,7 +169,9 @@ authApi.declare<{ roleId: string }, RoleInput, undefined>({
   params: { roleId: roleIdParam },
   input: schemas.createRoleRequest,
   output: schemas.getRoleResponse,
-  scopes: { AllOf: ['auth:update-role:<roleId>', { for: 'scope', in: 'scopesAdded', each: '<scope>' }] },
+  scopes: {
+    AllOf: ['auth:update-role:<roleId>', { for: 'scope', in: 'scopesAdded', each: '<scope>' }],
+  },
   title: 'Update Role',
   description: [
     'Updates a role. The caller must hold every scope it adds, where a scope counts as',
@@ -160,7 +185,13 @@ authApi.declare<{ roleId: string }, RoleInput, undefined>({
     const row = await mutate<RoleRow>(
       ctx,
       { kind: 'roles' },
-      () => ({ entityType: 'role', entityId: roleId, action: 'updated', clientId: req.caller.clientId, details: { scopes } }),
+      () => ({
+        entityType: 'role',
+        entityId: roleId,
+        action: 'updated',
+        clientId: req.caller.clientId,
+        details: { scopes },
+      }),
       async (db) => {
         const roles = await lockedRoleSet(db);
         const existing = roles.find((r) => r.roleId === roleId);
@@ -193,7 +224,13 @@ authApi.declare<{ roleId: string }, undefined, undefined>({
       { kind: 'roles' },
       (deleted) =>
         deleted
-          ? { entityType: 'role', entityId: roleId, action: 'deleted', clientId: req.caller.clientId, details: {} }
+          ? {
+              entityType: 'role',
+              entityId: roleId,
+              action: 'deleted',
+              clientId: req.caller.clientId,
+              details: {},
+            }
           : undefined,
       async (db) => {
         await queries.roles.lockRoles(db);

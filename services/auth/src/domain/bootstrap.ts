@@ -25,7 +25,8 @@ export async function ensureRootClient(
   const existingFile = await readCredentials(credentialsPath);
   const cached = await ctx.store.getClient(ROOT_CLIENT_ID);
   if (cached && existingFile?.accessToken === cached.accessToken) {
-    if (existingFile.rootUrl !== rootUrl) await writeCredentials(credentialsPath, { ...existingFile, rootUrl });
+    if (existingFile.rootUrl !== rootUrl)
+      await writeCredentials(credentialsPath, { ...existingFile, rootUrl });
     return { created: false };
   }
   const accessToken = generateAccessToken();

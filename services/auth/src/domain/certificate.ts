@@ -45,10 +45,11 @@ export function parseCertificate(value: unknown): Certificate | string {
     return 'ext.certificate.scopes must be an array of valid scopes';
   }
   if ('clientId' in c) return 'ext.certificate.clientId is not allowed';
-  if ('issuer' in c && typeof c.issuer !== 'string') return 'ext.certificate.issuer must be a string';
+  if ('issuer' in c && typeof c.issuer !== 'string')
+    return 'ext.certificate.issuer must be a string';
   const cert: Certificate = {
     version: 1,
-    scopes: c.scopes as string[],
+    scopes: c.scopes,
     start: c.start,
     expiry: c.expiry,
     seed: c.seed,
@@ -108,7 +109,8 @@ export function issueTemporaryCredentials(options: {
   if (options.expiry.getTime() - options.start.getTime() > MAX_CERTIFICATE_LIFETIME_MS) {
     throw new Error('temporary credentials cannot last longer than 31 days');
   }
-  if (clientId === issuerClientId) throw new Error('a temporary client cannot be named after its issuer');
+  if (clientId === issuerClientId)
+    throw new Error('a temporary client cannot be named after its issuer');
   const cert: Certificate = {
     version: 1,
     scopes: [...options.scopes],

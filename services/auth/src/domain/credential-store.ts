@@ -43,7 +43,9 @@ export class CredentialStore {
     await this.listen();
     await this.reloadAll();
     this.reloadTimer = setInterval(() => {
-      this.reloadAll().catch((err: unknown) => this.logger.error({ err }, 'credential reload failed'));
+      this.reloadAll().catch((err: unknown) =>
+        this.logger.error({ err }, 'credential reload failed'),
+      );
     }, this.fullReloadMs);
     this.reloadTimer.unref();
   }
@@ -88,12 +90,16 @@ export class CredentialStore {
   }
 
   private onNotification(payload: string): void {
-    const reload = payload === 'roles' ? this.reloadRoles() : this.reloadClient(payload.replace(/^client:/, ''));
+    const reload =
+      payload === 'roles' ? this.reloadRoles() : this.reloadClient(payload.replace(/^client:/, ''));
     reload.catch((err: unknown) => this.logger.error({ err }, 'credential reload failed'));
   }
 
   async reloadAll(): Promise<void> {
-    const [clientRows] = await Promise.all([queries.clients.allClients(this.pool), this.reloadRoles()]);
+    const [clientRows] = await Promise.all([
+      queries.clients.allClients(this.pool),
+      this.reloadRoles(),
+    ]);
     const next = new Map<string, CachedClient>();
     for (const row of clientRows) next.set(row.clientId, this.fromRow(row));
     this.clients = next;

@@ -12,7 +12,13 @@ export async function purgeExpiredClients(ctx: AuthContext): Promise<number> {
     for (const clientId of ids) {
       await queries.audit.appendAudit(
         db,
-        { entityType: 'client', entityId: clientId, action: 'expired', clientId: 'system', details: {} },
+        {
+          entityType: 'client',
+          entityId: clientId,
+          action: 'expired',
+          clientId: 'system',
+          details: {},
+        },
         ctx.now(),
       );
       await queries.notify(db, AUTH_CHANNEL, `client:${clientId}`);
@@ -24,7 +30,11 @@ export async function purgeExpiredClients(ctx: AuthContext): Promise<number> {
 }
 
 /** Runs `job` every `intervalMs` (not overlapping itself) until the returned stop is called. */
-export function every(intervalMs: number, job: () => Promise<unknown>, onError: (err: unknown) => void): () => void {
+export function every(
+  intervalMs: number,
+  job: () => Promise<unknown>,
+  onError: (err: unknown) => void,
+): () => void {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const run = (): void => {

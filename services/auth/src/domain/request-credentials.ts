@@ -22,11 +22,13 @@ const BEWIT = /[?&]bewit=([^&]*)/;
  * bewit, or undefined when the request carries no credentials at all. Throws on
  * malformed input, which the validator reports as an authentication failure.
  */
-export function parseCredentialsInRequest(request: HawkRequestInfo): RequestCredentials | undefined {
+export function parseCredentialsInRequest(
+  request: HawkRequestInfo,
+): RequestCredentials | undefined {
   if (request.authorization !== undefined) {
     let attributes: Record<string, string>;
     try {
-      attributes = hawk.utils.parseAuthorizationHeader(request.authorization) as unknown as Record<string, string>;
+      attributes = hawk.utils.parseAuthorizationHeader(request.authorization);
     } catch {
       throw new MalformedCredentials('Bad Request: Invalid header syntax');
     }
@@ -34,14 +36,21 @@ export function parseCredentialsInRequest(request: HawkRequestInfo): RequestCred
     if (!id || !ts || !nonce || !mac || !/^[0-9]{1,12}$/.test(ts)) {
       throw new MalformedCredentials('Bad Request: Missing attributes');
     }
-    const parsed: RequestCredentials = { scheme: 'header', id, ts: Number(ts), nonce, ext: decodeExt(attributes.ext) };
+    const parsed: RequestCredentials = {
+      scheme: 'header',
+      id,
+      ts: Number(ts),
+      nonce,
+      ext: decodeExt(attributes.ext),
+    };
     if (attributes.hash) parsed.hash = attributes.hash;
     return parsed;
   }
   const bewitMatch = BEWIT.exec(request.resource);
   if (!bewitMatch) return undefined;
   const encoded = bewitMatch[1] ?? '';
-  if (!/^[A-Za-z0-9_-]+$/.test(encoded)) throw new MalformedCredentials('Bad Request: Invalid bewit structure');
+  if (!/^[A-Za-z0-9_-]+$/.test(encoded))
+    throw new MalformedCredentials('Bad Request: Invalid bewit structure');
   const parts = Buffer.from(encoded, 'base64url').toString('utf8').split('\\');
   const [id, exp, mac, ext] = parts;
   if (parts.length !== 4 || !id || !exp || !mac || !/^[0-9]{1,12}$/.test(exp)) {
@@ -65,7 +74,9 @@ function decodeExt(ext: string | undefined): RequestCredentials['ext'] {
   const { certificate, authorizedScopes } = value as Record<string, unknown>;
   const result: RequestCredentials['ext'] = {};
   // A certificate is sent as an object; tolerate the JSON-string form some tools produce.
-  if (certificate !== undefined) result.certificate = typeof certificate === 'string' ? parseJsonOrSelf(certificate) : certificate;
+  if (certificate !== undefined)
+    result.certificate =
+      typeof certificate === 'string' ? parseJsonOrSelf(certificate) : certificate;
   if (authorizedScopes !== undefined) result.authorizedScopes = authorizedScopes;
   return result;
 }

@@ -91,7 +91,8 @@ export class SignatureValidator implements Authenticator {
 
     if (parsed.scheme === 'header') {
       // Checked before anything is looked up or remembered: a stale request costs nothing.
-      if (Math.abs(parsed.ts * 1000 - now) > this.options.skewSeconds * 1000) fail('Stale timestamp');
+      if (Math.abs(parsed.ts * 1000 - now) > this.options.skewSeconds * 1000)
+        fail('Stale timestamp');
     }
 
     const rawCert = ext.certificate;
@@ -104,9 +105,11 @@ export class SignatureValidator implements Authenticator {
       issuerId = rawCert.issuer as string;
     }
 
-    const client = (await store.getClient(issuerId)) ?? fail(`Client with clientId: '${issuerId}' not found`);
+    const client =
+      (await store.getClient(issuerId)) ?? fail(`Client with clientId: '${issuerId}' not found`);
     if (client.disabled) fail(`Client with clientId: '${client.clientId}' is disabled`);
-    if (client.expires.getTime() <= now) fail(`Client with clientId: '${client.clientId}' has expired`);
+    if (client.expires.getTime() <= now)
+      fail(`Client with clientId: '${client.clientId}' has expired`);
     if (this.options.isRevoked?.(credentialName)) fail('These credentials have been revoked');
 
     let key = client.accessToken;
@@ -122,11 +125,16 @@ export class SignatureValidator implements Authenticator {
       if (c.expiry - c.start > MAX_CERTIFICATE_LIFETIME_MS) {
         fail('ext.certificate cannot last longer than 31 days!');
       }
-      if (c.issuer !== undefined && !satisfiesScope(scopes, `auth:create-client:${credentialName}`)) {
-        fail(`ext.certificate issuer \`${c.issuer}\` doesn't have \`auth:create-client:${credentialName}\``);
+      if (
+        c.issuer !== undefined &&
+        !satisfiesScope(scopes, `auth:create-client:${credentialName}`)
+      ) {
+        fail(
+          `ext.certificate issuer \`${c.issuer}\` doesn't have \`auth:create-client:${credentialName}\``,
+        );
       }
       if (!satisfiesExpression(scopes, { AllOf: c.scopes })) {
-        fail('ext.certificate issuer doesn\'t have sufficient scopes');
+        fail("ext.certificate issuer doesn't have sufficient scopes");
       }
       const expected = Buffer.from(certificateSignature(c, credentialName, client.accessToken));
       const given = Buffer.from(c.signature);
@@ -143,7 +151,11 @@ export class SignatureValidator implements Authenticator {
 
     const authorizedScopes = ext.authorizedScopes;
     if (authorizedScopes !== undefined) {
-      if (!Array.isArray(authorizedScopes) || authorizedScopes.length > 10_000 || !authorizedScopes.every(isValidScope)) {
+      if (
+        !Array.isArray(authorizedScopes) ||
+        authorizedScopes.length > 10_000 ||
+        !authorizedScopes.every(isValidScope)
+      ) {
         fail('ext.authorizedScopes must be an array of valid scopes');
       }
       const current = store.expandWithAnonymous(scopes);
@@ -154,7 +166,9 @@ export class SignatureValidator implements Authenticator {
       fromCertificate = true;
     }
 
-    const effective = fromCertificate ? store.expandWithAnonymous(scopes) : store.effectiveClientScopes(client);
+    const effective = fromCertificate
+      ? store.expandWithAnonymous(scopes)
+      : store.effectiveClientScopes(client);
     const result: AuthenticationResult = {
       status: 'auth-success',
       scheme: 'hawk',
@@ -167,8 +181,16 @@ export class SignatureValidator implements Authenticator {
   }
 
   /** Verifies the MAC with the hawk library and records the nonce only once it verified. */
-  private async checkMac(request: HawkRequestInfo, parsed: RequestCredentials, key: string): Promise<void> {
-    const credentialsFunc = (): hawk.server.Credentials => ({ key, algorithm: 'sha256', user: parsed.id });
+  private async checkMac(
+    request: HawkRequestInfo,
+    parsed: RequestCredentials,
+    key: string,
+  ): Promise<void> {
+    const credentialsFunc = (): hawk.server.Credentials => ({
+      key,
+      algorithm: 'sha256',
+      user: parsed.id,
+    });
     const hawkRequest = {
       method: request.method.toUpperCase(),
       url: request.resource,
@@ -188,7 +210,8 @@ export class SignatureValidator implements Authenticator {
         });
       }
     } catch (err) {
-      const message = (err as { output?: { payload?: { message?: string } } }).output?.payload?.message;
+      const message = (err as { output?: { payload?: { message?: string } } }).output?.payload
+        ?.message;
       fail(`Unauthorized: ${message ?? 'Bad mac'}`);
     }
     if (parsed.scheme === 'header') {

@@ -1,4 +1,9 @@
-import { dateTimeSchema, MAX_DESCRIPTION, scopeListSchema, uniqueScopeListSchema } from './common.js';
+import {
+  dateTimeSchema,
+  MAX_DESCRIPTION,
+  scopeListSchema,
+  uniqueScopeListSchema,
+} from './common.js';
 
 export const createClientRequest = {
   type: 'object',
@@ -41,7 +46,10 @@ export const createClientResponse = {
   type: 'object',
   additionalProperties: false,
   required: [...clientRequired, 'accessToken'],
-  properties: { ...clientFields, accessToken: { type: 'string', pattern: '^[a-zA-Z0-9_-]{22,66}$' } },
+  properties: {
+    ...clientFields,
+    accessToken: { type: 'string', pattern: '^[a-zA-Z0-9_-]{22,66}$' },
+  },
 } as const;
 
 export const listClientResponse = {

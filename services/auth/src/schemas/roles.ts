@@ -1,4 +1,9 @@
-import { dateTimeSchema, MAX_DESCRIPTION, scopeListSchema, uniqueScopeListSchema } from './common.js';
+import {
+  dateTimeSchema,
+  MAX_DESCRIPTION,
+  scopeListSchema,
+  uniqueScopeListSchema,
+} from './common.js';
 
 export const createRoleRequest = {
   type: 'object',

@@ -51,9 +51,19 @@ test('listClients filters by prefix and paginates', async () => {
     await rootAuth.createClient(`list/${n}`, { description: n, expires: inOneHour() });
   }
   const page1 = await rootAuth.listClients({ prefix: 'list/', limit: 2 });
-  assert.deepEqual(page1.clients.map((c: any) => c.clientId), ['list/a', 'list/b']);
-  const page2 = await rootAuth.listClients({ prefix: 'list/', limit: 2, continuationToken: page1.continuationToken });
-  assert.deepEqual(page2.clients.map((c: any) => c.clientId), ['list/c']);
+  assert.deepEqual(
+    page1.clients.map((c: any) => c.clientId),
+    ['list/a', 'list/b'],
+  );
+  const page2 = await rootAuth.listClients({
+    prefix: 'list/',
+    limit: 2,
+    continuationToken: page1.continuationToken,
+  });
+  assert.deepEqual(
+    page2.clients.map((c: any) => c.clientId),
+    ['list/c'],
+  );
 });
 
 test('disable, enable, reset and delete take effect immediately', async () => {
@@ -93,11 +103,17 @@ test('an expired client cannot authenticate', async () => {
 });
 
 test('S4: static clients and `**` scopes are refused with InputError', async () => {
-  await assert.rejects(rootAuth.createClient('static/evil', { description: 'x', expires: inOneHour() }), {
+  await assert.rejects(
+    rootAuth.createClient('static/evil', { description: 'x', expires: inOneHour() }),
+    {
+      statusCode: 400,
+      code: 'InputError',
+    },
+  );
+  await assert.rejects(rootAuth.resetAccessToken('static/root'), {
     statusCode: 400,
     code: 'InputError',
   });
-  await assert.rejects(rootAuth.resetAccessToken('static/root'), { statusCode: 400, code: 'InputError' });
   await assert.rejects(
     rootAuth.createClient('stars', { description: 'x', expires: inOneHour(), scopes: ['a:**'] }),
     { statusCode: 400, code: 'InputError' },
@@ -159,14 +175,20 @@ test('S4: createClient and updateClient cannot grant scopes the caller lacks', a
 });
 
 test('unauthenticated callers get 403 InsufficientScopes, bad signatures 401', async () => {
-  await assert.rejects(new taskcluster.Auth({ rootUrl: platform.rootUrl, retries: 0 }).listClients(), {
-    statusCode: 403,
-    code: 'InsufficientScopes',
-  });
-  await assert.rejects(authAs({ clientId: platform.root.clientId, accessToken: 'x'.repeat(44) }).listClients(), {
-    statusCode: 401,
-    code: 'AuthenticationFailed',
-  });
+  await assert.rejects(
+    new taskcluster.Auth({ rootUrl: platform.rootUrl, retries: 0 }).listClients(),
+    {
+      statusCode: 403,
+      code: 'InsufficientScopes',
+    },
+  );
+  await assert.rejects(
+    authAs({ clientId: platform.root.clientId, accessToken: 'x'.repeat(44) }).listClients(),
+    {
+      statusCode: 401,
+      code: 'AuthenticationFailed',
+    },
+  );
   await assert.rejects(authAs({ clientId: 'nobody', accessToken: 'x'.repeat(44) }).listClients(), {
     statusCode: 401,
   });

@@ -17,16 +17,29 @@ const paramValue = fc.oneof(
   fc.string({ minLength: 1, maxLength: 20 }),
 );
 
-async function send(method: string, path: string, body: unknown, signed: boolean): Promise<Response> {
+async function send(
+  method: string,
+  path: string,
+  body: unknown,
+  signed: boolean,
+): Promise<Response> {
   const url = `${platform.rootUrl}${path}`;
   const headers: Record<string, string> = {};
   if (signed) {
     headers.authorization = hawk.client.header(url, method, {
-      credentials: { id: platform.root.clientId, key: platform.root.accessToken, algorithm: 'sha256' },
+      credentials: {
+        id: platform.root.clientId,
+        key: platform.root.accessToken,
+        algorithm: 'sha256',
+      },
     }).header;
   }
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  return fetch(url, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
 }
 
 // S10: every endpoint, driven from its own schema with valid, edge and invalid
@@ -46,7 +59,10 @@ for (const endpoint of authApi.endpoints) {
           });
           const res = await send(endpoint.method, path, body, signed);
           const text = await res.text();
-          assert.ok(res.status < 500, `${endpoint.name} ${path} -> ${res.status}: ${text.slice(0, 300)}`);
+          assert.ok(
+            res.status < 500,
+            `${endpoint.name} ${path} -> ${res.status}: ${text.slice(0, 300)}`,
+          );
           if (res.status >= 400) assert.ok(JSON.parse(text).code, 'error bodies carry a code');
         },
       ),

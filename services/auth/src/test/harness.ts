@@ -44,7 +44,11 @@ export async function startTestPlatform(
     ...(options.now ? { now: options.now } : {}),
   });
   const app = createApiServer({ logger });
-  mountApi(app, auth.api, { context: auth.context, authenticator: auth.validator, validateOutput: true });
+  mountApi(app, auth.api, {
+    context: auth.context,
+    authenticator: auth.validator,
+    validateOutput: true,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const rootUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const credentialsPath = join(dataDir, 'root-credentials.json');

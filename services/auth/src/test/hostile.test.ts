@@ -21,7 +21,10 @@ before(async () => {
 });
 after(() => platform.close());
 
-function signedGet(path: string, key = platform.root.accessToken): { url: string; authorization: string } {
+function signedGet(
+  path: string,
+  key = platform.root.accessToken,
+): { url: string; authorization: string } {
   const url = `${platform.rootUrl}${path}`;
   const { header } = hawk.client.header(url, 'GET', {
     credentials: { id: platform.root.clientId, key, algorithm: 'sha256' },
@@ -43,7 +46,11 @@ test('S13: a captured request replayed verbatim is rejected', async () => {
 test('S13: a request signed outside the clock-skew window is rejected', async () => {
   const url = `${platform.rootUrl}/api/auth/v1/scopes/current`;
   const { header } = hawk.client.header(url, 'GET', {
-    credentials: { id: platform.root.clientId, key: platform.root.accessToken, algorithm: 'sha256' },
+    credentials: {
+      id: platform.root.clientId,
+      key: platform.root.accessToken,
+      algorithm: 'sha256',
+    },
     timestamp: Math.floor(Date.now() / 1000) - 10 * 60,
   });
   const res = await fetch(url, { headers: { authorization: header } });
@@ -95,7 +102,11 @@ test('S13: the replay guard holds across replicas through the database', async (
 });
 
 test('S4: making a request as another client without its token fails', async () => {
-  await rootAuth.createClient('victim', { description: 'x', expires: inOneHour(), scopes: ['auth:current-scopes'] });
+  await rootAuth.createClient('victim', {
+    description: 'x',
+    expires: inOneHour(),
+    scopes: ['auth:current-scopes'],
+  });
   const { accessToken } = await rootAuth.createClient('attacker', {
     description: 'x',
     expires: inOneHour(),
@@ -128,11 +139,25 @@ test('S4: a temporary credential cannot issue another (no nested certificates)',
 
 test('malformed Authorization headers and bewits are 401, never 5xx', async () => {
   const url = `${platform.rootUrl}/api/auth/v1/scopes/current`;
-  for (const authorization of ['Hawk', 'Hawk id="x"', 'Basic abc', 'Hawk id="a", ts="x", nonce="n", mac="m"', 'Hawk ' + 'x'.repeat(5000)]) {
+  for (const authorization of [
+    'Hawk',
+    'Hawk id="x"',
+    'Basic abc',
+    'Hawk id="a", ts="x", nonce="n", mac="m"',
+    'Hawk ' + 'x'.repeat(5000),
+  ]) {
     const res = await fetch(url, { headers: { authorization } });
-    assert.ok(res.status === 401 || res.status === 400, `${authorization.slice(0, 30)} -> ${res.status}`);
+    assert.ok(
+      res.status === 401 || res.status === 400,
+      `${authorization.slice(0, 30)} -> ${res.status}`,
+    );
   }
-  for (const bewit of ['!!', 'abc', Buffer.from('a\\b\\c').toString('base64url'), Buffer.from('root\\99999999999\\mac\\notbase64').toString('base64url')]) {
+  for (const bewit of [
+    '!!',
+    'abc',
+    Buffer.from('a\\b\\c').toString('base64url'),
+    Buffer.from('root\\99999999999\\mac\\notbase64').toString('base64url'),
+  ]) {
     const res = await fetch(`${url}?bewit=${bewit}`);
     assert.equal(res.status, 401, bewit);
   }
@@ -158,7 +183,10 @@ test('S1: no token, signature or Authorization header appears in any log line', 
   await rootAuth.listClients();
   await new taskcluster.Auth({
     rootUrl: platform.rootUrl,
-    credentials: { clientId: 'attacker', accessToken: 'wrong-token-wrong-token-wrong-token-wrong1' },
+    credentials: {
+      clientId: 'attacker',
+      accessToken: 'wrong-token-wrong-token-wrong-token-wrong1',
+    },
     retries: 0,
   })
     .currentScopes()
@@ -170,5 +198,10 @@ test('S1: no token, signature or Authorization header appears in any log line', 
     assert.ok(!/mac=/.test(line), 'MAC in a log line');
   }
   const access = platform.logLines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
-  assert.ok(access.some((l) => l.clientId === platform.root.clientId && l.status === 200 && l.endpoint === 'listClients'));
+  assert.ok(
+    access.some(
+      (l) =>
+        l.clientId === platform.root.clientId && l.status === 200 && l.endpoint === 'listClients',
+    ),
+  );
 });

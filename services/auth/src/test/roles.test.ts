@@ -20,7 +20,10 @@ test('roles expand through assume:, star role ids and <..> parameters', async ()
     description: 'per-project admin',
     scopes: ['secrets:get:project/<..>/*', 'assume:project:<..>'],
   });
-  await rootAuth.createRole('project:zap', { description: 'zap', scopes: ['queue:create-task:zap'] });
+  await rootAuth.createRole('project:zap', {
+    description: 'zap',
+    scopes: ['queue:create-task:zap'],
+  });
   const { scopes } = await rootAuth.expandScopes({ scopes: ['assume:project-admin:zap'] });
   assert.deepEqual(scopes, [
     'assume:project-admin:zap',
@@ -41,7 +44,10 @@ test('a client holding assume: gets the role scopes, and role changes apply at o
   });
   const bot = authAs({ clientId: 'web-bot', accessToken });
   assert.ok((await bot.currentScopes()).scopes.includes('web:deploy'));
-  await rootAuth.updateRole('team:web', { description: 'web', scopes: ['web:deploy', 'web:rollback'] });
+  await rootAuth.updateRole('team:web', {
+    description: 'web',
+    scopes: ['web:deploy', 'web:rollback'],
+  });
   assert.ok((await bot.currentScopes()).scopes.includes('web:rollback'));
   await rootAuth.deleteRole('team:web');
   await rootAuth.deleteRole('team:web'); // idempotent
@@ -49,7 +55,10 @@ test('a client holding assume: gets the role scopes, and role changes apply at o
 });
 
 test('the anonymous role applies to every caller', async () => {
-  await rootAuth.createRole('anonymous', { description: 'public', scopes: ['auth:get-role:public-*'] });
+  await rootAuth.createRole('anonymous', {
+    description: 'public',
+    scopes: ['auth:get-role:public-*'],
+  });
   await rootAuth.createRole('public-info', { description: 'x', scopes: ['a'] });
   const anonymous = new taskcluster.Auth({ rootUrl: platform.rootUrl, retries: 0 });
   assert.equal((await anonymous.role('public-info')).roleId, 'public-info');
@@ -68,10 +77,13 @@ test('createRole is idempotent for identical input and conflicts otherwise', asy
 
 test('cycles and malformed parameters are InputError, and change nothing', async () => {
   await rootAuth.createRole('cyc-a', { description: 'x', scopes: ['assume:cyc-b'] });
-  await assert.rejects(rootAuth.createRole('cyc-b', { description: 'x', scopes: ['assume:cyc-a'] }), {
-    statusCode: 400,
-    code: 'InputError',
-  });
+  await assert.rejects(
+    rootAuth.createRole('cyc-b', { description: 'x', scopes: ['assume:cyc-a'] }),
+    {
+      statusCode: 400,
+      code: 'InputError',
+    },
+  );
   await assert.rejects(rootAuth.role('cyc-b'), { statusCode: 404 });
   await assert.rejects(
     rootAuth.createRole('param:*', { description: 'x', scopes: ['a:<..>/<..>'] }),
@@ -87,12 +99,18 @@ test('S4: createRole and updateRole cannot grant scopes the caller lacks', async
   });
   const manager = authAs({ clientId: 'role-manager', accessToken });
   await manager.createRole('managed:ok', { description: 'x', scopes: ['build:linux'] });
-  await assert.rejects(manager.createRole('managed:evil', { description: 'x', scopes: ['assume:project-admin:*'] }), {
-    statusCode: 403,
-    code: 'InsufficientScopes',
-  });
   await assert.rejects(
-    manager.updateRole('managed:ok', { description: 'x', scopes: ['build:linux', 'secrets:get:*'] }),
+    manager.createRole('managed:evil', { description: 'x', scopes: ['assume:project-admin:*'] }),
+    {
+      statusCode: 403,
+      code: 'InsufficientScopes',
+    },
+  );
+  await assert.rejects(
+    manager.updateRole('managed:ok', {
+      description: 'x',
+      scopes: ['build:linux', 'secrets:get:*'],
+    }),
     { statusCode: 403, code: 'InsufficientScopes' },
   );
   // A role whose id ends in * would hand its scopes to every matching assume: scope;
@@ -103,20 +121,27 @@ test('S4: createRole and updateRole cannot grant scopes the caller lacks', async
 });
 
 test('listRoles2 and listRoleIds paginate', async () => {
-  for (const n of ['p1', 'p2', 'p3']) await rootAuth.createRole(`page:${n}`, { description: n, scopes: [] });
+  for (const n of ['p1', 'p2', 'p3'])
+    await rootAuth.createRole(`page:${n}`, { description: n, scopes: [] });
   const all = await rootAuth.listRoleIds({ limit: 1000 });
   assert.ok(all.roleIds.includes('page:p2'));
   const first = await rootAuth.listRoles2({ limit: 1 });
   assert.equal(first.roles.length, 1);
   assert.ok(first.continuationToken);
-  const second = await rootAuth.listRoles2({ limit: 1, continuationToken: first.continuationToken });
+  const second = await rootAuth.listRoles2({
+    limit: 1,
+    continuationToken: first.continuationToken,
+  });
   assert.notEqual(second.roles[0].roleId, first.roles[0].roleId);
   assert.ok((await rootAuth.listRoles()).length >= 3);
 });
 
 test('S14: every change is in the hash-chained audit log, and the chain verifies', async () => {
   const history = await rootAuth.getEntityHistory('role', 'idem');
-  assert.deepEqual(history.auditHistory.map((h: any) => h.action), ['created']);
+  assert.deepEqual(
+    history.auditHistory.map((h: any) => h.action),
+    ['created'],
+  );
   assert.equal(history.auditHistory[0].clientId, platform.root.clientId);
   const mine = await rootAuth.listAuditHistory(platform.root.clientId);
   assert.ok(mine.auditHistory.length > 5);
@@ -131,6 +156,10 @@ test('S14: every change is in the hash-chained audit log, and the chain verifies
 function hawkHeaderFor(url: string): string {
   // The published client has no method for this Bulwark endpoint; sign as it would.
   return hawk.client.header(url, 'GET', {
-    credentials: { id: platform.root.clientId, key: platform.root.accessToken, algorithm: 'sha256' },
+    credentials: {
+      id: platform.root.clientId,
+      key: platform.root.accessToken,
+      algorithm: 'sha256',
+    },
   }).header;
 }

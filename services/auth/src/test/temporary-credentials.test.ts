@@ -47,7 +47,10 @@ test('named temporary credentials authenticate under their name', async () => {
 
 test('S4: named temporary credentials need auth:create-client:<name> from the issuer', async () => {
   const creds = temp({ clientId: 'other/job', scopes: ['auth:current-scopes'] });
-  await assert.rejects(authAs(creds).currentScopes(), { statusCode: 401, code: 'AuthenticationFailed' });
+  await assert.rejects(authAs(creds).currentScopes(), {
+    statusCode: 401,
+    code: 'AuthenticationFailed',
+  });
 });
 
 test('S4: temporary credentials cannot exceed their issuer', async () => {
@@ -109,17 +112,31 @@ test('certificates longer than 31 days are refused', async () => {
 
 test('authorizedScopes narrows a request and can never widen it', async () => {
   const narrowed = authAs(issuer, { authorizedScopes: ['auth:current-scopes', 'work:test'] });
-  assert.deepEqual((await narrowed.currentScopes()).scopes, ['assume:anonymous', 'auth:current-scopes', 'work:test']);
-  await assert.rejects(authAs(issuer, { authorizedScopes: ['auth:list-clients'] }).currentScopes(), {
-    statusCode: 403,
-  });
-  await assert.rejects(authAs(issuer, { authorizedScopes: ['auth:current-scopes', 'admin:*'] }).currentScopes(), {
-    statusCode: 401,
-  });
+  assert.deepEqual((await narrowed.currentScopes()).scopes, [
+    'assume:anonymous',
+    'auth:current-scopes',
+    'work:test',
+  ]);
+  await assert.rejects(
+    authAs(issuer, { authorizedScopes: ['auth:list-clients'] }).currentScopes(),
+    {
+      statusCode: 403,
+    },
+  );
+  await assert.rejects(
+    authAs(issuer, { authorizedScopes: ['auth:current-scopes', 'admin:*'] }).currentScopes(),
+    {
+      statusCode: 401,
+    },
+  );
   const tempNarrowed = authAs(temp({ scopes: ['auth:current-scopes', 'work:*'] }), {
     authorizedScopes: ['auth:current-scopes', 'work:a'],
   });
-  assert.deepEqual((await tempNarrowed.currentScopes()).scopes, ['assume:anonymous', 'auth:current-scopes', 'work:a']);
+  assert.deepEqual((await tempNarrowed.currentScopes()).scopes, [
+    'assume:anonymous',
+    'auth:current-scopes',
+    'work:a',
+  ]);
 });
 
 test('a signed URL (bewit) works for GET until it expires, and not when tampered', async () => {
@@ -138,15 +155,24 @@ test('a signed URL (bewit) works for GET until it expires, and not when tampered
 
 test('testAuthenticate verifies the fixed tester client', async () => {
   const tester = authAs({ clientId: 'tester', accessToken: 'no-secret' });
-  const result = await tester.testAuthenticate({ clientScopes: ['test:a', 'x'], requiredScopes: ['test:a'] });
+  const result = await tester.testAuthenticate({
+    clientScopes: ['test:a', 'x'],
+    requiredScopes: ['test:a'],
+  });
   assert.equal(result.clientId, 'tester');
   assert.ok(result.scopes.includes('test:a'));
-  await assert.rejects(tester.testAuthenticate({ clientScopes: ['x'], requiredScopes: ['test:a'] }), {
-    statusCode: 403,
-  });
+  await assert.rejects(
+    tester.testAuthenticate({ clientScopes: ['x'], requiredScopes: ['test:a'] }),
+    {
+      statusCode: 403,
+    },
+  );
   assert.equal((await tester.testAuthenticateGet()).clientId, 'tester');
   await assert.rejects(
-    authAs({ clientId: 'tester', accessToken: 'wrong' }).testAuthenticate({ clientScopes: [], requiredScopes: [] }),
+    authAs({ clientId: 'tester', accessToken: 'wrong' }).testAuthenticate({
+      clientScopes: [],
+      requiredScopes: [],
+    }),
     { statusCode: 401 },
   );
 });
