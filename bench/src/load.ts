@@ -5,6 +5,8 @@ export interface LoadResult {
   seconds: number;
   perSecond: number;
   failures: number;
+  /** Status codes of failed requests (0: no response). */
+  failureStatuses: number[];
 }
 
 /**
@@ -17,7 +19,8 @@ export async function runLoad(options: {
   concurrency: number;
   seconds: number;
   maxRequests?: number;
-  headers?: () => Record<string, string>;
+  /** Headers for the i-th request; the run stops when it returns undefined. */
+  headers?: (i: number) => Record<string, string> | undefined;
 }): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const target = new URL(options.url);
@@ -27,19 +30,20 @@ export async function runLoad(options: {
   const maxRequests = options.maxRequests ?? 5_000_000;
   let requests = 0;
   let failures = 0;
-  const one = (): Promise<void> =>
+  const failureStatuses: number[] = [];
+  const one = (headers: Record<string, string>): Promise<void> =>
     new Promise((resolve) => {
-      const req = http.request(
-        target,
-        { agent, method: 'GET', headers: options.headers ? options.headers() : {} },
-        (res) => {
-          if (res.statusCode !== 200) failures++;
-          res.resume();
-          res.on('end', resolve);
-        },
-      );
+      const req = http.request(target, { agent, method: 'GET', headers }, (res) => {
+        if (res.statusCode !== 200) {
+          failures++;
+          failureStatuses.push(res.statusCode ?? 0);
+        }
+        res.resume();
+        res.on('end', resolve);
+      });
       req.on('error', () => {
         failures++;
+        failureStatuses.push(0);
         resolve();
       });
       req.end();
@@ -47,12 +51,14 @@ export async function runLoad(options: {
   const started = performance.now();
   const lane = async (): Promise<void> => {
     while (performance.now() < deadline && requests < maxRequests) {
+      const headers = options.headers ? options.headers(requests) : {};
+      if (!headers) break;
       requests++;
-      await one();
+      await one(headers);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, lane));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
-  return { requests, seconds, perSecond: requests / seconds, failures };
+  return { requests, seconds, perSecond: requests / seconds, failures, failureStatuses };
 }

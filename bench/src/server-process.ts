@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface ServerProcess {
   rootUrl: string;
+  /** CPU time (user + system) the server process has used so far, in microseconds. */
+  cpuMicros(): Promise<number>;
   root: { clientId: string; accessToken: string };
   pinnedToCore: boolean;
   stop(): Promise<void>;
@@ -48,9 +50,18 @@ export async function startServerProcess(): Promise<ServerProcess> {
     clientId: string;
     accessToken: string;
   };
+  const ticksPerSecond = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim() || 100);
+  // The server is the node process itself, or taskset's child once it exec'd node (same pid).
+  const pid = child.pid ?? 0;
   return {
     rootUrl,
     root,
+    async cpuMicros() {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1e6;
+    },
     pinnedToCore: pinned,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));

@@ -34,6 +34,23 @@ export class ApiDefinition<TContext> {
     this.apiVersion = options.apiVersion ?? 'v1';
     this.title = options.title;
     this.description = options.description;
+    const started = Date.now();
+    // Declared like any endpoint so it runs the same pipeline (and is in the reference).
+    this.declare({
+      name: 'ping',
+      method: 'GET',
+      route: '/ping',
+      scopes: null,
+      title: 'Ping Server',
+      description: 'Answers when the service is up; needs no credentials.',
+      output: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['alive', 'uptime'],
+        properties: { alive: { type: 'boolean' }, uptime: { type: 'number' } },
+      },
+      handler: async () => ({ alive: true, uptime: (Date.now() - started) / 1000 }),
+    });
   }
 
   get basePath(): string {

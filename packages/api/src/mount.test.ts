@@ -263,7 +263,7 @@ test('ping, reference and OpenAPI are served from the declarations', async () =>
     };
     assert.deepEqual(
       ref.entries.map((e) => e.name),
-      ['getThing', 'makeThings', 'forgetsToAuthorize', 'badOutput', 'redirect', 'conflict'],
+      ['ping', 'getThing', 'makeThings', 'forgetsToAuthorize', 'badOutput', 'redirect', 'conflict'],
     );
     const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as {
       openapi: string;

@@ -31,14 +31,20 @@ export function mountApi<TContext>(
   options: MountOptions<TContext>,
 ): void {
   const ajv = createAjv();
-  const started = Date.now();
   const base = api.basePath;
 
-  app.get(`${base}/ping`, async () => ({ alive: true, uptime: (Date.now() - started) / 1000 }));
   const reference = apiReference(api);
-  app.get(`${base}/reference`, async () => reference);
   const openApi = openApiDocument(api);
-  app.get(`${base}/openapi.json`, async () => openApi);
+  const builtIn: [string, () => unknown][] = [
+    ['reference', () => reference],
+    ['openapi.json', () => openApi],
+  ];
+  for (const [name, respond] of builtIn) {
+    app.get(`${base}/${name}`, async (request) => {
+      requestState(request).endpointName = name;
+      return respond();
+    });
+  }
 
   for (const endpoint of api.endpoints) {
     registerEndpoint(app, api, endpoint, ajv, options);

@@ -10,6 +10,8 @@ export interface RequestCredentials {
   nonce: string;
   hash?: string;
   ext: { certificate?: unknown; authorizedScopes?: unknown };
+  /** The header's attributes exactly as sent, for recomputing its MAC. */
+  header?: Readonly<Record<string, string>>;
 }
 
 class MalformedCredentials extends Error {}
@@ -42,6 +44,7 @@ export function parseCredentialsInRequest(
       ts: Number(ts),
       nonce,
       ext: decodeExt(attributes.ext),
+      header: attributes,
     };
     if (attributes.hash) parsed.hash = attributes.hash;
     return parsed;

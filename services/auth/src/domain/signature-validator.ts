@@ -180,8 +180,45 @@ export class SignatureValidator implements Authenticator {
     return result;
   }
 
-  /** Verifies the MAC with the hawk library and records the nonce only once it verified. */
+  /**
+   * Verifies the MAC (hawk's normalization and HMAC, compared in constant time) and
+   * records the nonce only once it verified, so forged requests cannot fill the guard.
+   */
   private async checkMac(
+    request: HawkRequestInfo,
+    parsed: RequestCredentials,
+    key: string,
+  ): Promise<void> {
+    if (parsed.scheme === 'bewit') {
+      await this.checkBewit(request, parsed, key);
+      return;
+    }
+    const attributes = parsed.header ?? fail('Bad Request: Missing attributes');
+    const expected = hawk.crypto.calculateMac(
+      'header',
+      { id: parsed.id, key, algorithm: 'sha256' },
+      {
+        method: request.method.toUpperCase(),
+        resource: request.resource,
+        host: request.host,
+        port: request.port,
+        ts: attributes.ts ?? '',
+        nonce: attributes.nonce ?? '',
+        hash: attributes.hash,
+        ext: attributes.ext,
+        app: attributes.app,
+        dlg: attributes.dlg,
+      },
+    );
+    const given = Buffer.from(attributes.mac ?? '');
+    const wanted = Buffer.from(expected);
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+      fail('Unauthorized: Bad mac');
+    const fresh = await this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce);
+    if (!fresh) fail('Unauthorized: this request was already used (replay)');
+  }
+
+  private async checkBewit(
     request: HawkRequestInfo,
     parsed: RequestCredentials,
     key: string,
@@ -191,32 +228,21 @@ export class SignatureValidator implements Authenticator {
       algorithm: 'sha256',
       user: parsed.id,
     });
-    const hawkRequest = {
-      method: request.method.toUpperCase(),
-      url: request.resource,
-      host: request.host,
-      port: request.port,
-      authorization: request.authorization ?? '',
-    };
     try {
-      if (parsed.scheme === 'header') {
-        await hawk.server.authenticate(hawkRequest as never, credentialsFunc, {
-          timestampSkewSec: this.options.skewSeconds,
-          localtimeOffsetMsec: this.now() - Date.now(),
-        });
-      } else {
-        await hawk.server.authenticateBewit(hawkRequest as never, credentialsFunc, {
-          localtimeOffsetMsec: this.now() - Date.now(),
-        });
-      }
+      await hawk.server.authenticateBewit(
+        {
+          method: request.method.toUpperCase(),
+          url: request.resource,
+          host: request.host,
+          port: request.port,
+        } as never,
+        credentialsFunc,
+        { localtimeOffsetMsec: this.now() - Date.now() },
+      );
     } catch (err) {
       const message = (err as { output?: { payload?: { message?: string } } }).output?.payload
         ?.message;
       fail(`Unauthorized: ${message ?? 'Bad mac'}`);
-    }
-    if (parsed.scheme === 'header') {
-      const fresh = await this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce);
-      if (!fresh) fail('Unauthorized: this request was already used (replay)');
     }
   }
 }
