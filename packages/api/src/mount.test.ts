@@ -215,6 +215,7 @@ test('bad input is a 4xx with Taskcluster codes', async () => {
       [post(`${base}/things`, { names: ['a'], extra: 1 }, '*'), 400, 'InputValidationError'],
       [post(`${base}/things`, { names: ['a', 'b', 'c', 'd'] }, '*'), 400, 'InputValidationError'],
       [post(`${base}/things`, { names: ['toolong'] }, '*'), 400, 'InputValidationError'],
+      [post(`${base}/things`, { names: ['a\u0000'] }, '*'), 400, 'InputValidationError'],
       [post(`${base}/things`, { names: 'a' }, 'bad'), 400, 'InputValidationError'],
       [post(`${base}/things`, { names: ['a'] }, 'bad'), 401, 'AuthenticationFailed'],
       [fetch(`${base}/nope`), 404, 'ResourceNotFound'],

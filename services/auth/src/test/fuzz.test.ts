@@ -66,7 +66,7 @@ for (const endpoint of authApi.endpoints) {
           if (res.status >= 400) assert.ok(JSON.parse(text).code, 'error bodies carry a code');
         },
       ),
-      { numRuns: 40 },
+      { numRuns: Number(process.env.BULWARK_FUZZ_RUNS ?? 40) },
     );
   });
 }
