@@ -1,7 +1,7 @@
 import {
   removeGivenScopes,
   renderTemplate,
-  scopesSatisfying,
+  satisfiesExpression,
   templateParameters,
   type ScopeExpression,
   type ScopeTemplate,
@@ -27,7 +27,7 @@ export function authorizeCaller(
     throw new Error(`scope template could not be rendered: ${(err as Error).message}`);
   }
   if (expression === null) return;
-  if (scopesSatisfying(caller.scopes, expression) !== undefined) return;
+  if (satisfiesExpression(caller.scopes, expression)) return;
   throw insufficientScopes(caller, expression);
 }
 

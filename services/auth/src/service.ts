@@ -43,7 +43,7 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Aut
     store,
     replayGuard,
     skewSeconds,
-    now: () => now().getTime(),
+    now: options.now ? () => now().getTime() : Date.now,
   });
   const context: AuthContext = Object.freeze({
     pool: options.pool,

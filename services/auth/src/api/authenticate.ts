@@ -50,8 +50,8 @@ class TesterCredentials implements CredentialSource {
       scopes,
     };
   }
-  getClient(clientId: string): Promise<CachedClient | undefined> {
-    return Promise.resolve(clientId === 'tester' ? this.client : undefined);
+  getClient(clientId: string): CachedClient | undefined {
+    return clientId === 'tester' ? this.client : undefined;
   }
   expandedClientScopes(client: CachedClient): string[] {
     return this.ctx.store.expand(client.scopes);

@@ -137,8 +137,8 @@ export class CredentialStore {
    * The client from memory; on a miss, one database read, in case the NOTIFY of
    * its creation has not arrived yet.
    */
-  async getClient(clientId: string): Promise<CachedClient | undefined> {
-    return this.clients.get(clientId) ?? (await this.reloadClient(clientId));
+  getClient(clientId: string): CachedClient | Promise<CachedClient | undefined> {
+    return this.clients.get(clientId) ?? this.reloadClient(clientId);
   }
 
   /** The client's scopes expanded through roles, without the anonymous role. */

@@ -19,7 +19,8 @@ import type { ReplayGuard } from './replay-guard.js';
 
 /** Where the validator finds clients and expands scopes; the CredentialStore in production. */
 export interface CredentialSource {
-  getClient(clientId: string): Promise<CachedClient | undefined>;
+  /** Synchronous when the client is cached, which is the common case. */
+  getClient(clientId: string): CachedClient | undefined | Promise<CachedClient | undefined>;
   expandedClientScopes(client: CachedClient): string[];
   effectiveClientScopes(client: CachedClient): string[];
   expandWithAnonymous(scopes: readonly string[]): string[];
@@ -105,8 +106,10 @@ export class SignatureValidator implements Authenticator {
       issuerId = rawCert.issuer as string;
     }
 
+    const found = store.getClient(issuerId);
     const client =
-      (await store.getClient(issuerId)) ?? fail(`Client with clientId: '${issuerId}' not found`);
+      (found instanceof Promise ? await found : found) ??
+      fail(`Client with clientId: '${issuerId}' not found`);
     if (client.disabled) fail(`Client with clientId: '${client.clientId}' is disabled`);
     if (client.expires.getTime() <= now)
       fail(`Client with clientId: '${client.clientId}' has expired`);
@@ -147,7 +150,8 @@ export class SignatureValidator implements Authenticator {
       fromCertificate = true;
     }
 
-    await this.checkMac(request, parsed, key);
+    const macCheck = this.checkMac(request, parsed, key);
+    if (macCheck) await macCheck;
 
     const authorizedScopes = ext.authorizedScopes;
     if (authorizedScopes !== undefined) {
@@ -184,15 +188,12 @@ export class SignatureValidator implements Authenticator {
    * Verifies the MAC (hawk's normalization and HMAC, compared in constant time) and
    * records the nonce only once it verified, so forged requests cannot fill the guard.
    */
-  private async checkMac(
+  private checkMac(
     request: HawkRequestInfo,
     parsed: RequestCredentials,
     key: string,
-  ): Promise<void> {
-    if (parsed.scheme === 'bewit') {
-      await this.checkBewit(request, parsed, key);
-      return;
-    }
+  ): void | Promise<void> {
+    if (parsed.scheme === 'bewit') return this.checkBewit(request, parsed, key);
     const attributes = parsed.header ?? fail('Bad Request: Missing attributes');
     const expected = hawk.crypto.calculateMac(
       'header',
@@ -214,8 +215,12 @@ export class SignatureValidator implements Authenticator {
     const wanted = Buffer.from(expected);
     if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
       fail('Unauthorized: Bad mac');
-    const fresh = await this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce);
-    if (!fresh) fail('Unauthorized: this request was already used (replay)');
+    const seen = this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce);
+    const onReplay = (fresh: boolean): void => {
+      if (!fresh) fail('Unauthorized: this request was already used (replay)');
+    };
+    if (typeof seen === 'boolean') return onReplay(seen);
+    return seen.then(onReplay);
   }
 
   private async checkBewit(
