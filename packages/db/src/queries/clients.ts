@@ -180,8 +180,7 @@ export async function touchClientLastUsed(
   granularityMs: number,
 ): Promise<void> {
   await db.query(
-    `UPDATE clients SET last_date_used = $2
-      WHERE client_id = $1 AND last_date_used < $2 - make_interval(secs => $3::double precision / 1000)`,
-    [clientId, now, granularityMs],
+    `UPDATE clients SET last_date_used = $2 WHERE client_id = $1 AND last_date_used < $3`,
+    [clientId, now, new Date(now.getTime() - granularityMs)],
   );
 }

@@ -48,6 +48,7 @@ class TesterCredentials implements CredentialSource {
       expires: new Date(ctx.now().getTime() + 60 * 60 * 1000),
       disabled: false,
       scopes,
+      lastDateUsed: ctx.now().getTime(),
     };
   }
   getClient(clientId: string): CachedClient | undefined {

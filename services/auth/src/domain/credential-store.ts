@@ -5,6 +5,7 @@ import { queries, type ClientRow } from '@bulwark/db';
 import { mergeScopeSets, RoleIndex, sortAndNormalize } from '@bulwark/scopes';
 
 export const AUTH_CHANNEL = 'bulwark_auth';
+export const LAST_USED_GRANULARITY_MS = 6 * 60 * 60 * 1000;
 
 /** A client as authentication needs it, with its token opened and its scopes expanded lazily. */
 export interface CachedClient {
@@ -14,6 +15,8 @@ export interface CachedClient {
   readonly disabled: boolean;
   /** As stored: unexpanded. */
   readonly scopes: readonly string[];
+  /** When the client last authenticated, as far as this replica knows (ms). */
+  lastDateUsed: number;
   /** Expanded through roles; recomputed when the role set changes. */
   expanded?: { rolesVersion: number; scopes: string[]; withAnonymous: string[] };
 }
@@ -69,6 +72,8 @@ export class CredentialStore {
       this.onNotification(msg.payload ?? '');
     });
     listener.on('error', (err) => {
+      // After stop() (or a reconnect) this connection is no longer ours to release.
+      if (this.listener !== listener) return;
       // The connection is gone; notifications could have been missed, so start over.
       this.logger.warn({ err }, 'auth notification listener lost; reconnecting');
       listener.release(true);
@@ -130,7 +135,21 @@ export class CredentialStore {
       expires: row.expires,
       disabled: row.disabled,
       scopes: row.scopes,
+      lastDateUsed: row.lastDateUsed.getTime(),
     };
+  }
+
+  /**
+   * Records that the client authenticated. The database is written at most once per
+   * LAST_USED_GRANULARITY_MS per client and replica, so authentication stays read-only
+   * in the common case (Taskcluster updates lastDateUsed every 6 hours likewise).
+   */
+  noteUse(client: CachedClient, now: number): void {
+    if (now - client.lastDateUsed < LAST_USED_GRANULARITY_MS) return;
+    client.lastDateUsed = now;
+    queries.clients
+      .touchClientLastUsed(this.pool, client.clientId, new Date(now), LAST_USED_GRANULARITY_MS)
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not record client use'));
   }
 
   /**

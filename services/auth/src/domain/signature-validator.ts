@@ -25,6 +25,8 @@ export interface CredentialSource {
   effectiveClientScopes(client: CachedClient): string[];
   expandWithAnonymous(scopes: readonly string[]): string[];
   readonly anonymousScopes: readonly string[];
+  /** Called once a client's credentials verified (to maintain lastDateUsed). */
+  noteUse?(client: CachedClient, now: number): void;
 }
 
 export interface SignatureValidatorOptions {
@@ -170,6 +172,7 @@ export class SignatureValidator implements Authenticator {
       fromCertificate = true;
     }
 
+    store.noteUse?.(client, now);
     const effective = fromCertificate
       ? store.expandWithAnonymous(scopes)
       : store.effectiveClientScopes(client);

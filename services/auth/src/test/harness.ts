@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createApiServer, createLogger, mountApi } from '@bulwark/api';
 import { Keyring } from '@bulwark/crypto';
+import { createPool } from '@bulwark/db';
 import { createTestDatabase } from '@bulwark/db/testing';
 import { ensureRootClient, type RootCredentials } from '../domain/bootstrap.js';
 import { startAuthService, type AuthService } from '../service.js';
@@ -12,6 +13,7 @@ import { startAuthService, type AuthService } from '../service.js';
 export interface TestPlatform {
   rootUrl: string;
   root: RootCredentials;
+  connectionString: string;
   auth: AuthService;
   /** Every log line written during the test, as raw JSON text (for S1 checks). */
   logLines: string[];
@@ -24,9 +26,22 @@ export interface TestPlatform {
  * loopback port, with its logs captured.
  */
 export async function startTestPlatform(
-  options: { replayProtection?: 'memory' | 'database'; now?: () => Date } = {},
+  options: {
+    replayProtection?: 'memory' | 'database';
+    now?: () => Date;
+    /** Run as a second replica on another platform's database (no bootstrap of its own). */
+    replicaOf?: TestPlatform;
+  } = {},
 ): Promise<TestPlatform> {
-  const db = await createTestDatabase();
+  const db = options.replicaOf
+    ? {
+        pool: createPool(options.replicaOf.connectionString, { max: 4 }),
+        connectionString: options.replicaOf.connectionString,
+        async drop() {
+          await this.pool.end();
+        },
+      }
+    : await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-auth-test-'));
   const logLines: string[] = [];
   const sink = new Writable({
@@ -38,7 +53,7 @@ export async function startTestPlatform(
   const logger = createLogger({ level: 'debug' }, sink);
   const auth = await startAuthService({
     pool: db.pool,
-    keyring: new Keyring([Keyring.generateKey('test')]),
+    keyring: options.replicaOf?.auth.context.keyring ?? new Keyring([Keyring.generateKey('test')]),
     logger,
     replayProtection: options.replayProtection ?? 'memory',
     ...(options.now ? { now: options.now } : {}),
@@ -51,12 +66,18 @@ export async function startTestPlatform(
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const rootUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const credentialsPath = join(dataDir, 'root-credentials.json');
-  await ensureRootClient(auth.context, credentialsPath, rootUrl);
-  const root = JSON.parse(await readFile(credentialsPath, 'utf8')) as RootCredentials;
+  let root: RootCredentials;
+  if (options.replicaOf) {
+    root = { ...options.replicaOf.root, rootUrl };
+  } else {
+    const credentialsPath = join(dataDir, 'root-credentials.json');
+    await ensureRootClient(auth.context, credentialsPath, rootUrl);
+    root = JSON.parse(await readFile(credentialsPath, 'utf8')) as RootCredentials;
+  }
   return {
     rootUrl,
     root,
+    connectionString: db.connectionString,
     auth,
     logLines,
     dataDir,
