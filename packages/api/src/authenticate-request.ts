@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Authenticator } from './authenticator.js';
+import type { AuthenticationResult, Authenticator } from './authenticator.js';
 import type { Caller } from './endpoint.js';
 import { ApiError } from './errors.js';
 import { hawkRequestInfo } from './hawk-request.js';
@@ -11,10 +11,10 @@ import { requestState } from './request-state.js';
  * caller; a request whose credentials do not verify is refused outright with 401,
  * whatever the endpoint, so a bad signature never degrades to anonymous access.
  */
-export async function authenticateRequest(
+export function authenticateRequest(
   request: FastifyRequest,
   authenticator: Authenticator,
-): Promise<Caller> {
+): Caller | Promise<Caller> {
   const info = hawkRequestInfo(request);
   if (!info)
     throw new ApiError('AuthenticationFailed', 'Bad Request: missing or invalid Host header');
@@ -25,7 +25,13 @@ export async function authenticateRequest(
       'Cannot use both an Authorization header and a bewit',
     );
   }
-  const result = await authenticator.authenticate(info);
+  const result = authenticator.authenticate(info);
+  return result instanceof Promise
+    ? result.then((r) => toCaller(request, r))
+    : toCaller(request, result);
+}
+
+function toCaller(request: FastifyRequest, result: AuthenticationResult): Caller {
   switch (result.status) {
     case 'no-auth':
       return {

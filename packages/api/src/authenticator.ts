@@ -28,5 +28,6 @@ export type AuthenticationResult =
   | { status: 'no-auth'; scheme: 'none'; scopes: string[]; expires: Date };
 
 export interface Authenticator {
-  authenticate(request: HawkRequestInfo): Promise<AuthenticationResult>;
+  /** May answer synchronously (e.g. from an in-memory cache) to spare the request a tick. */
+  authenticate(request: HawkRequestInfo): AuthenticationResult | Promise<AuthenticationResult>;
 }

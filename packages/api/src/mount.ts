@@ -77,10 +77,11 @@ function registerEndpoint<TContext>(
       const query = parseQuery(request, endpoint.query ?? {});
       const body = parseBody(request, validateInput);
 
-      const caller: Caller =
-        endpoint.scopes === null
-          ? { clientId: 'anonymous', scopes: [], expires: undefined, authenticated: false }
-          : await authenticateRequest(request, options.authenticator);
+      let caller: Caller = ANONYMOUS_CALLER;
+      if (endpoint.scopes !== null) {
+        const pending = authenticateRequest(request, options.authenticator);
+        caller = pending instanceof Promise ? await pending : pending;
+      }
       state.clientId = caller.clientId;
 
       let authorized = endpoint.scopes === null;
@@ -114,6 +115,13 @@ function registerEndpoint<TContext>(
     },
   });
 }
+
+const ANONYMOUS_CALLER: Caller = Object.freeze({
+  clientId: 'anonymous',
+  scopes: [],
+  expires: undefined,
+  authenticated: false,
+});
 
 function toFastifyRoute(endpoint: EndpointDeclaration<unknown>): string {
   return endpoint.route.replace(/<([a-zA-Z][a-zA-Z0-9_]*)>/g, (_m, name: string) =>
