@@ -19,6 +19,7 @@ export {
   type ErrorCode,
 } from './errors.js';
 export { hawkRequestInfo } from './hawk-request.js';
+export { RemoteAuthenticator } from './remote-authenticator.js';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger.js';
 export { mountApi, type MountOptions } from './mount.js';
 export { apiReference, openApiDocument } from './references.js';
