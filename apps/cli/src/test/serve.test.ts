@@ -61,7 +61,7 @@ test('bulwark serve starts on the embedded database, bootstraps root, and stops 
   const credentials = JSON.parse(await readFile(join(dataDir, 'root-credentials.json'), 'utf8'));
   assert.equal(credentials.rootUrl, running.rootUrl);
   const auth = new taskcluster.Auth({ rootUrl: running.rootUrl, credentials, retries: 0 });
-  assert.deepEqual((await auth.currentScopes()).scopes, ['*']);
+  assert.deepEqual((await auth.currentScopes!()).scopes, ['*']);
 
   // S11: what the platform writes is private.
   for (const file of ['root-credentials.json', 'keyring.json', 'postgres-password']) {
@@ -83,7 +83,7 @@ test('a second start reuses the data directory and the root credentials', async 
     const after = JSON.parse(await readFile(join(dataDir, 'root-credentials.json'), 'utf8'));
     assert.equal(after.accessToken, before.accessToken);
     const auth = new taskcluster.Auth({ rootUrl: running.rootUrl, credentials: after, retries: 0 });
-    assert.deepEqual((await auth.currentScopes()).scopes, ['*']);
+    assert.deepEqual((await auth.currentScopes!()).scopes, ['*']);
   } finally {
     assert.equal(await stop(running), 0);
   }

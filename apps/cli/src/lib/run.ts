@@ -1,0 +1,60 @@
+import { UsageError } from './credentials.js';
+
+/**
+ * Exit codes, documented in docs/cli.md: scripts can tell a missing scope from a
+ * missing thing without parsing messages.
+ */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  authentication: 3,
+  scopes: 4,
+  notFound: 5,
+  conflict: 6,
+  input: 7,
+} as const;
+
+const BY_STATUS: Record<number, number> = {
+  400: EXIT.input,
+  401: EXIT.authentication,
+  403: EXIT.scopes,
+  404: EXIT.notFound,
+  409: EXIT.conflict,
+};
+
+interface ClientError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/**
+ * Runs a command's action and turns any failure into one clear line on stderr with
+ * the API error code, and a meaningful exit code. Never prints a stack or a token.
+ */
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        process.stderr.write(`bulwark: ${err.message}\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      const e = (err ?? {}) as ClientError;
+      if (typeof e.statusCode === 'number') {
+        // Taskcluster messages end with a `---` trailer of request details; keep the sentence.
+        const first = (e.message ?? '').split('\n---')[0]?.split('\n')[0] ?? '';
+        process.stderr.write(`bulwark: ${e.code ?? 'Error'} (${e.statusCode}): ${first}\n`);
+        process.exitCode = BY_STATUS[e.statusCode] ?? EXIT.failure;
+        return;
+      }
+      process.stderr.write(`bulwark: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = EXIT.failure;
+    }
+  };
+}
