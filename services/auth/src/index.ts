@@ -1,5 +1,4 @@
 export { startAuthService, type AuthService, type AuthServiceOptions } from './service.js';
 export { authApi } from './api/definition.js';
 export { ensureRootClient, ROOT_CLIENT_ID, type RootCredentials } from './domain/bootstrap.js';
-export { issueTemporaryCredentials, type TemporaryCredentials } from './domain/certificate.js';
 export type { AuthContext } from './domain/context.js';

@@ -8,7 +8,7 @@ import {
   certificateSignature,
   parseCertificate,
   temporaryAccessToken,
-} from './certificate.js';
+} from '@bulwark/crypto';
 import type { CachedClient } from './credential-store.js';
 import {
   MalformedCredentials,
