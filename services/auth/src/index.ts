@@ -1,4 +1,9 @@
 export { startAuthService, type AuthService, type AuthServiceOptions } from './service.js';
 export { authApi } from './api/definition.js';
-export { ensureRootClient, ROOT_CLIENT_ID, type RootCredentials } from './domain/bootstrap.js';
+export {
+  ensureRootClient,
+  ensureStaticClient,
+  ROOT_CLIENT_ID,
+  type RootCredentials,
+} from './domain/bootstrap.js';
 export type { AuthContext } from './domain/context.js';

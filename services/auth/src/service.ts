@@ -21,6 +21,8 @@ export interface AuthServiceOptions {
   /** Allowed clock skew for Hawk timestamps; 5 minutes unless configured. */
   skewSeconds?: number;
   now?: () => Date;
+  /** See SignatureValidatorOptions.isRevoked; the queue revokes a run's credentials. */
+  isRevoked?: (clientId: string) => boolean | Promise<boolean>;
 }
 
 export interface AuthService {
@@ -44,6 +46,7 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Aut
     replayGuard,
     skewSeconds,
     now: options.now ? () => now().getTime() : Date.now,
+    ...(options.isRevoked ? { isRevoked: options.isRevoked } : {}),
   });
   const context: AuthContext = Object.freeze({
     pool: options.pool,

@@ -83,3 +83,63 @@ async function writeCredentials(path: string, credentials: RootCredentials): Pro
   await writeFile(temporary, JSON.stringify(credentials, null, 2) + '\n', { mode: 0o600 });
   await rename(temporary, path);
 }
+
+/**
+ * Makes sure a deployment-managed client (`static/...`) exists with exactly these
+ * scopes and returns its access token, for services that sign on their own behalf
+ * (the queue issues run credentials with it). Safe when replicas start together:
+ * the first insert wins and every replica then reads the same sealed token.
+ */
+export async function ensureStaticClient(
+  ctx: AuthContext,
+  clientId: string,
+  scopes: readonly string[],
+  description: string,
+): Promise<string> {
+  if (!clientId.startsWith('static/')) throw new Error('static clients live under static/');
+  const now = ctx.now();
+  await withTransaction(ctx.pool, async (db) => {
+    const inserted = await queries.clients.insertClient(db, {
+      clientId,
+      description,
+      scopes: [...scopes],
+      sealedAccessToken: ctx.keyring.seal(generateAccessToken(), `client:${clientId}`),
+      expires: new Date('3000-01-01T00:00:00.000Z'),
+      disabled: false,
+      deleteOnExpiration: false,
+      created: now,
+      lastModified: now,
+      lastDateUsed: now,
+      lastRotated: now,
+    });
+    const existing = inserted ? undefined : await queries.clients.getClientForUpdate(db, clientId);
+    const changed =
+      existing !== undefined && JSON.stringify(existing.scopes) !== JSON.stringify(scopes);
+    if (changed) {
+      await queries.clients.updateClient(db, clientId, {
+        description,
+        scopes: [...scopes],
+        expires: existing.expires,
+        deleteOnExpiration: false,
+        lastModified: now,
+      });
+    }
+    if (inserted || changed) {
+      await queries.audit.appendAudit(
+        db,
+        {
+          entityType: 'client',
+          entityId: clientId,
+          action: inserted ? 'created' : 'updated',
+          clientId: 'system',
+          details: { scopes: [...scopes], reason: 'bootstrap' },
+        },
+        now,
+      );
+      await queries.notify(db, AUTH_CHANNEL, `client:${clientId}`);
+    }
+  });
+  const client = await ctx.store.reloadClient(clientId);
+  if (!client) throw new Error(`static client ${clientId} could not be loaded`);
+  return client.accessToken;
+}

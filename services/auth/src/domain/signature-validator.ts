@@ -34,8 +34,11 @@ export interface SignatureValidatorOptions {
   replayGuard: ReplayGuard;
   /** Allowed difference between the request's timestamp and our clock (S13). */
   skewSeconds: number;
-  /** Named credentials the platform has revoked before their expiry (run credentials, S3). */
-  isRevoked?: (clientId: string) => boolean;
+  /**
+   * Named credentials the platform has revoked before their expiry (run credentials,
+   * S3). Consulted for every request, so keep it cheap for names it does not own.
+   */
+  isRevoked?: (clientId: string) => boolean | Promise<boolean>;
   now?: () => number;
 }
 
@@ -184,7 +187,6 @@ export class SignatureValidator implements Authenticator {
     if (client.expires.getTime() <= now) {
       fail(`Client with clientId: '${client.clientId}' has expired`);
     }
-    if (this.options.isRevoked?.(parsed.id)) fail('These credentials have been revoked');
     const grant: Grant = {
       key: client.accessToken,
       expires: client.expires.getTime(),
@@ -195,7 +197,12 @@ export class SignatureValidator implements Authenticator {
       applyCertificate(grant, parsed.ext.certificate, parsed.id, client.accessToken, now);
     }
     return andThen(this.checkMac(request, parsed, grant.key), () =>
-      this.finish(parsed, client, grant, now),
+      // Only verified requests reach the revocation check, which may cost a query.
+      andThen(this.options.isRevoked?.(parsed.id) ?? false, (revoked) => {
+        // Credentials the platform revoked before their expiry (a resolved run's, S3).
+        if (revoked) fail('These credentials have been revoked');
+        return this.finish(parsed, client, grant, now);
+      }),
     );
   }
 
