@@ -31,6 +31,7 @@ export async function startTestPlatform(
     now?: () => Date;
     /** Run as a second replica on another platform's database (no bootstrap of its own). */
     replicaOf?: TestPlatform;
+    isRevoked?: (clientId: string) => boolean | Promise<boolean>;
   } = {},
 ): Promise<TestPlatform> {
   const db = options.replicaOf
@@ -57,6 +58,7 @@ export async function startTestPlatform(
     logger,
     replayProtection: options.replayProtection ?? 'memory',
     ...(options.now ? { now: options.now } : {}),
+    ...(options.isRevoked ? { isRevoked: options.isRevoked } : {}),
   });
   const app = createApiServer({ logger });
   mountApi(app, auth.api, {
