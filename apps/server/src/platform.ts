@@ -11,7 +11,9 @@ import {
   startEmbeddedPostgres,
   type EmbeddedServer,
 } from '@bulwark/db';
-import { ensureRootClient, startAuthService } from '@bulwark/auth-service';
+import { ensureRootClient, ensureStaticClient, startAuthService } from '@bulwark/auth-service';
+import { startQueueService, type QueueService } from '@bulwark/queue-service';
+import { startSecretsService } from '@bulwark/secrets-service';
 import type { PlatformConfig } from './config.js';
 
 export interface Platform {
@@ -56,16 +58,46 @@ export async function startPlatform(
       ? parseKeyring(config.keyringJson)
       : await loadOrCreateKeyringFile(join(config.dataDir, 'keyring.json'));
 
+    // Auth starts first but must consult the queue for run credentials (S3); until
+    // the queue is up, run credentials are refused (fail closed).
+    const late: { queue?: QueueService } = {};
     const auth = await startAuthService({
       pool,
       keyring,
       logger,
       replayProtection: config.replayProtection,
+      isRevoked: (clientId) =>
+        late.queue
+          ? late.queue.runCredentialsRevoked(clientId)
+          : clientId.startsWith('task-client/'),
     });
     stack.push(() => auth.stop());
 
+    const queueClientId = 'static/bulwark/queue';
+    const queueAccessToken = await ensureStaticClient(
+      auth.context,
+      queueClientId,
+      ['*'],
+      'Issues run credentials',
+    );
+    const queue = await startQueueService({
+      pool,
+      logger,
+      identity: { clientId: queueClientId, accessToken: queueAccessToken },
+    });
+    late.queue = queue;
+    stack.push(() => queue.stop());
+
+    // Seals values under the same keyring as access tokens (S11).
+    const secrets = await startSecretsService({ pool, keyring, logger });
+    stack.push(() => secrets.stop());
+
     const app = createApiServer({ logger });
     mountApi(app, auth.api, { context: auth.context, authenticator: auth.validator });
+    mountApi(app, queue.api, { context: queue.context, authenticator: auth.validator });
+    mountApi(app, secrets.api, { context: secrets.context, authenticator: auth.validator });
+    // Before close waits for in-flight requests: end claimWork long polls at once.
+    app.addHook('preClose', () => queue.stop());
     await app.listen({ host: config.host, port: config.port });
     stack.push(() => app.close());
     const port = (app.server.address() as AddressInfo).port;

@@ -1,5 +1,7 @@
 import type { Migration } from '../migrate.js';
 import { authTables } from './0001-auth.js';
+import { secretsTables } from './0002-secrets.js';
+import { queueTables } from './0003-queue.js';
 
 /** Every migration, in version order; `migrate` checks the numbering. Never edit one that shipped. */
-export const migrations: readonly Migration[] = [authTables];
+export const migrations: readonly Migration[] = [authTables, secretsTables, queueTables];

@@ -1,0 +1,5 @@
+// Importing each module declares its endpoints on queueApi.
+import './tasks.js';
+import './claims.js';
+import './resolution.js';
+import './scheduling.js';

@@ -1,0 +1,125 @@
+import { queries, withTransaction } from '@bulwark/db';
+import type { TemporaryCredentials } from '@bulwark/crypto';
+import type { QueueContext } from './context.js';
+import { issueRunCredentials } from './run-credentials.js';
+import { taskDefinitionJson, type TaskDefinition } from './task-definition.js';
+import { taskStatusJson, type TaskStatusJson } from './task-status.js';
+
+export interface Claim {
+  status: TaskStatusJson;
+  runId: number;
+  workerGroup: string;
+  workerId: string;
+  takenUntil: string;
+  task: TaskDefinition;
+  credentials: TemporaryCredentials;
+}
+
+/** takenUntil on claim: now + claimTimeout, rounded up to a whole second (as Taskcluster). */
+export function claimedUntil(ctx: QueueContext, now: Date): Date {
+  return new Date(Math.ceil((now.getTime() + ctx.claimTimeoutSeconds * 1000) / 1000) * 1000);
+}
+
+/**
+ * One attempt to claim up to `count` pending runs of the queue for the worker. The
+ * runs, their audit records (S14) and the read of their tasks commit together;
+ * credentials are issued only for runs that were claimed.
+ */
+export async function claimPendingWork(
+  ctx: QueueContext,
+  request: {
+    taskQueueId: string;
+    workerGroup: string;
+    workerId: string;
+    count: number;
+    callerId: string;
+  },
+): Promise<Claim[]> {
+  const now = ctx.now();
+  const takenUntil = claimedUntil(ctx, now);
+  const claimed = await withTransaction(ctx.pool, async (db) => {
+    const runs = await queries.queueRuns.claimPendingRuns(
+      db,
+      {
+        taskQueueId: request.taskQueueId,
+        count: request.count,
+        workerGroup: request.workerGroup,
+        workerId: request.workerId,
+        takenUntil,
+      },
+      now,
+    );
+    const result = [];
+    for (const run of runs) {
+      const task = await queries.queueTasks.getTask(db, run.taskId);
+      if (!task) throw new Error(`claimed run of a missing task ${run.taskId}`);
+      await queries.audit.appendAudit(
+        db,
+        {
+          entityType: 'task',
+          entityId: run.taskId,
+          action: 'claimed',
+          clientId: request.callerId,
+          details: {
+            runId: run.runId,
+            workerGroup: request.workerGroup,
+            workerId: request.workerId,
+            takenUntil: takenUntil.toJSON(),
+          },
+        },
+        now,
+      );
+      result.push({ run, task, runs: await queries.queueRuns.getRuns(db, run.taskId) });
+    }
+    return result;
+  });
+  return claimed.map(({ run, task, runs }) => {
+    const claim = {
+      taskId: run.taskId,
+      runId: run.runId,
+      workerGroup: request.workerGroup,
+      workerId: request.workerId,
+      takenUntil,
+    };
+    return {
+      status: taskStatusJson(task, runs),
+      runId: run.runId,
+      workerGroup: request.workerGroup,
+      workerId: request.workerId,
+      takenUntil: takenUntil.toJSON(),
+      task: taskDefinitionJson(task),
+      credentials: issueRunCredentials(ctx.identity, claim, task.scopes, now),
+    };
+  });
+}
+
+/** Between claim attempts, a waiting call looks again at least this often, in case a notification was lost. */
+const SAFETY_POLL_MS = 5000;
+
+/**
+ * claimWork's long poll: claims at once when work is pending, else waits for the
+ * queue's notification and tries again, until the timeout or until the client goes
+ * away. Returns as soon as anything was claimed.
+ */
+export async function waitForWork(
+  ctx: QueueContext,
+  request: Parameters<typeof claimPendingWork>[1],
+  signal: AbortSignal,
+): Promise<Claim[]> {
+  const until = Date.now() + ctx.claimWorkTimeoutMs;
+  const watch = ctx.waiters.watch(request.taskQueueId);
+  try {
+    for (;;) {
+      // A departed client or a shutting-down server gets nothing more.
+      if (signal.aborted || ctx.waiters.closed) return [];
+      const claims = await claimPendingWork(ctx, request);
+      if (claims.length > 0) return claims;
+      const remaining = until - Date.now();
+      if (remaining <= 0) return [];
+      await watch.next(Math.min(remaining, SAFETY_POLL_MS), signal);
+      if (ctx.waiters.closed) return [];
+    }
+  } finally {
+    watch.close();
+  }
+}

@@ -1,0 +1,24 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { WorkWaiters } from './work-waiters.js';
+
+/** The queue's own static client, which signs run credentials. */
+export interface QueueIdentity {
+  readonly clientId: string;
+  readonly accessToken: string;
+}
+
+/** Everything a queue endpoint may use; built once at start-up and frozen. */
+export interface QueueContext {
+  readonly pool: pg.Pool;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly identity: QueueIdentity;
+  /** How long a claim lasts before it must be reclaimed; Taskcluster's default is 1200 s. */
+  readonly claimTimeoutSeconds: number;
+  /** How long claimWork waits for work before answering with no tasks. */
+  readonly claimWorkTimeoutMs: number;
+  /** Longest allowed time from now to a task's deadline, in days. */
+  readonly maxTaskDeadlineDays: number;
+  readonly waiters: WorkWaiters;
+}

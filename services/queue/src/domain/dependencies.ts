@@ -1,0 +1,42 @@
+import { queries, type Queryable } from '@bulwark/db';
+
+/**
+ * After a task resolved for good (no retry follows), satisfies the dependencies on it
+ * and schedules every dependent whose last dependency this was, in the same
+ * transaction, so dependents start without a polling delay.
+ *
+ * Each dependent is locked before its remaining dependencies are counted. When two
+ * of its dependencies resolve at the same time, the second transaction waits for
+ * that lock and then counts with the first one's change visible, so exactly one of
+ * them schedules it and neither misses it.
+ */
+export async function scheduleSatisfiedDependents(
+  db: Queryable,
+  resolvedTaskId: string,
+  state: 'completed' | 'failed' | 'exception',
+  now: Date,
+): Promise<void> {
+  const dependents = await queries.queueTasks.satisfyDependencies(
+    db,
+    resolvedTaskId,
+    state === 'completed',
+  );
+  for (const dependentId of dependents) {
+    const dependent = await queries.queueTasks.getTaskForUpdate(db, dependentId);
+    if (!dependent || dependent.deadline <= now) continue;
+    if ((await queries.queueTasks.countUnsatisfiedDependencies(db, dependentId)) > 0) continue;
+    // Scheduled already (scheduleTask, or it was canceled): nothing to do.
+    if ((await queries.queueRuns.getRuns(db, dependentId)).length > 0) continue;
+    await queries.queueRuns.addPendingRun(
+      db,
+      {
+        taskId: dependentId,
+        runId: 0,
+        reasonCreated: 'scheduled',
+        taskQueueId: dependent.taskQueueId,
+        priority: dependent.priority,
+      },
+      now,
+    );
+  }
+}

@@ -1,0 +1,80 @@
+import { conflict, notFound } from '@bulwark/api';
+import { queries, withTransaction } from '@bulwark/db';
+import type { QueueContext } from './context.js';
+import { scheduleSatisfiedDependents } from './dependencies.js';
+import { retryIfAllowed } from './retry.js';
+import { taskStatusJson, type TaskStatusJson } from './task-status.js';
+
+export type Resolution =
+  | { state: 'completed'; reason: 'completed' }
+  | { state: 'failed'; reason: 'failed' }
+  | {
+      state: 'exception';
+      reason:
+        | 'worker-shutdown'
+        | 'malformed-payload'
+        | 'resource-unavailable'
+        | 'internal-error'
+        | 'intermittent-task';
+    };
+
+const RETRY_REASON = {
+  'worker-shutdown': 'retry',
+  'intermittent-task': 'task-retry',
+} as const;
+
+/**
+ * reportCompleted / reportFailed / reportException (reference §3.5): only a running
+ * run resolves; reporting the resolution it already has is a no-op (idempotent);
+ * worker-shutdown and intermittent-task retry while retries remain. The run's
+ * credentials stop working when this commits (S3).
+ */
+export async function resolveRunAs(
+  ctx: QueueContext,
+  target: { taskId: string; runId: number; callerId: string },
+  resolution: Resolution,
+): Promise<TaskStatusJson> {
+  const now = ctx.now();
+  return withTransaction(ctx.pool, async (db) => {
+    const task = await queries.queueTasks.getTaskForUpdate(db, target.taskId);
+    if (!task) throw notFound('Task');
+    const run = await queries.queueRuns.getRunForUpdate(db, target.taskId, target.runId);
+    if (!run) throw notFound('Run');
+    if (run.state === resolution.state && run.reasonResolved === resolution.reason) {
+      return taskStatusJson(task, await queries.queueRuns.getRuns(db, task.taskId));
+    }
+    if (run.state !== 'running') {
+      throw conflict(`Run ${target.runId} of task ${target.taskId} is ${run.state}, not running`);
+    }
+    await queries.queueRuns.resolveRun(
+      db,
+      {
+        taskId: task.taskId,
+        runId: run.runId,
+        state: resolution.state,
+        reasonResolved: resolution.reason,
+      },
+      now,
+    );
+    const retryReason =
+      resolution.state === 'exception'
+        ? RETRY_REASON[resolution.reason as keyof typeof RETRY_REASON]
+        : undefined;
+    const retried =
+      retryReason !== undefined && (await retryIfAllowed(db, task, run.runId, retryReason, now));
+    if (!retried) await scheduleSatisfiedDependents(db, task.taskId, resolution.state, now);
+    await queries.audit.appendAudit(
+      db,
+      {
+        entityType: 'task',
+        entityId: task.taskId,
+        action: 'resolved',
+        clientId: target.callerId,
+        details: { runId: run.runId, state: resolution.state, reason: resolution.reason, retried },
+      },
+      now,
+    );
+    const updated = retried ? { ...task, retriesLeft: task.retriesLeft - 1 } : task;
+    return taskStatusJson(updated, await queries.queueRuns.getRuns(db, task.taskId));
+  });
+}

@@ -1,0 +1,4 @@
+export { startQueueService, type QueueService, type QueueServiceOptions } from './service.js';
+export { queueApi } from './api/definition.js';
+export { runCredentialsRevocation } from './domain/revocation.js';
+export type { QueueContext, QueueIdentity } from './domain/context.js';

@@ -1,0 +1,80 @@
+import { dateTimeSchema, identifierSchema, MAX_RUN_ID, taskIdSchema } from './common.js';
+
+export const runSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['runId', 'state', 'reasonCreated', 'scheduled'],
+  properties: {
+    runId: { type: 'integer', minimum: 0, maximum: MAX_RUN_ID },
+    state: { type: 'string', enum: ['pending', 'running', 'completed', 'failed', 'exception'] },
+    reasonCreated: {
+      type: 'string',
+      enum: ['scheduled', 'retry', 'task-retry', 'rerun', 'exception'],
+    },
+    reasonResolved: {
+      type: 'string',
+      enum: [
+        'completed',
+        'failed',
+        'deadline-exceeded',
+        'canceled',
+        'claim-expired',
+        'worker-shutdown',
+        'malformed-payload',
+        'resource-unavailable',
+        'internal-error',
+        'intermittent-task',
+        'superseded',
+      ],
+    },
+    workerGroup: identifierSchema,
+    workerId: identifierSchema,
+    takenUntil: dateTimeSchema,
+    scheduled: dateTimeSchema,
+    started: dateTimeSchema,
+    resolved: dateTimeSchema,
+  },
+} as const;
+
+export const taskStatusSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'taskId',
+    'provisionerId',
+    'workerType',
+    'taskQueueId',
+    'schedulerId',
+    'projectId',
+    'taskGroupId',
+    'deadline',
+    'expires',
+    'retriesLeft',
+    'state',
+    'runs',
+  ],
+  properties: {
+    taskId: taskIdSchema,
+    provisionerId: { type: 'string', maxLength: 38 },
+    workerType: { type: 'string', maxLength: 38 },
+    taskQueueId: { type: 'string', maxLength: 77 },
+    schedulerId: { type: 'string', maxLength: 38 },
+    projectId: { type: 'string', maxLength: 500 },
+    taskGroupId: taskIdSchema,
+    deadline: dateTimeSchema,
+    expires: dateTimeSchema,
+    retriesLeft: { type: 'integer', minimum: 0, maximum: 999 },
+    state: {
+      type: 'string',
+      enum: ['unscheduled', 'pending', 'running', 'completed', 'failed', 'exception'],
+    },
+    runs: { type: 'array', items: runSchema, maxItems: MAX_RUN_ID + 1 },
+  },
+} as const;
+
+export const taskStatusResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['status'],
+  properties: { status: taskStatusSchema },
+} as const;

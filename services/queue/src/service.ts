@@ -1,0 +1,77 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import './api/index.js';
+import { queueApi } from './api/definition.js';
+import { repeatJob } from './domain/background.js';
+import { resolveExpiredClaims } from './domain/claim-expiry.js';
+import { resolvePastDeadlines } from './domain/deadline-resolver.js';
+import type { QueueContext, QueueIdentity } from './domain/context.js';
+import { runCredentialsRevocation } from './domain/revocation.js';
+import { WorkWaiters } from './domain/work-waiters.js';
+
+export interface QueueServiceOptions {
+  pool: pg.Pool;
+  logger: Logger;
+  /** The queue's static client (`static/bulwark/queue`), which signs run credentials. */
+  identity: QueueIdentity;
+  /** Seconds a claim lasts; Taskcluster's default, 1200, unless configured. */
+  claimTimeoutSeconds?: number;
+  /** claimWork's long-poll limit; 20 s as Taskcluster unless configured. */
+  claimWorkTimeoutMs?: number;
+  /** How often the claim-expiry resolver looks for expired claims; default 1 s. */
+  claimResolverIntervalMs?: number;
+  /** How long after a deadline the deadline resolver acts; default 60 s, as Taskcluster's config. */
+  deadlineDelayMs?: number;
+  /** How often the deadline resolver looks for tasks past their deadline; default 5 s. */
+  deadlineResolverIntervalMs?: number;
+  maxTaskDeadlineDays?: number;
+  now?: () => Date;
+}
+
+export interface QueueService {
+  readonly api: typeof queueApi;
+  readonly context: QueueContext;
+  /** For the auth service's `isRevoked`: run credentials die when their run resolves (S3). */
+  readonly runCredentialsRevoked: (clientId: string) => boolean | Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+export async function startQueueService(options: QueueServiceOptions): Promise<QueueService> {
+  const waiters = new WorkWaiters(options.pool, options.logger);
+  await waiters.start();
+  const context: QueueContext = Object.freeze({
+    pool: options.pool,
+    logger: options.logger,
+    now: options.now ?? (() => new Date()),
+    identity: options.identity,
+    claimTimeoutSeconds: options.claimTimeoutSeconds ?? 1200,
+    claimWorkTimeoutMs: options.claimWorkTimeoutMs ?? 20_000,
+    maxTaskDeadlineDays: options.maxTaskDeadlineDays ?? 5,
+    waiters,
+  });
+  const stopClaimResolver = repeatJob(
+    'claim-expiry',
+    options.claimResolverIntervalMs ?? 1000,
+    async () => (await resolveExpiredClaims(context)) > 0,
+    options.logger,
+  );
+  const deadlineDelayMs = options.deadlineDelayMs ?? 60_000;
+  const stopDeadlineResolver = repeatJob(
+    'deadline',
+    options.deadlineResolverIntervalMs ?? 5000,
+    async () => (await resolvePastDeadlines(context, deadlineDelayMs)) > 0,
+    options.logger,
+  );
+  return {
+    api: queueApi,
+    context,
+    runCredentialsRevoked: runCredentialsRevocation(options.pool),
+    // Idempotent: the platform calls it before the HTTP server closes, so that
+    // waiting claimWork calls answer at once instead of holding shutdown for 20 s.
+    async stop() {
+      waiters.stop();
+      await stopClaimResolver();
+      await stopDeadlineResolver();
+    },
+  };
+}

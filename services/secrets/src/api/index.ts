@@ -1,0 +1,3 @@
+// Importing each module declares its endpoints on secretsApi.
+import './secret.js';
+import './list.js';
