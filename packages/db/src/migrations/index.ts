@@ -2,6 +2,16 @@ import type { Migration } from '../migrate.js';
 import { authTables } from './0001-auth.js';
 import { secretsTables } from './0002-secrets.js';
 import { queueTables } from './0003-queue.js';
+import { queueWorkers } from './0004-queue-workers.js';
+import { artifactTables } from './0005-artifacts.js';
+import { taskEvents } from './0006-task-events.js';
 
 /** Every migration, in version order; `migrate` checks the numbering. Never edit one that shipped. */
-export const migrations: readonly Migration[] = [authTables, secretsTables, queueTables];
+export const migrations: readonly Migration[] = [
+  authTables,
+  secretsTables,
+  queueTables,
+  queueWorkers,
+  artifactTables,
+  taskEvents,
+];
