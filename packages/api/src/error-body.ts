@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { findBodyProblem } from './body-checks.js';
 import { ApiError, type ErrorCode } from './errors.js';
 import { requestState } from './request-state.js';
 
@@ -30,7 +31,11 @@ export function errorBody(request: FastifyRequest, error: ApiError): Record<stri
     requestInfo: {
       method,
       params: request.params ?? {},
-      payload: redactPayload(request.body, state.sensitiveFields),
+      // A body refused for its shape (too deep to serialize, say) is not echoed back.
+      payload:
+        findBodyProblem(request.body) === undefined
+          ? redactPayload(request.body, state.sensitiveFields)
+          : OMITTED,
       time,
     },
   };
@@ -61,7 +66,13 @@ export function toApiError(err: unknown): ApiError {
   const status = e.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     const code: ErrorCode =
-      status === 413 ? 'InputTooLarge' : status === 404 ? 'ResourceNotFound' : 'MalformedPayload';
+      status === 413
+        ? 'InputTooLarge'
+        : status === 404
+          ? 'ResourceNotFound'
+          : e.code === 'FST_ERR_BAD_URL'
+            ? 'InputValidationError'
+            : 'MalformedPayload';
     return new ApiError(code, describeFrameworkError(e));
   }
   return new ApiError('InternalServerError', 'Internal Server Error');
@@ -75,6 +86,8 @@ function describeFrameworkError(e: FrameworkError): string {
       return 'The request body is too large';
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'The request body is empty but its content-type is application/json';
+    case 'FST_ERR_BAD_URL':
+      return 'The request URL is not valid: it contains a malformed percent-encoding';
     default:
       return 'The request body is not valid JSON';
   }

@@ -1,6 +1,7 @@
 export { ApiDefinition, routeParameters, type ApiDefinitionOptions } from './api-definition.js';
 export type { Authenticator, AuthenticationResult, HawkRequestInfo } from './authenticator.js';
 export { authorizeCaller, insufficientScopes } from './authorization.js';
+export { decodeContinuationToken, encodeContinuationToken } from './continuation.js';
 export {
   Reply,
   type ApiRequest,

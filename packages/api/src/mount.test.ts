@@ -217,6 +217,14 @@ test('bad input is a 4xx with Taskcluster codes', async () => {
       [post(`${base}/things`, { names: ['toolong'] }, '*'), 400, 'InputValidationError'],
       [post(`${base}/things`, { names: ['a\u0000'] }, '*'), 400, 'InputValidationError'],
       [post(`${base}/things`, { names: 'a' }, 'bad'), 400, 'InputValidationError'],
+      [post(`${base}/things`, { 'x\u0000': 1 }, '*'), 400, 'InputValidationError'],
+      // Nesting far past any schema's reach must not exhaust a stack anywhere.
+      [
+        post(`${base}/things`, `{"names":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, '*'),
+        400,
+        'InputValidationError',
+      ],
+      [fetch(`${base}/thing/%ZZ`), 400, 'InputValidationError'],
       [post(`${base}/things`, { names: ['a'] }, 'bad'), 401, 'AuthenticationFailed'],
       [fetch(`${base}/nope`), 404, 'ResourceNotFound'],
       [fetch(`${base}/conflict`), 409, 'RequestConflict'],

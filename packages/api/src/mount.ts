@@ -8,6 +8,7 @@ import { authorizeCaller, isAuthorizableFromRoute } from './authorization.js';
 import { authenticateRequest } from './authenticate-request.js';
 import type { ApiRequest, Caller, EndpointDeclaration, ParamSpec } from './endpoint.js';
 import { Reply } from './endpoint.js';
+import { findBodyProblem } from './body-checks.js';
 import { ApiError } from './errors.js';
 import { requestState } from './request-state.js';
 import { createAjv, describeValidationErrors, type ValidateFunction } from './schemas.js';
@@ -178,13 +179,8 @@ function parseBody(request: FastifyRequest, validate: ValidateFunction | undefin
   if (body === undefined || body === null) {
     throw new ApiError('InputValidationError', 'this endpoint requires a JSON body');
   }
-  if (containsNul(body)) {
-    // PostgreSQL text and jsonb cannot hold U+0000; refuse it here rather than fail in SQL.
-    throw new ApiError(
-      'InputValidationError',
-      'the request body must not contain the character U+0000',
-    );
-  }
+  const problem = findBodyProblem(body);
+  if (problem !== undefined) throw new ApiError('InputValidationError', problem);
   if (!validate(body)) {
     throw new ApiError('InputValidationError', describeValidationErrors(validate.errors), {
       schemaErrors: validate.errors?.slice(0, 5).map((e) => ({
@@ -195,15 +191,6 @@ function parseBody(request: FastifyRequest, validate: ValidateFunction | undefin
     });
   }
   return body;
-}
-
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (typeof value === 'object' && value !== null) {
-    return Object.entries(value).some(([key, v]) => key.includes('\u0000') || containsNul(v));
-  }
-  return false;
 }
 
 async function sendResult(

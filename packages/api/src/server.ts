@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody, toApiError } from './error-body.js';
 import { ApiError } from './errors.js';
@@ -25,6 +25,13 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     return503OnClosing: true,
     // Params are checked against declared patterns; keep the router strict and literal.
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 4096 },
+    // Errors the router raises before any hook runs (a malformed percent-encoding, say)
+    // get the same body as every other error instead of Fastify's own.
+    frameworkErrors: (err, request, reply) => {
+      const apiError = toApiError(err);
+      const plainReply = reply as unknown as FastifyReply;
+      void plainReply.code(apiError.statusCode).send(errorBody(request, apiError));
+    },
   }) as unknown as FastifyInstance;
 
   // JSON only: a body in any other media type is refused before it reaches a handler.

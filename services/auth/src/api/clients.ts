@@ -1,11 +1,9 @@
-import { conflict, notFound } from '@bulwark/api';
+import { conflict, decodeContinuationToken, encodeContinuationToken, notFound } from '@bulwark/api';
 import { generateAccessToken } from '@bulwark/crypto';
 import { queries, type ClientRow } from '@bulwark/db';
 import {
   clientIdParam,
   continuationQuery,
-  decodeContinuation,
-  encodeContinuation,
   pageLimit,
   prefixQuery,
   limitQuery,
@@ -40,14 +38,14 @@ authApi.declare<
     const limit = pageLimit(req.query.limit, 1000);
     const rows = await queries.clients.listClients(ctx.pool, {
       prefix: req.query.prefix,
-      after: decodeContinuation(req.query.continuationToken),
+      after: decodeContinuationToken(req.query.continuationToken),
       limit,
     });
     const last = rows.at(-1);
     return {
       clients: rows.map((row) => clientToJson(ctx, row)),
       ...(rows.length === limit && last
-        ? { continuationToken: encodeContinuation(last.clientId) }
+        ? { continuationToken: encodeContinuationToken(last.clientId) }
         : {}),
     };
   },

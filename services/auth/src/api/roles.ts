@@ -1,14 +1,7 @@
-import { conflict, notFound } from '@bulwark/api';
+import { conflict, decodeContinuationToken, encodeContinuationToken, notFound } from '@bulwark/api';
 import { queries, type RoleRow } from '@bulwark/db';
 import { satisfiesScope } from '@bulwark/scopes';
-import {
-  continuationQuery,
-  decodeContinuation,
-  encodeContinuation,
-  limitQuery,
-  pageLimit,
-  roleIdParam,
-} from '../schemas/common.js';
+import { continuationQuery, limitQuery, pageLimit, roleIdParam } from '../schemas/common.js';
 import type { AuthContext } from '../domain/context.js';
 import * as schemas from '../schemas/roles.js';
 import { authApi } from './definition.js';
@@ -47,12 +40,12 @@ async function rolePage(
 ): Promise<{ rows: RoleRow[]; continuationToken?: string }> {
   const limit = pageLimit(query.limit, 1000);
   const rows = await queries.roles.listRoles(ctx.pool, {
-    after: decodeContinuation(query.continuationToken),
+    after: decodeContinuationToken(query.continuationToken),
     limit,
   });
   const last = rows.at(-1);
   return rows.length === limit && last
-    ? { rows, continuationToken: encodeContinuation(last.roleId) }
+    ? { rows, continuationToken: encodeContinuationToken(last.roleId) }
     : { rows };
 }
 

@@ -35,10 +35,3 @@ export function pageLimit(limit: string | undefined, fallback: number, max = 100
   const n = limit === undefined ? fallback : Number(limit);
   return Math.min(Math.max(n, 1), max);
 }
-
-/** Continuation tokens are opaque base64url of the last key returned. */
-export const encodeContinuation = (key: string): string =>
-  Buffer.from(key, 'utf8').toString('base64url');
-export function decodeContinuation(token: string | undefined): string | undefined {
-  return token === undefined ? undefined : Buffer.from(token, 'base64url').toString('utf8');
-}

@@ -64,6 +64,14 @@ test('listClients filters by prefix and paginates', async () => {
     page2.clients.map((c: any) => c.clientId),
     ['list/c'],
   );
+  // 'AA' decodes to U+0000: a token no list ever issued is the caller's error.
+  for (const continuationToken of ['AA', 'not-ours!']) {
+    await assert.rejects(rootAuth.listClients({ continuationToken }), {
+      statusCode: 400,
+      code: 'InvalidRequestArguments',
+    });
+    await assert.rejects(rootAuth.listRoleIds({ continuationToken }), { statusCode: 400 });
+  }
 });
 
 test('disable, enable, reset and delete take effect immediately', async () => {

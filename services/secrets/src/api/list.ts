@@ -1,26 +1,9 @@
-import { ApiError } from '@bulwark/api';
+import { decodeContinuationToken, encodeContinuationToken } from '@bulwark/api';
 import { queries } from '@bulwark/db';
 import { continuationQuery, limitQuery, listSecretsResponse, MAX_PAGE } from '../schemas/secret.js';
 import { secretsApi } from './definition.js';
 
 type ListQuery = { continuationToken?: string; limit?: string };
-
-/** Continuation tokens are opaque: base64url of the last name on the previous page. */
-const encodeToken = (name: string): string => Buffer.from(name, 'utf8').toString('base64url');
-
-function decodeToken(token: string | undefined): string | undefined {
-  if (token === undefined) return undefined;
-  const name = Buffer.from(token, 'base64url').toString('utf8');
-  // Decoding is lenient; anything but a printable name did not come from us, and
-  // must not reach SQL (a U+0000 there is a server error, not a client one).
-  if (!/^[\x20-\x7e]{1,1024}$/.test(name) || encodeToken(name) !== token) {
-    throw new ApiError(
-      'InvalidRequestArguments',
-      'Invalid request arguments: continuationToken is not one this service issued',
-    );
-  }
-  return name;
-}
 
 secretsApi.declare<Record<string, never>, undefined, ListQuery>({
   name: 'list',
@@ -36,7 +19,7 @@ secretsApi.declare<Record<string, never>, undefined, ListQuery>({
     'to get the next page. It is absent on the last page. Values are never listed.',
   ].join(' '),
   async handler(ctx, req) {
-    const after = decodeToken(req.query.continuationToken);
+    const after = decodeContinuationToken(req.query.continuationToken);
     const requested = req.query.limit === undefined ? MAX_PAGE : Number(req.query.limit);
     const limit = Math.min(Math.max(requested, 1), MAX_PAGE);
     // One row more than the page tells whether another page exists.
@@ -50,7 +33,7 @@ secretsApi.declare<Record<string, never>, undefined, ListQuery>({
     return {
       secrets: page,
       ...(names.length > limit && last !== undefined
-        ? { continuationToken: encodeToken(last) }
+        ? { continuationToken: encodeContinuationToken(last) }
         : {}),
     };
   },
