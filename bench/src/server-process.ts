@@ -23,7 +23,9 @@ const cli = resolve(fileURLToPath(import.meta.url), '../../../apps/cli/bin/bulwa
 export async function startServerProcess(): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-bench-'));
   const pinned = spawnSync('taskset', ['--version']).status === 0;
-  const args = [cli, 'serve', '--data-dir', dataDir, '--port', '0'];
+  // BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles the server under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, cli, 'serve', '--data-dir', dataDir, '--port', '0'];
   const child: ChildProcess = pinned
     ? spawn('taskset', ['-c', '0', process.execPath, ...args], {
         stdio: ['ignore', 'pipe', 'ignore'],

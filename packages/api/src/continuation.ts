@@ -10,7 +10,6 @@ export const encodeContinuationToken = (key: string): string =>
   Buffer.from(key, 'utf8').toString('base64url');
 
 // Control characters never occur in any key a list is ordered by.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function decodeContinuationToken(token: string | undefined): string | undefined {

@@ -1,5 +1,5 @@
-import hawk from 'hawk';
 import type { HawkRequestInfo } from '@bulwark/api';
+import { parseHawkHeader } from './hawk-header.js';
 
 /** What the request claims, read before anything is verified. */
 export interface RequestCredentials {
@@ -16,6 +16,10 @@ export interface RequestCredentials {
 
 class MalformedCredentials extends Error {}
 
+function throwMalformed(message: string): never {
+  throw new MalformedCredentials(message);
+}
+
 const MAX_EXT_LENGTH = 256 * 1024;
 const BEWIT = /[?&]bewit=([^&]*)/;
 
@@ -28,12 +32,9 @@ export function parseCredentialsInRequest(
   request: HawkRequestInfo,
 ): RequestCredentials | undefined {
   if (request.authorization !== undefined) {
-    let attributes: Record<string, string>;
-    try {
-      attributes = hawk.utils.parseAuthorizationHeader(request.authorization);
-    } catch {
-      throw new MalformedCredentials('Bad Request: Invalid header syntax');
-    }
+    const attributes =
+      parseHawkHeader(request.authorization) ??
+      throwMalformed('Bad Request: Invalid header syntax');
     const { id, ts, nonce, mac } = attributes;
     if (!id || !ts || !nonce || !mac || !/^[0-9]{1,12}$/.test(ts)) {
       throw new MalformedCredentials('Bad Request: Missing attributes');
