@@ -1,10 +1,13 @@
 import { Command } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerClients } from './commands/clients.js';
+import { registerGroup } from './commands/group.js';
 import { registerRoles } from './commands/roles.js';
 import { registerScopes } from './commands/scopes.js';
+import { registerSecrets } from './commands/secrets.js';
 import { registerServe } from './commands/serve.js';
 import { registerSignin } from './commands/signin.js';
+import { registerTask } from './commands/task.js';
 import { registerWhoami } from './commands/whoami.js';
 
 const program = new Command();
@@ -19,6 +22,9 @@ registerClients(program);
 registerRoles(program);
 registerScopes(program);
 registerAudit(program);
+registerSecrets(program);
+registerTask(program);
+registerGroup(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`bulwark: ${err instanceof Error ? err.message : String(err)}\n`);

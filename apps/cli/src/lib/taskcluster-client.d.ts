@@ -22,6 +22,7 @@ declare module 'taskcluster-client' {
     Queue: ServiceClass;
     createClient(reference: unknown): ServiceClass;
     fromNow(offset: string, reference?: Date): Date;
+    slugid(): string;
     createTemporaryCredentials(options: {
       start?: Date;
       expiry: Date;

@@ -1,72 +1,23 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { createLogger } from '@bulwark/api';
-import { resolveConfig, startPlatform, type Platform } from '@bulwark/server';
+import { CliHarness, type CliResult, type Credentials } from './harness.js';
 
-const bin = resolve(fileURLToPath(import.meta.url), '../../../bin/bulwark.js');
-let platform: Platform;
-let dataDir: string;
-let configHome: string;
-let root: { clientId: string; accessToken: string };
+let harness: CliHarness;
+let root: Credentials;
 const printedTokens: string[] = [];
-const transcript: string[] = [];
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'bulwark-cli-'));
-  configHome = await mkdtemp(join(tmpdir(), 'bulwark-cli-home-'));
-  platform = await startPlatform(
-    resolveConfig({ dataDir, port: 0 }, {}),
-    createLogger({ level: 'silent' }),
-  );
-  root = JSON.parse(await readFile(platform.rootCredentialsPath, 'utf8'));
+  harness = await CliHarness.start();
+  root = harness.root;
 });
 after(async () => {
-  await platform.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await rm(configHome, { recursive: true, force: true });
+  await harness.stop();
 });
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(
-  args: string[],
-  credentials: { clientId: string; accessToken: string } | null = root,
-): Promise<Result> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    XDG_CONFIG_HOME: configHome,
-    TASKCLUSTER_ROOT_URL: platform.rootUrl,
-    ...(credentials
-      ? {
-          TASKCLUSTER_CLIENT_ID: credentials.clientId,
-          TASKCLUSTER_ACCESS_TOKEN: credentials.accessToken,
-        }
-      : {}),
-  };
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (code) => {
-      transcript.push(`$ bulwark ${args.join(' ')}\n${stdout}${stderr}`);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[], credentials: Credentials | null = root): Promise<CliResult> =>
+  harness.run(args, { credentials });
 
 test('whoami shows the client and its expanded scopes', async () => {
   const r = await cli(['whoami']);
@@ -211,7 +162,7 @@ test('audit: list an entity’s trail and verify the chain', async () => {
 test('signin keeps temporary credentials (0600) that later commands use', async () => {
   const r = await cli(['signin', '--scope', 'auth:current-scopes', '--expires', '1 hour']);
   assert.equal(r.code, 0, r.stderr);
-  const file = join(configHome, 'bulwark', 'credentials.json');
+  const file = join(harness.configHome, 'bulwark', 'credentials.json');
   assert.equal((await stat(file)).mode & 0o777, 0o600); // S11
   const stored = JSON.parse(await readFile(file, 'utf8'));
   assert.ok(stored.credentials.certificate);
@@ -221,10 +172,10 @@ test('signin keeps temporary credentials (0600) that later commands use', async 
 });
 
 test('S1: no access token appears in any output except the one that created it', () => {
-  const all = transcript.join('\n');
+  const all = harness.transcript.join('\n');
   assert.ok(!all.includes(root.accessToken));
   for (const token of printedTokens) {
-    const appearances = transcript.filter((t) => t.includes(token)).length;
+    const appearances = harness.transcript.filter((t) => t.includes(token)).length;
     assert.equal(appearances, 1, 'a token was printed more than once');
   }
 });

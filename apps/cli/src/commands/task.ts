@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import taskcluster, { type ServiceClient } from 'taskcluster-client';
+import { serviceClient } from '../lib/clients.js';
+import { readInput } from '../lib/input.js';
+import { printFields, printJson, printTable, type OutputOptions } from '../lib/output.js';
+import { action } from '../lib/run.js';
+import { taskFromDocument } from '../lib/task-file.js';
+
+interface CreateOptions extends OutputOptions {
+  taskId?: string;
+}
+
+interface Status {
+  taskId: string;
+  state: string;
+  taskQueueId: string;
+  schedulerId: string;
+  taskGroupId: string;
+  deadline: string;
+  retriesLeft: number;
+  runs: Record<string, unknown>[];
+}
+
+export function printStatus(status: Status, options: OutputOptions): void {
+  if (options.json) return printJson(status);
+  printFields(status as unknown as Record<string, unknown>, {
+    taskId: 'task',
+    state: 'state',
+    taskQueueId: 'queue',
+    taskGroupId: 'group',
+    deadline: 'deadline',
+    retriesLeft: 'retries left',
+  });
+  if (status.runs.length === 0) return;
+  process.stdout.write('\n');
+  printTable(status.runs, {
+    runId: 'RUN',
+    state: 'STATE',
+    reasonCreated: 'CREATED',
+    reasonResolved: 'RESOLVED',
+    workerId: 'WORKER',
+    resolved: 'AT',
+  });
+}
+
+export function registerTask(program: Command): void {
+  const task = program.command('task').description('create and follow tasks');
+  const queue = async (): Promise<ServiceClient> => (await serviceClient('Queue')).client;
+
+  task
+    .command('create [file]')
+    .description('create a task from a YAML or JSON file (or stdin); times may be durations')
+    .option('--task-id <id>', 'the taskId to use (a new slugid by default)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (file: string | undefined, options: CreateOptions) => {
+        const source = file ?? 'stdin';
+        const definition = taskFromDocument(await readInput(file, 'the task'), source);
+        const taskId = options.taskId ?? taskcluster.slugid();
+        definition.taskGroupId ??= taskId;
+        const { status } = (await (
+          await queue()
+        ).createTask!(taskId, definition)) as {
+          status: Status;
+        };
+        if (options.json) return printJson(status);
+        process.stdout.write(`${taskId}\n`);
+      }),
+    );
+
+  task
+    .command('status <taskId>')
+    .description('show a task’s state and runs')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (taskId: string, options: OutputOptions) => {
+        const { status } = (await (await queue()).status!(taskId)) as { status: Status };
+        printStatus(status, options);
+      }),
+    );
+
+  task
+    .command('show <taskId>')
+    .description('print a task’s definition')
+    .action(
+      action(async (taskId: string) => {
+        printJson(await (await queue()).task!(taskId));
+      }),
+    );
+
+  for (const [name, method, what] of [
+    ['cancel', 'cancelTask', 'cancel a task that has not resolved'],
+    ['rerun', 'rerunTask', 'run a resolved task again'],
+  ] as const) {
+    task
+      .command(`${name} <taskId>`)
+      .description(what)
+      .option('--json', 'print JSON')
+      .action(
+        action(async (taskId: string, options: OutputOptions) => {
+          const { status } = (await (await queue())[method]!(taskId)) as { status: Status };
+          printStatus(status, options);
+        }),
+      );
+  }
+}
