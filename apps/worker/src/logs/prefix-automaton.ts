@@ -5,7 +5,7 @@
  * or length of the strings, so output written a byte at a time stays linear.
  */
 export class PrefixAutomaton {
-  private readonly next: Map<string, number>[] = [new Map()];
+  private readonly next: Map<string, number>[] = [new Map<string, number>()];
   private readonly fail: number[] = [0];
   private readonly depth: number[] = [0];
 
@@ -37,7 +37,7 @@ export class PrefixAutomaton {
       let target = transitions.get(char);
       if (target === undefined) {
         target = this.next.length;
-        this.next.push(new Map());
+        this.next.push(new Map<string, number>());
         this.fail.push(0);
         this.depth.push((this.depth[state] ?? 0) + 1);
         transitions.set(char, target);

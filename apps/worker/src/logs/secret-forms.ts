@@ -56,7 +56,8 @@ export function secretStrings(value: unknown): string[] {
     if (typeof item === 'string') found.push(item);
     else if (typeof item === 'number') found.push(String(item));
     else if (Array.isArray(item)) stack.push(...(item as unknown[]));
-    else if (typeof item === 'object' && item !== null) stack.push(...Object.values(item));
+    else if (typeof item === 'object' && item !== null)
+      stack.push(...Object.values(item as Record<string, unknown>));
   }
   return found.filter((s) => s.length >= MIN_MASKED_LENGTH);
 }
