@@ -108,7 +108,7 @@ async function grantAnonymous(
   scopes: string[],
 ): Promise<void> {
   const auth = new taskcluster.Auth({ rootUrl, credentials: root });
-  await auth.createRole('anonymous', { description: 'bench', scopes });
+  await auth.createRole!('anonymous', { description: 'bench', scopes });
 }
 
 /** A realistic role set: per-repo roles, parameterized project roles and chains between them. */
