@@ -1,0 +1,80 @@
+import { strict as assert } from 'node:assert';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadWorkerConfig, loadWorkerCredentials, WorkerConfigError } from './worker-config.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bulwark-worker-config-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const BASE = {
+  rootUrl: 'http://127.0.0.1:8080/',
+  taskQueueId: 'local/default',
+  workerGroup: 'local',
+  workerId: 'w1',
+  dataDir: '/var/lib/bulwark-worker',
+  credentialsFile: '/etc/bulwark/worker.json',
+};
+
+async function configFile(content: unknown): Promise<string> {
+  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(file, JSON.stringify(content));
+  return file;
+}
+
+test('a minimal file gets safe defaults: sandbox engine, isolated pool, capacity 1', async () => {
+  const config = await loadWorkerConfig(await configFile(BASE), {});
+  assert.equal(config.rootUrl, 'http://127.0.0.1:8080');
+  assert.equal(config.engine, 'sandbox');
+  assert.equal(config.isolated, true);
+  assert.equal(config.capacity, 1);
+  assert.deepEqual(config.limits.max, { memoryMB: 4096, pids: 1024, cpus: 2 });
+  assert.ok(Object.isFrozen(config));
+});
+
+test('the environment overrides the file', async () => {
+  const config = await loadWorkerConfig(await configFile(BASE), {
+    BULWARK_WORKER_CAPACITY: '4',
+    BULWARK_WORKER_ID: 'from-env',
+  });
+  assert.equal(config.capacity, 4);
+  assert.equal(config.workerId, 'from-env');
+});
+
+test('S9: an isolated pool refuses the insecure engine; bad settings are named', async () => {
+  await assert.rejects(
+    loadWorkerConfig(await configFile({ ...BASE, engine: 'insecure' }), {}),
+    /isolated pool/,
+  );
+  const dev = await loadWorkerConfig(
+    await configFile({ ...BASE, engine: 'insecure', isolated: false }),
+    {},
+  );
+  assert.equal(dev.engine, 'insecure');
+  await assert.rejects(
+    loadWorkerConfig(await configFile({ ...BASE, workerId: 'bad id' }), {}),
+    /workerId/,
+  );
+  await assert.rejects(
+    loadWorkerConfig(await configFile({ ...BASE, surprise: 1 }), {}),
+    WorkerConfigError,
+  );
+  await assert.rejects(loadWorkerConfig(join(dir, 'missing.json'), {}), /cannot read/);
+});
+
+test('S11: credentials are read only from a file no one else can read', async () => {
+  const file = join(dir, 'credentials.json');
+  await writeFile(file, JSON.stringify({ clientId: 'worker/local', accessToken: 'x'.repeat(44) }), {
+    mode: 0o644,
+  });
+  await chmod(file, 0o644);
+  await assert.rejects(loadWorkerCredentials(file), /readable by others.*chmod 600/);
+  await chmod(file, 0o600);
+  assert.equal((await loadWorkerCredentials(file)).clientId, 'worker/local');
+});

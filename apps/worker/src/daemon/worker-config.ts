@@ -1,0 +1,167 @@
+import { readFile, stat } from 'node:fs/promises';
+import { Ajv } from 'ajv';
+import type { PoolLimits } from '../payload/payload.js';
+
+export type EngineName = 'sandbox' | 'insecure';
+
+/** A worker's whole configuration, resolved once at start-up and frozen. */
+export interface WorkerConfig {
+  rootUrl: string;
+  taskQueueId: string;
+  workerGroup: string;
+  workerId: string;
+  capacity: number;
+  engine: EngineName;
+  /** An isolated pool runs tasks only in the sandbox engine (S9). */
+  isolated: boolean;
+  limits: PoolLimits;
+  dataDir: string;
+  /** A 0600 file holding `{clientId, accessToken}`; never argv, never the environment. */
+  credentialsFile: string;
+  /** Seconds running tasks get to finish after SIGTERM before they are resolved worker-shutdown. */
+  shutdownGraceSeconds: number;
+}
+
+const IDENTIFIER = '^[a-zA-Z0-9_-]{1,38}$';
+const limitsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['memoryMB', 'pids', 'cpus'],
+  properties: {
+    memoryMB: { type: 'integer', minimum: 16 },
+    pids: { type: 'integer', minimum: 8 },
+    cpus: { type: 'number', minimum: 0.01 },
+  },
+} as const;
+
+const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['rootUrl', 'taskQueueId', 'workerGroup', 'workerId', 'dataDir', 'credentialsFile'],
+  properties: {
+    rootUrl: { type: 'string', pattern: '^https?://', maxLength: 2048 },
+    taskQueueId: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,38}/[a-zA-Z0-9_-]{1,38}$' },
+    workerGroup: { type: 'string', pattern: IDENTIFIER },
+    workerId: { type: 'string', pattern: IDENTIFIER },
+    capacity: { type: 'integer', minimum: 1, maximum: 256 },
+    engine: { enum: ['sandbox', 'insecure'] },
+    isolated: { type: 'boolean' },
+    maxRunTime: { type: 'integer', minimum: 1 },
+    maxResources: limitsSchema,
+    defaultResources: limitsSchema,
+    networkAllow: { type: 'array', items: { type: 'string', maxLength: 260 }, maxItems: 1024 },
+    dataDir: { type: 'string', minLength: 1, maxLength: 4096 },
+    credentialsFile: { type: 'string', minLength: 1, maxLength: 4096 },
+    shutdownGraceSeconds: { type: 'integer', minimum: 0, maximum: 86_400 },
+  },
+} as const;
+
+const validate = new Ajv({ strict: true, allErrors: true }).compile(configSchema);
+
+type FileConfig = Partial<Omit<WorkerConfig, 'limits'>> & {
+  maxRunTime?: number;
+  maxResources?: PoolLimits['max'];
+  defaultResources?: PoolLimits['defaults'];
+  networkAllow?: string[];
+};
+
+/** Environment variables that override the file, one per setting people change most. */
+const ENV: Record<string, keyof FileConfig> = {
+  BULWARK_WORKER_ROOT_URL: 'rootUrl',
+  BULWARK_WORKER_TASK_QUEUE_ID: 'taskQueueId',
+  BULWARK_WORKER_GROUP: 'workerGroup',
+  BULWARK_WORKER_ID: 'workerId',
+  BULWARK_WORKER_CAPACITY: 'capacity',
+  BULWARK_WORKER_ENGINE: 'engine',
+  BULWARK_WORKER_DATA_DIR: 'dataDir',
+  BULWARK_WORKER_CREDENTIALS_FILE: 'credentialsFile',
+};
+
+export class WorkerConfigError extends Error {}
+
+export async function loadWorkerConfig(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Readonly<WorkerConfig>> {
+  const fromFile: FileConfig = file ? await readJson<FileConfig>(file, 'worker configuration') : {};
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [variable, key] of Object.entries(ENV)) {
+    const value = env[variable];
+    if (value === undefined || value === '') continue;
+    merged[key] = key === 'capacity' ? Number(value) : value;
+  }
+  if (!validate(merged)) {
+    const problems = (validate.errors ?? []).map(
+      (e) => `${e.instancePath || 'config'} ${e.message ?? ''}`,
+    );
+    throw new WorkerConfigError(`invalid worker configuration: ${problems.join('; ')}`);
+  }
+  const config = merged as FileConfig &
+    Pick<
+      WorkerConfig,
+      'rootUrl' | 'taskQueueId' | 'workerGroup' | 'workerId' | 'dataDir' | 'credentialsFile'
+    >;
+  const max = config.maxResources ?? { memoryMB: 4096, pids: 1024, cpus: 2 };
+  const defaults = config.defaultResources ?? {
+    memoryMB: Math.min(1024, max.memoryMB),
+    pids: Math.min(256, max.pids),
+    cpus: Math.min(1, max.cpus),
+  };
+  const engine = config.engine ?? 'sandbox';
+  const isolated = config.isolated ?? true;
+  if (isolated && engine !== 'sandbox') {
+    throw new WorkerConfigError(
+      `an isolated pool runs tasks only in the sandbox engine, not "${engine}"`,
+    );
+  }
+  return Object.freeze({
+    rootUrl: config.rootUrl.replace(/\/+$/, ''),
+    taskQueueId: config.taskQueueId,
+    workerGroup: config.workerGroup,
+    workerId: config.workerId,
+    capacity: config.capacity ?? 1,
+    engine,
+    isolated,
+    limits: Object.freeze({
+      maxRunTime: config.maxRunTime ?? 3600,
+      max,
+      defaults,
+      networkAllow: (config.networkAllow ?? []).map((d) => d.toLowerCase()),
+    }),
+    dataDir: config.dataDir,
+    credentialsFile: config.credentialsFile,
+    shutdownGraceSeconds: config.shutdownGraceSeconds ?? 30,
+  });
+}
+
+/** The worker's own credentials, from a file only its user can read (S11). */
+export async function loadWorkerCredentials(
+  file: string,
+): Promise<{ clientId: string; accessToken: string }> {
+  const info = await stat(file).catch(() => undefined);
+  if (!info) throw new WorkerConfigError(`credentials file ${file} does not exist`);
+  if ((info.mode & 0o077) !== 0) {
+    throw new WorkerConfigError(
+      `credentials file ${file} is readable by others (mode ${(info.mode & 0o777).toString(8)}); run: chmod 600 ${file}`,
+    );
+  }
+  const parsed = await readJson<{ clientId?: unknown; accessToken?: unknown }>(file, 'credentials');
+  if (typeof parsed.clientId !== 'string' || typeof parsed.accessToken !== 'string') {
+    throw new WorkerConfigError(`credentials file ${file} must hold {"clientId", "accessToken"}`);
+  }
+  return { clientId: parsed.clientId, accessToken: parsed.accessToken };
+}
+
+async function readJson<T>(file: string, what: string): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new WorkerConfigError(`cannot read the ${what} file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new WorkerConfigError(`the ${what} file ${file} is not valid JSON`);
+  }
+}
