@@ -1,0 +1,159 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { planTask } from '../payload/payload.js';
+import { TaskProxy } from '../proxy/task-proxy.js';
+import type { Executor, ExecutionResult } from './executor.js';
+import type { Claim, ExceptionReason, WorkerQueue } from './queue-api.js';
+import { RunLease } from './run-lease.js';
+import { TaskLog } from './task-log.js';
+import type { WorkerConfig } from './worker-config.js';
+
+export interface TaskRunDeps {
+  config: Readonly<WorkerConfig>;
+  queue: WorkerQueue;
+  executor: Executor;
+  logger: Logger;
+  /** Aborted when the worker stops; running tasks then resolve as worker-shutdown. */
+  shutdown: AbortSignal;
+}
+
+export type Resolution =
+  | { kind: 'completed' }
+  | { kind: 'failed' }
+  | { kind: 'exception'; reason: ExceptionReason }
+  /** The queue took the run away (canceled, deadline, claim expired): nothing to report. */
+  | { kind: 'lost'; why: string };
+
+/**
+ * One claimed run from start to end: plan the payload, start the task's proxy, run
+ * the commands in the engine while the lease reclaims, then resolve. Whatever
+ * happens, the proxy is closed, the lease stopped and the task directory removed.
+ */
+export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolution> {
+  const { config, logger } = deps;
+  const runName = `${claim.taskId}-${claim.runId}`;
+  const runDir = join(config.dataDir, 'runs', runName);
+  const taskDir = join(runDir, 'task');
+  await mkdir(taskDir, { recursive: true, mode: 0o700 });
+  const log = new TaskLog(join(runDir, 'live.log'));
+  // The run's own credentials never reach the task; mask them anyway (S15).
+  log.masker.addSecret(claim.credentials.accessToken);
+  let proxy: TaskProxy | undefined;
+  const lease = new RunLease(claim, deps.queue, (c) => proxy?.updateCredentials(c), logger);
+  try {
+    const planned = planTask(
+      claim.task.payload,
+      { taskQueueId: claim.task.taskQueueId, scopes: claim.task.scopes },
+      config.limits,
+    );
+    if (!planned.ok) {
+      log.note('the payload was refused:');
+      for (const problem of planned.problems) log.note(`  ${problem}`);
+      return await resolve(deps, lease, { kind: 'exception', reason: 'malformed-payload' });
+    }
+    const { plan } = planned;
+    let proxySocket: string | undefined;
+    if (plan.taskclusterProxy) {
+      proxy = new TaskProxy({
+        rootUrl: config.rootUrl,
+        credentials: lease.current.credentials,
+        authorizedScopes: [
+          ...claim.task.scopes,
+          `queue:create-artifact:${claim.taskId}/${claim.runId}`,
+        ],
+        onSecretValue: (value) => log.masker.addSecret(value),
+        logger,
+      });
+      proxySocket = join(runDir, 'proxy.sock');
+      await proxy.listen({ path: proxySocket });
+    }
+    const abort = AbortSignal.any([lease.abort.signal, deps.shutdown]);
+    log.note(
+      `task ${claim.taskId} run ${claim.runId} on ${config.workerGroup}/${config.workerId} (${deps.executor.name} engine)`,
+    );
+    const result = await deps.executor.run({
+      commands: plan.commands,
+      env: {
+        ...plan.env,
+        TASK_ID: claim.taskId,
+        RUN_ID: String(claim.runId),
+        TASKCLUSTER_ROOT_URL: config.rootUrl,
+      },
+      taskDir,
+      resources: plan.resources,
+      maxRunTime: plan.maxRunTime,
+      networkAllow: plan.networkAllow,
+      proxySocket,
+      output: log.output,
+      signal: abort,
+    });
+    proxy?.revoke();
+    describeResult(log, result);
+    return await resolve(deps, lease, judge(result, plan.retryExitCodes, lease, deps.shutdown));
+  } catch (err) {
+    logger.error({ taskId: claim.taskId, err }, 'running the task failed');
+    log.note('the worker failed while running this task; it will be retried');
+    return await resolve(deps, lease, { kind: 'exception', reason: 'internal-error' });
+  } finally {
+    lease.stop();
+    await proxy?.close();
+    await log.close();
+    await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+function judge(
+  result: ExecutionResult,
+  retryExitCodes: readonly number[],
+  lease: RunLease,
+  shutdown: AbortSignal,
+): Resolution {
+  if (lease.lostReason !== undefined) return { kind: 'lost', why: lease.lostReason };
+  switch (result.outcome) {
+    case 'exited':
+      if (result.exitCode === 0) return { kind: 'completed' };
+      if (result.exitCode !== null && retryExitCodes.includes(result.exitCode)) {
+        return { kind: 'exception', reason: 'intermittent-task' };
+      }
+      return { kind: 'failed' };
+    case 'oom':
+    case 'timeout':
+      return { kind: 'failed' };
+    case 'aborted':
+      return shutdown.aborted
+        ? { kind: 'exception', reason: 'worker-shutdown' }
+        : { kind: 'exception', reason: 'internal-error' };
+    case 'failed-to-start':
+      return { kind: 'exception', reason: 'internal-error' };
+  }
+}
+
+function describeResult(log: TaskLog, result: ExecutionResult): void {
+  if (result.insecure) log.note('WARNING: this task ran without isolation (insecure engine)');
+  if (result.message) log.note(result.message);
+  if (result.outcome === 'exited') log.note(`exit code ${String(result.exitCode)}`);
+}
+
+async function resolve(
+  deps: TaskRunDeps,
+  lease: RunLease,
+  resolution: Resolution,
+): Promise<Resolution> {
+  if (resolution.kind === 'lost') return resolution;
+  const claim = lease.current;
+  lease.stop();
+  try {
+    if (resolution.kind === 'completed') await deps.queue.reportCompleted(claim);
+    else if (resolution.kind === 'failed') await deps.queue.reportFailed(claim);
+    else await deps.queue.reportException(claim, resolution.reason);
+  } catch (err) {
+    // 409: the queue resolved the run meanwhile; the task's result no longer counts.
+    deps.logger.warn(
+      { taskId: claim.taskId, err: (err as Error).message },
+      'resolving the run failed',
+    );
+    return { kind: 'lost', why: 'the queue refused the resolution' };
+  }
+  return resolution;
+}
