@@ -24,6 +24,14 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
+/** The worker's sandbox tests need bubblewrap and friends; installed as root, else named. */
+function systemPackages() {
+  const result = spawnSync('bash', [join(root, 'scripts', 'system-packages.sh')], {
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
 function build() {
   const result = spawnSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
@@ -97,6 +105,7 @@ function runTests(files, env) {
 
 async function main() {
   const filters = process.argv.slice(2);
+  systemPackages();
   build();
   const files = await findTestFiles(filters);
   if (files.length === 0) {

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { planTask } from '../payload/payload.js';
@@ -35,7 +35,10 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
   const runName = `${claim.taskId}-${claim.runId}`;
   const runDir = join(config.dataDir, 'runs', runName);
   const taskDir = join(runDir, 'task');
-  await mkdir(taskDir, { recursive: true, mode: 0o700 });
+  // The sandbox user must pass through the run directory to its task directory (and
+  // nothing more: 0711 lets it traverse, not list; the files in it are 0600).
+  await mkdir(taskDir, { recursive: true, mode: 0o711 });
+  await chmod(runDir, 0o711);
   const log = new TaskLog(join(runDir, 'live.log'));
   // The run's own credentials never reach the task; mask them anyway (S15).
   log.masker.addSecret(claim.credentials.accessToken);
@@ -65,7 +68,9 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
         onSecretValue: (value) => log.masker.addSecret(value),
         logger,
       });
-      proxySocket = join(runDir, 'proxy.sock');
+      // Its own directory: the sandbox binds that directory, and nothing else of the run.
+      await mkdir(join(runDir, 'proxy'), { mode: 0o700 });
+      proxySocket = join(runDir, 'proxy', 'proxy.sock');
       await proxy.listen({ path: proxySocket });
     }
     const abort = AbortSignal.any([lease.abort.signal, deps.shutdown]);

@@ -1,0 +1,212 @@
+import { strict as assert } from 'node:assert';
+import { createSocket } from 'node:dgram';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, test } from 'node:test';
+import type { ExecutionRequest, ExecutionResult } from '../daemon/executor.js';
+import { detectCgroupVersion, TaskCgroup, type CgroupVersion } from './cgroup.js';
+import { SandboxEngine } from './sandbox-engine.js';
+
+const PREFIX = `bulwark-test${process.pid}`;
+let engine: SandboxEngine;
+let version: CgroupVersion;
+let scratch: string;
+
+before(async () => {
+  version = await detectCgroupVersion();
+  engine = new SandboxEngine({ cgroupVersion: version, prefix: PREFIX, uid: 61000, gid: 61000 });
+  scratch = await mkdtemp(join(tmpdir(), 'bulwark-sandbox-test-'));
+  // As the worker's run directories: the sandbox user may pass, not list.
+  await chmod(scratch, 0o711);
+});
+after(async () => {
+  for (const leftover of await TaskCgroup.findLeftovers(version, PREFIX)) await leftover.destroy();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+async function run(
+  script: string,
+  overrides: Partial<ExecutionRequest> = {},
+): Promise<ExecutionResult & { output: string }> {
+  const taskDir = await mkdtemp(join(scratch, 'task-'));
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const result = await engine.run({
+    commands: [['/bin/sh', '-c', script]],
+    env: {},
+    taskDir,
+    resources: { memoryMB: 256, pids: 64, cpus: 1 },
+    maxRunTime: 30,
+    networkAllow: [],
+    proxySocket: undefined,
+    output,
+    signal: new AbortController().signal,
+    ...overrides,
+  });
+  return { ...result, output: text };
+}
+
+const python = (code: string): string => `/usr/bin/python3 -c '${code}'`;
+
+test('a command runs as an unprivileged user with no capabilities, no_new_privs and seccomp', async () => {
+  const r = await run(
+    'id -u; grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status; echo made > out.txt; cat out.txt',
+  );
+  assert.equal(r.outcome, 'exited');
+  assert.equal(r.exitCode, 0);
+  assert.match(r.output, /^61000\n/);
+  assert.match(r.output, /CapEff:\s+0+\n/);
+  assert.match(r.output, /CapBnd:\s+0+\n/);
+  assert.match(r.output, /NoNewPrivs:\s+1/);
+  assert.match(r.output, /Seccomp:\s+2/);
+  assert.match(r.output, /made/);
+});
+
+test('exit codes pass through; commands run in order until one fails', async () => {
+  assert.equal((await run('exit 3')).exitCode, 3);
+  const taskDir = await mkdtemp(join(scratch, 'task-'));
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (c: Buffer) => (text += c.toString()));
+  const result = await engine.run({
+    commands: [
+      ['/bin/sh', '-c', 'echo one'],
+      ['/bin/sh', '-c', 'exit 4'],
+      ['/bin/sh', '-c', 'echo never'],
+    ],
+    env: { GREETING: 'hello' },
+    taskDir,
+    resources: { memoryMB: 128, pids: 32, cpus: 1 },
+    maxRunTime: 30,
+    networkAllow: [],
+    proxySocket: undefined,
+    output,
+    signal: new AbortController().signal,
+  });
+  assert.equal(result.exitCode, 4);
+  assert.equal(text, 'one\n');
+});
+
+test('S8: seccomp refuses AF_VSOCK and AF_PACKET sockets, ptrace, bpf, keyctl and new namespaces', async () => {
+  const probes = python(
+    [
+      'import socket, ctypes, os',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      'def sock(f):',
+      '  try: socket.socket(f, socket.SOCK_STREAM if f == 40 else socket.SOCK_RAW); return "open"',
+      '  except OSError as e: return e.errno',
+      'print("vsock", sock(40)); print("packet", sock(17)); print("netlink", sock(16))',
+      'def call(nr, *a):',
+      '  r = libc.syscall(nr, *a); return "ok" if r >= 0 else ctypes.get_errno()',
+      'print("ptrace", call(101, 0, 0, 0, 0)); print("bpf", call(321, 0, 0, 0)); print("keyctl", call(250, 0, 0))',
+      'print("unshare", call(272, 0x10000000)); print("mount", call(165, 0, 0, 0, 0, 0)); print("io_uring", call(425, 1, 0))',
+      'print("inet", sock(2) if False else "skip")',
+    ].join('\n'),
+  );
+  const r = await run(probes);
+  assert.equal(r.exitCode, 0, r.output);
+  assert.match(r.output, /vsock 97\n/);
+  assert.match(r.output, /packet 97\n/);
+  assert.match(r.output, /netlink 97\n/);
+  for (const call of ['ptrace', 'bpf', 'keyctl', 'unshare', 'mount', 'io_uring']) {
+    assert.match(r.output, new RegExp(`${call} 1\\n`), `${call} must fail with EPERM`);
+  }
+});
+
+test('S8: the host is read-only and invisible: /usr, setuid binaries, device nodes, other processes', async () => {
+  const r = await run(
+    [
+      'touch /usr/bin/evil 2>/dev/null && echo wrote-usr',
+      'mknod /tmp/disk b 8 0 2>/dev/null && echo made-device',
+      '/usr/bin/su -c true root </dev/null 2>/dev/null && echo became-root',
+      'ls /proc | grep -E "^[0-9]+$" | wc -l',
+      'test -e /work && echo sees-work',
+      'test -e /root && echo sees-root',
+      'echo done',
+    ].join('; '),
+  );
+  assert.equal(r.outcome, 'exited');
+  assert.doesNotMatch(r.output, /wrote-usr|made-device|became-root|sees-work|sees-root/);
+  // Only the sandbox's own processes: bubblewrap's init, the shell and its children.
+  const visible = Number(/^(\d+)$/m.exec(r.output)?.[1]);
+  assert.ok(visible > 0 && visible <= 5, `saw ${visible} processes`);
+});
+
+test('S1, S2: the task sees no credential of the worker: not in its environment nor in /proc/1', async () => {
+  process.env.BULWARK_TEST_WORKER_SECRET = 'worker-secret-never-in-a-task';
+  try {
+    const r = await run(
+      'env; cat /proc/1/environ | tr "\\0" "\\n"; cat /proc/self/environ | tr "\\0" "\\n"',
+    );
+    assert.doesNotMatch(r.output, /worker-secret-never-in-a-task/);
+    assert.doesNotMatch(r.output, /TASKCLUSTER_ACCESS_TOKEN|TASKCLUSTER_CLIENT_ID/);
+  } finally {
+    delete process.env.BULWARK_TEST_WORKER_SECRET;
+  }
+});
+
+test('S6: a daemon started with setsid, nohup or a double fork is silent after the task ends', async () => {
+  const listener = createSocket('udp4');
+  let packets = 0;
+  listener.on('message', () => packets++);
+  await new Promise<void>((resolve) => listener.bind(0, '127.0.0.1', resolve));
+  const port = listener.address().port;
+  // The sandbox has no network, so the daemons write to a file in the task directory
+  // instead; the UDP listener proves nothing reaches the host either way.
+  const beacon = `while true; do echo tick >> beat; (echo x > /dev/udp/127.0.0.1/${port}) 2>/dev/null; sleep 0.05; done`;
+  const taskDir = await mkdtemp(join(scratch, 'task-'));
+  await writeFile(join(taskDir, 'beacon.sh'), beacon);
+  const r = await run(
+    'setsid sh beacon.sh >/dev/null 2>&1 & nohup sh beacon.sh >/dev/null 2>&1 & (sh -c "sh beacon.sh &" &); sleep 0.3; echo started',
+    { taskDir },
+  );
+  assert.equal(r.exitCode, 0);
+  const before = (await readFile(join(taskDir, 'beat'), 'utf8')).length;
+  assert.ok(before > 0, 'the daemons ran while the task did');
+  await sleep(400);
+  const afterEnd = (await readFile(join(taskDir, 'beat'), 'utf8')).length;
+  assert.equal(afterEnd, before, 'nothing the task started is still running');
+  assert.equal(packets, 0);
+  listener.close();
+});
+
+test('S8: a bounded fork bomb is contained by the pids limit and reported', async () => {
+  const r = await run(
+    'i=0; while [ $i -lt 200 ]; do sleep 2 & i=$((i+1)); done 2>/dev/null; echo spawned; exit 0',
+    { resources: { memoryMB: 128, pids: 16, cpus: 1 } },
+  );
+  assert.equal(r.outcome, 'exited');
+  assert.match(r.message ?? '', /more than its limit of 16 processes/);
+});
+
+test('S8: a memory hog is killed and reported in plain words', async () => {
+  const r = await run(python('b = []\nwhile len(b) < 4096: b.append(bytearray(1 << 20))'), {
+    resources: { memoryMB: 64, pids: 32, cpus: 1 },
+  });
+  assert.equal(r.outcome, 'oom');
+  assert.match(r.message ?? '', /ran out of memory.*64 MB/);
+});
+
+test('maxRunTime stops the task; an abort stops it too', async () => {
+  const slow = await run('sleep 30', { maxRunTime: 1 });
+  assert.equal(slow.outcome, 'timeout');
+  assert.match(slow.message ?? '', /maxRunTime of 1 seconds/);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 200);
+  const aborted = await run('sleep 30', { signal: controller.signal });
+  assert.equal(aborted.outcome, 'aborted');
+});
+
+test('S9: a task promised network destinations is refused rather than run without the policy', async () => {
+  const r = await run('true', { networkAllow: [{ host: '127.0.0.1', port: 80 }] });
+  assert.equal(r.outcome, 'failed-to-start');
+});
+
+test('S6: no cgroup of the engine outlives its task', async () => {
+  await run('sleep 0.1 & true');
+  assert.deepEqual(await TaskCgroup.findLeftovers(version, PREFIX), []);
+});
