@@ -1,1 +1,12 @@
-export {};
+export { Worker } from './daemon/worker.js';
+export { createWorkerQueue, type Claim, type WorkerQueue } from './daemon/queue-api.js';
+export {
+  loadWorkerConfig,
+  loadWorkerCredentials,
+  WorkerConfigError,
+  type WorkerConfig,
+} from './daemon/worker-config.js';
+export type { Executor, ExecutionRequest, ExecutionResult } from './daemon/executor.js';
+export { SandboxEngine } from './sandbox/sandbox-engine.js';
+export { detectCgroupVersion, TaskCgroup } from './sandbox/cgroup.js';
+export { workerPayloadSchema } from './payload/payload-schema.js';
