@@ -10,3 +10,6 @@ export type { Executor, ExecutionRequest, ExecutionResult } from './daemon/execu
 export { SandboxEngine } from './sandbox/sandbox-engine.js';
 export { detectCgroupVersion, TaskCgroup } from './sandbox/cgroup.js';
 export { workerPayloadSchema } from './payload/payload-schema.js';
+export { prepareEngine, startWorker, ControlsFailed } from './daemon/start-worker.js';
+export { InsecureEngine } from './sandbox/insecure-engine.js';
+export { selfTest, type ControlCheck } from './sandbox/self-test.js';

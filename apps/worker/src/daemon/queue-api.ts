@@ -1,3 +1,4 @@
+import hawk from 'hawk';
 import taskcluster from 'taskcluster-client';
 import type { RunCredentials } from '../proxy/run-credentials.js';
 
@@ -35,7 +36,8 @@ export function statusOf(err: unknown): number | undefined {
 
 /** The part of the queue a worker uses, over the published client. */
 export interface WorkerQueue {
-  claimWork(taskQueueId: string, count: number): Promise<Claim[]>;
+  /** Aborting the long poll disconnects it, and the queue then claims nothing for it. */
+  claimWork(taskQueueId: string, count: number, signal?: AbortSignal): Promise<Claim[]>;
   /** Uses the run's own credentials, as the queue requires. */
   reclaimTask(claim: Claim): Promise<{ takenUntil: Date; credentials: RunCredentials }>;
   reportCompleted(claim: Claim): Promise<void>;
@@ -61,7 +63,6 @@ export function createWorkerQueue(options: {
   workerId: string;
 }): WorkerQueue {
   const Queue = (taskcluster as unknown as { Queue: new (o: unknown) => QueueClient }).Queue;
-  const worker = new Queue({ rootUrl: options.rootUrl, credentials: options.credentials });
   // Run-scoped calls are signed with the run's credentials: the worker's own carry
   // no resolve or reclaim scopes at all (S5).
   const asRun = (claim: Claim): QueueClient =>
@@ -69,13 +70,39 @@ export function createWorkerQueue(options: {
   const call = (client: QueueClient, name: string, ...args: unknown[]) =>
     (client[name] as Method)(...args);
   return {
-    async claimWork(taskQueueId, count) {
-      const result = await call(worker, 'claimWork', taskQueueId, {
+    async claimWork(taskQueueId, count, signal) {
+      // Signed here rather than through the client, which cannot abort a request.
+      const url = `${options.rootUrl}/api/queue/v1/claim-work/${encodeURIComponent(taskQueueId)}`;
+      const body = JSON.stringify({
         workerGroup: options.workerGroup,
         workerId: options.workerId,
         tasks: count,
       });
-      return (result.tasks as RawClaim[]).map((raw) => ({
+      const { header } = hawk.client.header(url, 'POST', {
+        credentials: {
+          id: options.credentials.clientId,
+          key: options.credentials.accessToken,
+          algorithm: 'sha256',
+        },
+      });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: header, 'content-type': 'application/json' },
+        body,
+        ...(signal ? { signal } : {}),
+      });
+      const result = (await response.json()) as {
+        tasks?: RawClaim[];
+        code?: string;
+        message?: string;
+      };
+      if (!response.ok) {
+        throw Object.assign(new Error(result.message ?? `claimWork answered ${response.status}`), {
+          statusCode: response.status,
+          code: result.code,
+        });
+      }
+      return (result.tasks ?? []).map((raw) => ({
         taskId: raw.status.taskId,
         runId: raw.runId,
         takenUntil: new Date(raw.takenUntil),

@@ -77,11 +77,13 @@ export class Worker {
         continue;
       }
       let claims: Claim[];
-      const request = this.queue.claimWork(this.config.taskQueueId, room);
+      const request = this.queue.claimWork(this.config.taskQueueId, room, stopping);
       try {
         claims = await abortable(request, stopping);
       } catch (err) {
         if (stopping.aborted) {
+          // Disconnected: the queue claims nothing more for it; a claim made in the
+          // instant before is handed back below.
           this.abandonedClaim = request;
           break;
         }

@@ -1,0 +1,87 @@
+import { readdir, rm } from 'node:fs/promises';
+import { mkdir, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { InsecureEngine } from '../sandbox/insecure-engine.js';
+import { detectCgroupVersion, TaskCgroup } from '../sandbox/cgroup.js';
+import { SandboxEngine } from '../sandbox/sandbox-engine.js';
+import { selfTest, type ControlCheck } from '../sandbox/self-test.js';
+import type { Executor } from './executor.js';
+import { createWorkerQueue } from './queue-api.js';
+import { Worker } from './worker.js';
+import { loadWorkerCredentials, WorkerConfigError, type WorkerConfig } from './worker-config.js';
+
+/** The unprivileged user and group sandboxed tasks run as. */
+export const SANDBOX_UID = 61000;
+export const SANDBOX_GID = 61000;
+
+export class ControlsFailed extends Error {
+  constructor(readonly checks: ControlCheck[]) {
+    super(
+      `the sandbox failed its self-test, so this worker will not run tasks: ${checks
+        .filter((c) => !c.ok)
+        .map((c) => `${c.control}: ${c.detail ?? ''}`)
+        .join('; ')}`,
+    );
+  }
+}
+
+/**
+ * Builds the engine the configuration names and, for the sandbox, clears what a
+ * crashed predecessor left (its cgroups and run directories) and proves every
+ * control with the self-test before a single task is claimed (S9).
+ */
+export async function prepareEngine(
+  config: Readonly<WorkerConfig>,
+  options: { allowInsecure: boolean },
+): Promise<{ engine: Executor; checks: ControlCheck[] }> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o711 });
+  await chmod(config.dataDir, 0o711);
+  const runs = join(config.dataDir, 'runs');
+  for (const entry of await readdir(runs).catch(() => [])) {
+    await rm(join(runs, entry), { recursive: true, force: true });
+  }
+  if (config.engine === 'insecure') {
+    if (!options.allowInsecure) {
+      throw new WorkerConfigError(
+        'the insecure engine runs tasks without isolation; start with --allow-insecure to accept that',
+      );
+    }
+    return { engine: new InsecureEngine(), checks: [] };
+  }
+  const cgroupVersion = await detectCgroupVersion().catch(() => {
+    throw new WorkerConfigError(
+      'no usable cgroup hierarchy under /sys/fs/cgroup: the sandbox cannot limit tasks',
+    );
+  });
+  const prefix = `bulwark-${config.workerGroup}-${config.workerId}`;
+  for (const leftover of await TaskCgroup.findLeftovers(cgroupVersion, prefix))
+    await leftover.destroy();
+  const engine = new SandboxEngine({ cgroupVersion, prefix, uid: SANDBOX_UID, gid: SANDBOX_GID });
+  await mkdir(runs, { recursive: true, mode: 0o711 });
+  const checks = await selfTest(engine, runs);
+  if (checks.some((c) => !c.ok)) throw new ControlsFailed(checks);
+  return { engine, checks };
+}
+
+/** A started worker: claims until stop() (SIGTERM), then hands back what it cannot finish. */
+export async function startWorker(
+  config: Readonly<WorkerConfig>,
+  engine: Executor,
+  logger: Logger,
+): Promise<Worker> {
+  const credentials = await loadWorkerCredentials(config.credentialsFile);
+  const queue = createWorkerQueue({
+    rootUrl: config.rootUrl,
+    credentials,
+    workerGroup: config.workerGroup,
+    workerId: config.workerId,
+  });
+  const worker = new Worker(config, queue, engine, logger);
+  worker.start();
+  logger.info(
+    { taskQueueId: config.taskQueueId, engine: engine.name, capacity: config.capacity },
+    'worker started',
+  );
+  return worker;
+}
