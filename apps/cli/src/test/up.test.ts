@@ -1,0 +1,110 @@
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+
+const bin = resolve(fileURLToPath(import.meta.url), '../../../bin/bulwark.js');
+let scratch: string;
+let dataDir: string;
+let up: ChildProcess;
+let rootUrl: string;
+let exitCode: Promise<number | null>;
+
+/** Runs the real `bulwark` binary with the root credentials of the running platform. */
+async function cli(
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const root = JSON.parse(await readFile(join(dataDir, 'root-credentials.json'), 'utf8')) as {
+    clientId: string;
+    accessToken: string;
+  };
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: {
+        PATH: process.env.PATH,
+        TASKCLUSTER_ROOT_URL: rootUrl,
+        TASKCLUSTER_CLIENT_ID: root.clientId,
+        TASKCLUSTER_ACCESS_TOKEN: root.accessToken,
+      },
+      stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => done({ code, stdout, stderr }));
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
+}
+
+before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'bulwark-up-'));
+  // The sandbox user passes through the data directory's parents (traverse only).
+  await chmod(scratch, 0o711);
+  dataDir = join(scratch, 'data');
+  up = spawn(process.execPath, [bin, 'up', '--data-dir', dataDir, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' },
+  });
+  exitCode = new Promise((done) => up.once('exit', (code) => done(code)));
+  rootUrl = await new Promise<string>((done, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`bulwark up did not start: ${out}`)), 60_000);
+    up.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /running at (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        done(match[1]);
+      }
+    });
+  });
+});
+
+after(async () => {
+  if (up.exitCode === null) up.kill('SIGKILL');
+  await rm(scratch, { recursive: true, force: true });
+});
+
+test('bulwark up runs a task in the local sandboxed worker', async () => {
+  const created = await cli(
+    ['task', 'create'],
+    "payload: {command: [sh, -c, 'echo hello from the sandbox']}\n",
+  );
+  assert.equal(created.code, 0, created.stderr);
+  const taskId = created.stdout.trim();
+  let state = '';
+  for (let i = 0; i < 300 && state !== 'completed'; i++) {
+    const status = await cli(['task', 'status', taskId, '--json']);
+    state = (JSON.parse(status.stdout) as { state: string }).state;
+    if (state === 'failed' || state === 'exception') break;
+    await sleep(100);
+  }
+  assert.equal(state, 'completed');
+});
+
+test('S5, S11: the local worker has its own pool-scoped client; its files are private', async () => {
+  const workerCredentials = join(dataDir, 'worker', 'credentials.json');
+  assert.equal((await stat(workerCredentials)).mode & 0o777, 0o600);
+  const { clientId } = JSON.parse(await readFile(workerCredentials, 'utf8')) as {
+    clientId: string;
+  };
+  const shown = await cli(['clients', 'show', clientId, '--json']);
+  const client = JSON.parse(shown.stdout) as { scopes: string[]; expandedScopes: string[] };
+  assert.deepEqual(client.scopes.sort(), [
+    'assume:worker-pool:local/default',
+    'queue:worker-id:local/local-1',
+  ]);
+  assert.ok(!client.expandedScopes.includes('*'));
+  assert.ok(client.expandedScopes.includes('queue:claim-work:local/default'));
+});
+
+test('Ctrl-C stops the worker, then the control plane, and exits cleanly', async () => {
+  up.kill('SIGINT');
+  assert.equal(await exitCode, 0);
+});
