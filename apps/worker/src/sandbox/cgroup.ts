@@ -109,6 +109,8 @@ export class TaskCgroup {
    */
   async killAll(): Promise<void> {
     for (let attempt = 0; attempt < 200; attempt++) {
+      // Usually the task's processes are gone already (the pid namespace took them).
+      if ((await this.pids()).length === 0) return;
       if (this.version === 2) {
         await this.write('cgroup.kill', '1').catch(() => undefined);
       } else {

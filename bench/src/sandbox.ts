@@ -1,0 +1,93 @@
+/**
+ * bench/sandbox: what the sandbox costs per task.
+ *
+ * The median wall time of `true` through the whole sandbox engine (cgroup created and
+ * joined, setpriv, bubblewrap with every namespace, seccomp, teardown that kills the
+ * cgroup and removes it), next to a bare spawn of the same command from the same
+ * process in the same run, interleaved. Target: overhead under 25 ms.
+ * Needs root (namespaces, cgroups) and bubblewrap.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { detectCgroupVersion, SandboxEngine, TaskCgroup } from '@bulwark/worker';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const PREFIX = `bulwark-bench${process.pid}`;
+
+function bareSpawn(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/true', [], { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('close', () => resolve());
+  });
+}
+
+async function main(): Promise<void> {
+  const scratch = await mkdtemp(join(tmpdir(), 'bulwark-bench-sandbox-'));
+  await chmod(scratch, 0o711);
+  const version = await detectCgroupVersion();
+  const engine = new SandboxEngine({
+    cgroupVersion: version,
+    prefix: PREFIX,
+    uid: 61000,
+    gid: 61000,
+  });
+  const sandboxed = async (): Promise<void> => {
+    const taskDir = await mkdtemp(join(scratch, 't-'));
+    const result = await engine.run({
+      commands: [['/usr/bin/true']],
+      env: {},
+      taskDir,
+      resources: { memoryMB: 256, pids: 64, cpus: 1 },
+      maxRunTime: 30,
+      networkAllow: [],
+      proxySocket: undefined,
+      output: new PassThrough().resume(),
+      signal: new AbortController().signal,
+    });
+    if (result.outcome !== 'exited' || result.exitCode !== 0)
+      throw new Error(`sandbox run failed: ${JSON.stringify(result)}`);
+  };
+  try {
+    for (let i = 0; i < 10; i++) {
+      await bareSpawn();
+      await sandboxed();
+    }
+    const bare: number[] = [];
+    const full: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      let start = performance.now();
+      await bareSpawn();
+      bare.push(performance.now() - start);
+      start = performance.now();
+      await sandboxed();
+      full.push(performance.now() - start);
+    }
+    const b = percentile(bare, 50);
+    const f = percentile(full, 50);
+    console.log(`cgroups v${version}; ${RUNS} interleaved runs of each`);
+    console.log(
+      `baseline  bare spawn of /usr/bin/true:            median ${b.toFixed(2)} ms, p90 ${percentile(bare, 90).toFixed(2)} ms`,
+    );
+    console.log(
+      `measured  the same through the sandbox engine:   median ${f.toFixed(2)} ms, p90 ${percentile(full, 90).toFixed(2)} ms`,
+    );
+    console.log(
+      `overhead  ${(f - b).toFixed(2)} ms per task (target < 25 ms); ratio ${(f / b).toFixed(1)}x`,
+    );
+  } finally {
+    for (const leftover of await TaskCgroup.findLeftovers(version, PREFIX))
+      await leftover.destroy();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+await main();
