@@ -13,6 +13,8 @@ export interface PlatformConfig {
   readonly keyringJson: string | undefined;
   readonly replayProtection: 'memory' | 'database';
   readonly logLevel: string;
+  /** Seconds a claim lasts before it must be reclaimed (Taskcluster's default, 1200). */
+  readonly claimTimeoutSeconds: number;
 }
 
 export interface ConfigInput {
@@ -35,6 +37,10 @@ export function resolveConfig(
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`invalid port ${String(port)}`);
   const databaseUrl = env.BULWARK_DATABASE_URL || undefined;
+  const claimTimeoutSeconds = Number(env.BULWARK_CLAIM_TIMEOUT_SECONDS ?? 1200);
+  if (!Number.isInteger(claimTimeoutSeconds) || claimTimeoutSeconds < 1) {
+    throw new Error('BULWARK_CLAIM_TIMEOUT_SECONDS must be a whole number of seconds');
+  }
   const replay = env.BULWARK_REPLAY_PROTECTION;
   if (replay !== undefined && replay !== 'memory' && replay !== 'database') {
     throw new Error('BULWARK_REPLAY_PROTECTION must be "memory" or "database"');
@@ -52,5 +58,6 @@ export function resolveConfig(
     // An external database usually means several replicas: share the nonce cache.
     replayProtection: replay ?? (databaseUrl ? 'database' : 'memory'),
     logLevel: env.BULWARK_LOG_LEVEL ?? 'info',
+    claimTimeoutSeconds,
   });
 }

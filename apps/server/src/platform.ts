@@ -83,6 +83,7 @@ export async function startPlatform(
     const queue = await startQueueService({
       pool,
       logger,
+      claimTimeoutSeconds: config.claimTimeoutSeconds,
       identity: { clientId: queueClientId, accessToken: queueAccessToken },
     });
     late.queue = queue;

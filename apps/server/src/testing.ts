@@ -16,12 +16,22 @@ export interface TestPlatform {
  * (see scripts/test.mjs) and a temporary data directory, for tests of the programs
  * built on it. stop() removes everything it made.
  */
-export async function startTestPlatform(): Promise<TestPlatform> {
+export async function startTestPlatform(
+  options: { claimTimeoutSeconds?: number } = {},
+): Promise<TestPlatform> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-platform-'));
   try {
     const platform = await startPlatform(
-      resolveConfig({ dataDir, port: 0 }, { BULWARK_DATABASE_URL: database.connectionString }),
+      resolveConfig(
+        { dataDir, port: 0 },
+        {
+          BULWARK_DATABASE_URL: database.connectionString,
+          ...(options.claimTimeoutSeconds === undefined
+            ? {}
+            : { BULWARK_CLAIM_TIMEOUT_SECONDS: String(options.claimTimeoutSeconds) }),
+        },
+      ),
       createLogger({ level: 'silent' }),
     );
     return {
