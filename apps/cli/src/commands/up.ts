@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -94,6 +95,17 @@ export function registerUp(program: Command): void {
     });
 }
 
+/**
+ * Where the local worker keeps its runs. The sandbox user must be able to pass through
+ * every directory above a task's directory, which the private data directory (0700,
+ * perhaps under a 0700 home) does not allow; so the runs live under /var/lib, one
+ * directory per data directory, traverse-only (0711).
+ */
+function workerRunsDirectory(dataDir: string): string {
+  const id = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12);
+  return join('/var/lib/bulwark-worker', id);
+}
+
 /** Installs bubblewrap and friends as root on Debian, or says exactly what to run. */
 function ensureSystemPackages(): void {
   if (!existsSync(systemPackages)) return;
@@ -121,11 +133,7 @@ async function provisionLocalWorker(platform: Platform, dataDir: string): Promis
     if (err.statusCode !== 409) throw err;
   });
   const workerDir = join(dataDir, 'worker');
-  // The sandbox user must pass through the data directory to its tasks' directories:
-  // traverse only, no listing; every file here is 0600.
-  await chmod(dataDir, 0o711);
-  await mkdir(workerDir, { recursive: true, mode: 0o711 });
-  await chmod(workerDir, 0o711);
+  await mkdir(workerDir, { recursive: true, mode: 0o700 });
   const credentialsFile = join(workerDir, 'credentials.json');
   const existing = await auth.client!(WORKER_CLIENT).catch(() => undefined);
   if (!existing || !existsSync(credentialsFile)) {
@@ -155,7 +163,7 @@ async function provisionLocalWorker(platform: Platform, dataDir: string): Promis
         workerId: WORKER_ID,
         capacity: 2,
         engine: 'sandbox',
-        dataDir: join(workerDir, 'data'),
+        dataDir: workerRunsDirectory(dataDir),
         credentialsFile,
       },
       null,

@@ -44,7 +44,7 @@ async function cli(
 
 before(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'bulwark-up-'));
-  // The sandbox user passes through the data directory's parents (traverse only).
+  // The embedded PostgreSQL runs as its own user, which must pass through here.
   await chmod(scratch, 0o711);
   dataDir = join(scratch, 'data');
   up = spawn(process.execPath, [bin, 'up', '--data-dir', dataDir, '--port', '0'], {
@@ -54,7 +54,13 @@ before(async () => {
   exitCode = new Promise((done) => up.once('exit', (code) => done(code)));
   rootUrl = await new Promise<string>((done, fail) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`bulwark up did not start: ${out}`)), 60_000);
+    let errors = '';
+    up.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    up.once('exit', (code) => fail(new Error(`bulwark up exited (${String(code)}): ${errors}`)));
+    const timer = setTimeout(
+      () => fail(new Error(`bulwark up did not start: ${out}${errors}`)),
+      60_000,
+    );
     up.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /running at (http:\/\/\S+)/.exec(out);
