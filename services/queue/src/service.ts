@@ -5,6 +5,8 @@ import { queueApi } from './api/definition.js';
 import { repeatJob } from './domain/background.js';
 import { resolveExpiredClaims } from './domain/claim-expiry.js';
 import { resolvePastDeadlines } from './domain/deadline-resolver.js';
+import { expireQueueRecordsJob } from './domain/expiry.js';
+import { TaskQueueActivity } from './domain/task-queue-activity.js';
 import type { QueueContext, QueueIdentity } from './domain/context.js';
 import { runCredentialsRevocation } from './domain/revocation.js';
 import { WorkWaiters } from './domain/work-waiters.js';
@@ -25,6 +27,8 @@ export interface QueueServiceOptions {
   /** How often the deadline resolver looks for tasks past their deadline; default 5 s. */
   deadlineResolverIntervalMs?: number;
   maxTaskDeadlineDays?: number;
+  /** How often expired tasks, groups, workers and task queues are deleted; default 60 s. */
+  expiryIntervalMs?: number;
   now?: () => Date;
 }
 
@@ -48,6 +52,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     claimWorkTimeoutMs: options.claimWorkTimeoutMs ?? 20_000,
     maxTaskDeadlineDays: options.maxTaskDeadlineDays ?? 5,
     waiters,
+    taskQueueActivity: new TaskQueueActivity(options.pool, options.logger),
   });
   const stopClaimResolver = repeatJob(
     'claim-expiry',
@@ -62,6 +67,12 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     async () => (await resolvePastDeadlines(context, deadlineDelayMs)) > 0,
     options.logger,
   );
+  const stopExpiry = repeatJob(
+    'expiry',
+    options.expiryIntervalMs ?? 60_000,
+    () => expireQueueRecordsJob(context),
+    options.logger,
+  );
   return {
     api: queueApi,
     context,
@@ -72,6 +83,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       waiters.stop();
       await stopClaimResolver();
       await stopDeadlineResolver();
+      await stopExpiry();
     },
   };
 }

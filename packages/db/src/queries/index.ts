@@ -12,3 +12,8 @@ export type { AuditEntry, AuditRecord, ChainVerification } from './audit.js';
 export type { SecretRow } from './secrets.js';
 export type { TaskGroupRow, TaskRow } from './queue-tasks.js';
 export type { ReasonCreated, RunRow, RunState } from './queue-runs.js';
+export * as queueGroups from './queue-groups.js';
+export * as queueTaskQueues from './queue-task-queues.js';
+export * as queueWorkers from './queue-workers.js';
+export type { TaskQueueRow } from './queue-task-queues.js';
+export type { QuarantineDetail, WorkerKey, WorkerRow } from './queue-workers.js';

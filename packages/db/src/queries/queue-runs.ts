@@ -1,5 +1,6 @@
 import type { Queryable } from './queryable.js';
 import { notify } from './queryable.js';
+import { taskColumnsOf, taskRowFromDb, type DbTaskRow, type TaskRow } from './queue-tasks.js';
 
 /** Every replica LISTENs here; the payload is the taskQueueId that gained pending work. */
 export const QUEUE_CHANNEL = 'bulwark_queue';
@@ -27,6 +28,10 @@ const COLUMNS = `task_id, run_id, state, reason_created, reason_resolved, worker
 // The same columns qualified, for statements that join another table.
 const RUN_COLUMNS_OF_R = `r.task_id, r.run_id, r.state, r.reason_created, r.reason_resolved,
   r.worker_group, r.worker_id, r.taken_until, r.scheduled, r.started, r.resolved`;
+
+// A claimed run's columns beside its task's (task_id comes with the task's).
+const RUN_COLUMNS_BESIDE_TASK = `c.run_id, c.state, c.reason_created, c.reason_resolved,
+  c.worker_group, c.worker_id, c.taken_until, c.scheduled, c.started, c.resolved`;
 
 interface DbRunRow {
   task_id: string;
@@ -132,43 +137,110 @@ export async function addResolvedRun(
   );
 }
 
+/** How many claims a worker record remembers (Taskcluster's recentTasks). */
+export const RECENT_TASKS_KEPT = 20;
+
+/** SQL for the last RECENT_TASKS_KEPT elements of a jsonb array expression, in order. */
+const lastRecentTasks = (array: string): string =>
+  `CASE WHEN jsonb_array_length(${array}) <= ${RECENT_TASKS_KEPT} THEN ${array}
+        ELSE jsonb_path_query_array(${array}, '$[last - ${RECENT_TASKS_KEPT - 1} to last]') END`;
+
+export interface WorkerClaim {
+  taskQueueId: string;
+  count: number;
+  workerGroup: string;
+  workerId: string;
+  takenUntil: Date;
+  /** When the worker record expires unless seen again. */
+  workerExpires: Date;
+  /** A worker record last touched before this is touched again even without a claim. */
+  refreshSeenBefore: Date;
+}
+
 /**
- * Takes up to `count` pending runs of the queue, highest priority first and oldest
- * first within a priority, and marks them running for the worker, in one statement.
- * `FOR UPDATE SKIP LOCKED` lets concurrent claimers (on any replica) take disjoint
- * rows without waiting; deleting the pending row in the same transaction as the run
- * update means a run can only ever be handed out once.
+ * claimWork's single statement: takes up to `count` pending runs of the queue,
+ * highest priority first and oldest first within a priority, marks them running for
+ * the worker, and records the worker (first claim, last activity, recent claims).
+ *
+ * - `FOR UPDATE SKIP LOCKED` lets concurrent claimers (on any replica) take disjoint
+ *   rows without waiting; deleting the pending row in the same statement as the run
+ *   update means a run can only ever be handed out once.
+ * - A worker quarantined as of the statement's snapshot takes nothing; it is still
+ *   recorded as seen.
+ * - Each worker has its own row, so claimers only ever wait for another claim of the
+ *   same worker. Its activity time and expiry are refreshed only once older than
+ *   `refreshSeenBefore`; an attempt that claims nothing while they are fresh neither
+ *   writes nor locks it.
+ *
+ * Returns the claimed runs with their tasks, in queue order.
  */
 export async function claimPendingRuns(
   db: Queryable,
-  claim: {
-    taskQueueId: string;
-    count: number;
-    workerGroup: string;
-    workerId: string;
-    takenUntil: Date;
-  },
+  claim: WorkerClaim,
   now: Date,
-): Promise<RunRow[]> {
-  const { rows } = await db.query<DbRunRow>(
-    `WITH picked AS (
+): Promise<{ run: RunRow; task: TaskRow }[]> {
+  const { rows } = await db.query<DbRunRow & DbTaskRow>(
+    `WITH worker AS (
+       SELECT quarantine_until FROM queue_workers
+        WHERE task_queue_id = $1 AND worker_group = $3 AND worker_id = $4),
+     picked AS (
        DELETE FROM pending_tasks WHERE (task_id, run_id) IN (
          SELECT p.task_id, p.run_id FROM pending_tasks p JOIN tasks t USING (task_id)
           WHERE p.task_queue_id = $1 AND t.deadline > $6
+            AND NOT EXISTS (SELECT 1 FROM worker WHERE quarantine_until > $6)
           ORDER BY p.priority DESC, p.seq
           LIMIT $2 FOR UPDATE OF p SKIP LOCKED)
        RETURNING task_id, run_id, priority, seq),
      claimed AS (
        UPDATE task_runs r
-          SET state = 'running', worker_group = $3, worker_id = $4, taken_until = $5, started = $6
+          SET state = 'running', worker_group = $3, worker_id = $4, taken_until = $5,
+              started = $6, task_queue_id = $1
          FROM picked
         WHERE r.task_id = picked.task_id AND r.run_id = picked.run_id AND r.state = 'pending'
-       RETURNING ${RUN_COLUMNS_OF_R}, picked.priority, picked.seq)
+       RETURNING ${RUN_COLUMNS_OF_R}, picked.priority, picked.seq),
+     fresh AS (
+       SELECT COALESCE(jsonb_agg(jsonb_build_object('taskId', task_id, 'runId', run_id)
+                                 ORDER BY priority DESC, seq), '[]') AS tasks
+         FROM claimed),
+     -- A worker seen for the first time gets its record. (Two first claims of the
+     -- same worker at once: the second's insert is skipped and its claims are missing
+     -- from recentTasks; nothing else depends on them.)
+     created AS (
+       INSERT INTO queue_workers (task_queue_id, worker_group, worker_id, first_claim,
+           last_date_active, expires, recent_tasks)
+       SELECT $1, $3, $4, $6, $6, $7, ${lastRecentTasks('fresh.tasks')} FROM fresh
+        WHERE NOT EXISTS (SELECT 1 FROM worker)
+       ON CONFLICT DO NOTHING),
+     -- A known worker's record is only written when it claimed something, or when its
+     -- activity time is older than refreshSeenBefore: an idle long poll writes (and
+     -- locks) nothing. Per claim only the unindexed recent_tasks changes, so the update
+     -- is HOT; the indexed expires moves with the activity refresh.
+     touched AS (
+       UPDATE queue_workers w
+          SET recent_tasks = ${lastRecentTasks('w.recent_tasks || fresh.tasks')},
+              last_date_active = CASE WHEN w.last_date_active < $8 THEN $6
+                                      ELSE w.last_date_active END,
+              expires = CASE WHEN w.last_date_active < $8 THEN GREATEST(w.expires, $7)
+                             ELSE w.expires END
+         FROM fresh
+        WHERE w.task_queue_id = $1 AND w.worker_group = $3 AND w.worker_id = $4
+          AND (fresh.tasks <> '[]'::jsonb OR w.last_date_active < $8))
      -- UPDATE ... RETURNING has no order of its own; hand the claims out in queue order.
-     SELECT ${COLUMNS} FROM claimed ORDER BY priority DESC, seq`,
-    [claim.taskQueueId, claim.count, claim.workerGroup, claim.workerId, claim.takenUntil, now],
+     SELECT ${taskColumnsOf('t')}, ${RUN_COLUMNS_BESIDE_TASK}
+       FROM claimed c JOIN tasks t ON t.task_id = c.task_id
+      ORDER BY c.priority DESC, c.seq`,
+    [
+      claim.taskQueueId,
+      claim.count,
+      claim.workerGroup,
+      claim.workerId,
+      claim.takenUntil,
+      now,
+      claim.workerExpires,
+      claim.refreshSeenBefore,
+    ],
   );
-  return rows.map(fromDb);
+  return rows.map((r) => ({ run: fromDb(r), task: taskRowFromDb(r) }));
 }
 
 export async function setTakenUntil(
@@ -213,4 +285,40 @@ export async function expiredClaims(
     [before, limit],
   );
   return rows.map((r) => ({ taskId: r.task_id, runId: r.run_id }));
+}
+
+/** The runs of each of `taskIds`, oldest first; tasks without runs are absent. */
+export async function getRunsOfTasks(
+  db: Queryable,
+  taskIds: readonly string[],
+): Promise<Map<string, RunRow[]>> {
+  const byTask = new Map<string, RunRow[]>();
+  if (taskIds.length === 0) return byTask;
+  const { rows } = await db.query<DbRunRow>(
+    `SELECT ${COLUMNS} FROM task_runs WHERE task_id = ANY($1::text[]) ORDER BY task_id, run_id`,
+    [taskIds],
+  );
+  for (const row of rows) {
+    const run = fromDb(row);
+    const list = byTask.get(run.taskId);
+    if (list) list.push(run);
+    else byTask.set(run.taskId, [run]);
+  }
+  return byTask;
+}
+
+/**
+ * Moves the tasks' pending runs, if any, to `priority`. Each keeps its place in line
+ * (seq) among the runs of its new priority, so the next claim already sees the new
+ * order. A claimer holding a row meanwhile makes this wait, then find it gone.
+ */
+export async function setPendingPriority(
+  db: Queryable,
+  taskIds: readonly string[],
+  priority: number,
+): Promise<void> {
+  await db.query(`UPDATE pending_tasks SET priority = $2 WHERE task_id = ANY($1::text[])`, [
+    taskIds,
+    priority,
+  ]);
 }

@@ -24,11 +24,35 @@ export interface TaskRow {
   extra: Record<string, unknown>;
 }
 
-const COLUMNS = `task_id, task_queue_id, scheduler_id, project_id, task_group_id, dependencies,
-  requires, routes, priority, retries, retries_left, created, deadline, expires, scopes,
-  payload, metadata, tags, extra`;
+const COLUMN_NAMES = [
+  'task_id',
+  'task_queue_id',
+  'scheduler_id',
+  'project_id',
+  'task_group_id',
+  'dependencies',
+  'requires',
+  'routes',
+  'priority',
+  'retries',
+  'retries_left',
+  'created',
+  'deadline',
+  'expires',
+  'scopes',
+  'payload',
+  'metadata',
+  'tags',
+  'extra',
+] as const;
 
-interface DbTaskRow {
+const COLUMNS = COLUMN_NAMES.join(', ');
+
+/** The task columns qualified by a table alias, for statements that join tasks. */
+export const taskColumnsOf = (alias: string): string =>
+  COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', ');
+
+export interface DbTaskRow {
   task_id: string;
   task_queue_id: string;
   scheduler_id: string;
@@ -50,7 +74,7 @@ interface DbTaskRow {
   extra: Record<string, unknown>;
 }
 
-function fromDb(r: DbTaskRow): TaskRow {
+export function taskRowFromDb(r: DbTaskRow): TaskRow {
   return {
     taskId: r.task_id,
     taskQueueId: r.task_queue_id,
@@ -78,7 +102,7 @@ export async function getTask(db: Queryable, taskId: string): Promise<TaskRow | 
   const { rows } = await db.query<DbTaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE task_id = $1`, [
     taskId,
   ]);
-  return rows[0] ? fromDb(rows[0]) : undefined;
+  return rows[0] ? taskRowFromDb(rows[0]) : undefined;
 }
 
 /** Locks the task row: every change to a task's runs or retries takes this lock first. */
@@ -90,7 +114,7 @@ export async function getTaskForUpdate(
     `SELECT ${COLUMNS} FROM tasks WHERE task_id = $1 FOR UPDATE`,
     [taskId],
   );
-  return rows[0] ? fromDb(rows[0]) : undefined;
+  return rows[0] ? taskRowFromDb(rows[0]) : undefined;
 }
 
 /** Inserts the task; returns false (and changes nothing) when the id is taken. */
@@ -275,4 +299,81 @@ export async function countUnsatisfiedDependencies(
     [dependentTaskId],
   );
   return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Of `taskIds`, the tasks that exist, in taskId order, after `after` (keyset
+ * pagination over the requested set); unknown ids are skipped.
+ */
+export async function getTasksByIds(
+  db: Queryable,
+  taskIds: readonly string[],
+  page: { after: string | undefined; limit: number },
+): Promise<TaskRow[]> {
+  if (taskIds.length === 0) return [];
+  const { rows } = await db.query<DbTaskRow>(
+    `SELECT ${COLUMNS} FROM tasks
+      WHERE task_id = ANY($1::text[]) AND ($2::text IS NULL OR task_id > $2)
+      ORDER BY task_id LIMIT $3`,
+    [taskIds, page.after ?? null, page.limit],
+  );
+  return rows.map(taskRowFromDb);
+}
+
+/** Tasks that list `requiredTaskId` among their dependencies, in taskId order. */
+export async function listDependentTasks(
+  db: Queryable,
+  requiredTaskId: string,
+  page: { after: string | undefined; limit: number },
+): Promise<TaskRow[]> {
+  const { rows } = await db.query<DbTaskRow>(
+    `SELECT ${taskColumnsOf('t')} FROM task_dependencies d
+       JOIN tasks t ON t.task_id = d.dependent_task_id
+      WHERE d.required_task_id = $1 AND ($2::text IS NULL OR d.dependent_task_id > $2)
+      ORDER BY d.dependent_task_id LIMIT $3`,
+    [requiredTaskId, page.after ?? null, page.limit],
+  );
+  return rows.map(taskRowFromDb);
+}
+
+/** Sets the tasks' priority; the caller holds their rows' locks. */
+export async function setPriority(
+  db: Queryable,
+  taskIds: readonly string[],
+  priority: number,
+): Promise<void> {
+  await db.query(`UPDATE tasks SET priority = $2 WHERE task_id = ANY($1::text[])`, [
+    taskIds,
+    priority,
+  ]);
+}
+
+/**
+ * Deletes up to `limit` tasks whose expiry passed, with their runs, pending work and
+ * dependency rows (and anything else that references tasks ON DELETE CASCADE).
+ * Rows another replica is deleting are skipped. Returns how many were deleted.
+ */
+export async function deleteExpiredTasks(db: Queryable, now: Date, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM tasks WHERE task_id IN (
+       SELECT task_id FROM tasks WHERE expires <= $1
+        ORDER BY expires LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    [now, limit],
+  );
+  return rowCount ?? 0;
+}
+
+/** Deletes up to `limit` dependency rows whose expiry passed; returns how many. */
+export async function deleteExpiredDependencies(
+  db: Queryable,
+  now: Date,
+  limit: number,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM task_dependencies WHERE (required_task_id, dependent_task_id) IN (
+       SELECT required_task_id, dependent_task_id FROM task_dependencies WHERE expires <= $1
+        ORDER BY expires LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    [now, limit],
+  );
+  return rowCount ?? 0;
 }

@@ -3,3 +3,6 @@ import './tasks.js';
 import './claims.js';
 import './resolution.js';
 import './scheduling.js';
+import './task-groups.js';
+import './task-queues.js';
+import './workers.js';

@@ -1,14 +1,30 @@
 import { conflict, inputError, notFound } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
-import { prioritiesAtOrAbove, priorityName } from '../domain/priorities.js';
+import { afterMatching, pageLimit, pageOf, type PageQuery } from '../domain/pagination.js';
+import { changeTaskPriority } from '../domain/priority-change.js';
+import {
+  prioritiesAtOrAbove,
+  priorityName,
+  priorityNumber,
+  type PriorityName,
+} from '../domain/priorities.js';
 import {
   sameDefinition,
   taskDefinitionJson,
   taskRowFromInput,
   type TaskInput,
 } from '../domain/task-definition.js';
+import { definitionsAndStatuses } from '../domain/task-listing.js';
 import { taskStatusJson } from '../domain/task-status.js';
-import { taskIdParam } from '../schemas/common.js';
+import { SLUGID_PATTERN, taskIdParam } from '../schemas/common.js';
+import {
+  listDependentTasksResponse,
+  pageQuery,
+  statusesResponse,
+  tasksRequest,
+  tasksResponse,
+} from '../schemas/lists.js';
+import { changeTaskPriorityRequest } from '../schemas/priority.js';
 import { taskStatusResponse } from '../schemas/status.js';
 import { createTaskRequest, taskDefinition } from '../schemas/task.js';
 import { queueApi } from './definition.js';
@@ -158,5 +174,154 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
     return {
       status: taskStatusJson(task, await queries.queueRuns.getRuns(ctx.pool, task.taskId)),
     };
+  },
+});
+
+type TaskIdsBody = { taskIds?: string[] };
+
+queueApi.declare<Record<string, never>, TaskIdsBody, PageQuery>({
+  name: 'tasks',
+  method: 'POST',
+  route: '/tasks',
+  query: pageQuery,
+  input: tasksRequest,
+  output: tasksResponse,
+  scopes: { AllOf: [{ for: 'taskId', in: 'taskIds', each: 'queue:get-task:<taskId>' }] },
+  title: 'Get Multiple Task Definitions',
+  description: [
+    'Returns the definition of each given task that exists, in taskId order; unknown',
+    'ids are skipped. Needs `queue:get-task:<taskId>` for every id asked for. Pages',
+    'of up to `limit` (at most 1000) tasks; pass `continuationToken` for the next.',
+  ].join(' '),
+  async handler(ctx, req) {
+    const taskIds = req.body.taskIds ?? [];
+    req.authorize({ taskIds });
+    const limit = pageLimit(req.query);
+    const rows = await queries.queueTasks.getTasksByIds(ctx.pool, taskIds, {
+      after: afterMatching(req.query, SLUGID_PATTERN),
+      limit: limit + 1,
+    });
+    const page = pageOf(rows, limit, (t) => t.taskId);
+    return {
+      tasks: page.items.map((t) => ({ taskId: t.taskId, task: taskDefinitionJson(t) })),
+      ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+    };
+  },
+});
+
+queueApi.declare<Record<string, never>, TaskIdsBody, PageQuery>({
+  name: 'statuses',
+  method: 'POST',
+  route: '/tasks/status',
+  query: pageQuery,
+  input: tasksRequest,
+  output: statusesResponse,
+  scopes: { AllOf: [{ for: 'taskId', in: 'taskIds', each: 'queue:status:<taskId>' }] },
+  title: 'Get Multiple Task Statuses',
+  description: [
+    'Returns the status of each given task that exists, in taskId order; unknown ids',
+    'are skipped, so callers must handle the difference. Needs `queue:status:<taskId>`',
+    'for every id asked for. Paged like `tasks`.',
+  ].join(' '),
+  async handler(ctx, req) {
+    const taskIds = req.body.taskIds ?? [];
+    req.authorize({ taskIds });
+    const limit = pageLimit(req.query);
+    const rows = await queries.queueTasks.getTasksByIds(ctx.pool, taskIds, {
+      after: afterMatching(req.query, SLUGID_PATTERN),
+      limit: limit + 1,
+    });
+    const page = pageOf(rows, limit, (t) => t.taskId);
+    const listed = await definitionsAndStatuses(ctx.pool, page.items);
+    return {
+      statuses: listed.map(({ taskId, status }) => ({ taskId, status })),
+      ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+    };
+  },
+});
+
+queueApi.declare<{ taskId: string }, undefined, PageQuery>({
+  name: 'listDependentTasks',
+  method: 'GET',
+  route: '/task/<taskId>/dependents',
+  params: { taskId: taskIdParam },
+  query: pageQuery,
+  output: listDependentTasksResponse,
+  scopes: 'queue:list-dependent-tasks:<taskId>',
+  title: 'List Dependent Tasks',
+  description: [
+    'Lists the tasks that have `taskId` among their dependencies, with definition and',
+    'status, in taskId order; pages of up to `limit` (at most 1000), continued with',
+    '`continuationToken`.',
+  ].join(' '),
+  async handler(ctx, req) {
+    const { taskId } = req.params;
+    const limit = pageLimit(req.query);
+    const after = afterMatching(req.query, SLUGID_PATTERN);
+    const [task, rows] = await Promise.all([
+      queries.queueTasks.getTask(ctx.pool, taskId),
+      queries.queueTasks.listDependentTasks(ctx.pool, taskId, { after, limit: limit + 1 }),
+    ]);
+    if (!task) throw notFound('Task');
+    const page = pageOf(rows, limit, (t) => t.taskId);
+    const listed = await definitionsAndStatuses(ctx.pool, page.items);
+    return {
+      taskId,
+      tasks: listed.map(({ task: definition, status }) => ({ task: definition, status })),
+      ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+    };
+  },
+});
+
+queueApi.declare<{ taskId: string }, { newPriority: PriorityName }, undefined>({
+  name: 'changeTaskPriority',
+  method: 'POST',
+  route: '/task/<taskId>/priority',
+  params: { taskId: taskIdParam },
+  input: changeTaskPriorityRequest,
+  output: taskStatusResponse,
+  scopes: {
+    AnyOf: [
+      'queue:change-task-priority:<taskId>',
+      'queue:change-task-priority-in-queue:<taskQueueId>',
+    ],
+  },
+  title: 'Change Task Priority',
+  description: [
+    'Gives an unresolved task a new priority. A pending run moves in the claim order',
+    'at once; a running run keeps its claim and retries get the new priority. A task',
+    'past its deadline or already resolved is a conflict.',
+  ].join(' '),
+  async handler(ctx, req) {
+    const { taskId } = req.params;
+    const found = await queries.queueTasks.getTask(ctx.pool, taskId);
+    if (!found) throw notFound('Task');
+    req.authorize({ taskId, taskQueueId: found.taskQueueId });
+    const priority = priorityNumber(req.body.newPriority);
+    const now = ctx.now();
+    const status = await withTransaction(ctx.pool, async (db) => {
+      const task = await queries.queueTasks.getTaskForUpdate(db, taskId);
+      if (!task) throw notFound('Task');
+      if (task.deadline <= now) throw conflict(`Task ${taskId} is past its deadline`);
+      const outcome = await changeTaskPriority(db, task, priority);
+      if (outcome === 'resolved') {
+        throw conflict(`Task ${taskId} is already resolved and cannot be reprioritized`);
+      }
+      if (outcome === 'changed') {
+        await queries.audit.appendAudit(
+          db,
+          {
+            entityType: 'task',
+            entityId: taskId,
+            action: 'priority-changed',
+            clientId: req.caller.clientId,
+            details: { from: priorityName(task.priority), to: req.body.newPriority },
+          },
+          now,
+        );
+      }
+      return taskStatusJson(task, await queries.queueRuns.getRuns(db, taskId));
+    });
+    return { status };
   },
 });

@@ -20,10 +20,21 @@ export function claimedUntil(ctx: QueueContext, now: Date): Date {
   return new Date(Math.ceil((now.getTime() + ctx.claimTimeoutSeconds * 1000) / 1000) * 1000);
 }
 
+/** A worker record lives this long after the worker was last seen (Taskcluster: 1 day). */
+export const WORKER_EXPIRY_MS = 24 * 60 * 60 * 1000;
+
 /**
- * One attempt to claim up to `count` pending runs of the queue for the worker. The
- * runs, their audit records (S14) and the read of their tasks commit together;
- * credentials are issued only for runs that were claimed.
+ * How stale a worker's lastDateActive may get before a claim attempt that takes
+ * nothing rewrites it. Bounds the writes of idle long-polling workers to one a minute
+ * each (Taskcluster refreshes every half hour).
+ */
+export const WORKER_SEEN_REFRESH_MS = 60 * 1000;
+
+/**
+ * One attempt to claim up to `count` pending runs of the queue for the worker; a
+ * quarantined worker takes nothing. The runs, the worker record, their audit records
+ * (S14) and the read of their tasks commit together; credentials are issued only for
+ * runs that were claimed.
  */
 export async function claimPendingWork(
   ctx: QueueContext,
@@ -38,7 +49,7 @@ export async function claimPendingWork(
   const now = ctx.now();
   const takenUntil = claimedUntil(ctx, now);
   const claimed = await withTransaction(ctx.pool, async (db) => {
-    const runs = await queries.queueRuns.claimPendingRuns(
+    const claims = await queries.queueRuns.claimPendingRuns(
       db,
       {
         taskQueueId: request.taskQueueId,
@@ -46,13 +57,13 @@ export async function claimPendingWork(
         workerGroup: request.workerGroup,
         workerId: request.workerId,
         takenUntil,
+        workerExpires: new Date(now.getTime() + WORKER_EXPIRY_MS),
+        refreshSeenBefore: new Date(now.getTime() - WORKER_SEEN_REFRESH_MS),
       },
       now,
     );
-    const result = [];
-    for (const run of runs) {
-      const task = await queries.queueTasks.getTask(db, run.taskId);
-      if (!task) throw new Error(`claimed run of a missing task ${run.taskId}`);
+    if (claims.length === 0) return [];
+    for (const { run } of claims) {
       await queries.audit.appendAudit(
         db,
         {
@@ -69,9 +80,16 @@ export async function claimPendingWork(
         },
         now,
       );
-      result.push({ run, task, runs: await queries.queueRuns.getRuns(db, run.taskId) });
     }
-    return result;
+    const runsByTask = await queries.queueRuns.getRunsOfTasks(
+      db,
+      claims.map(({ task }) => task.taskId),
+    );
+    return claims.map(({ run, task }) => ({
+      run,
+      task,
+      runs: runsByTask.get(task.taskId) ?? [run],
+    }));
   });
   return claimed.map(({ run, task, runs }) => {
     const claim = {
@@ -109,6 +127,7 @@ export async function waitForWork(
   const until = Date.now() + ctx.claimWorkTimeoutMs;
   const watch = ctx.waiters.watch(request.taskQueueId);
   try {
+    await ctx.taskQueueActivity.seen(request.taskQueueId, ctx.now());
     for (;;) {
       // A departed client or a shutting-down server gets nothing more.
       if (signal.aborted || ctx.waiters.closed) return [];

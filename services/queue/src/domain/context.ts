@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { TaskQueueActivity } from './task-queue-activity.js';
 import type { WorkWaiters } from './work-waiters.js';
 
 /** The queue's own static client, which signs run credentials. */
@@ -21,4 +22,6 @@ export interface QueueContext {
   /** Longest allowed time from now to a task's deadline, in days. */
   readonly maxTaskDeadlineDays: number;
   readonly waiters: WorkWaiters;
+  /** Records task queues as seen by claimWork, rate-limited per replica. */
+  readonly taskQueueActivity: TaskQueueActivity;
 }

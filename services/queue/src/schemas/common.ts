@@ -25,7 +25,8 @@ export const scopeSchema = {
   maxLength: 4096,
 } as const;
 
-export const taskIdParam: ParamSpec = { pattern: new RegExp(SLUGID), maxLength: 22 };
+export const SLUGID_PATTERN = new RegExp(SLUGID);
+export const taskIdParam: ParamSpec = { pattern: SLUGID_PATTERN, maxLength: 22 };
 export const runIdParam: ParamSpec = { pattern: /^(0|[1-9][0-9]{0,3})$/, maxLength: 4 };
 export const taskQueueIdParam: ParamSpec = {
   pattern: new RegExp(TASK_QUEUE_ID),
