@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { withTransaction } from '../pool.js';
 import { createTestDatabase } from '../testing.js';
-import { appendAudit, listAuditForEntity, verifyAuditChain } from './audit.js';
+import { appendAudit, appendAuditEntries, listAuditForEntity, verifyAuditChain } from './audit.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 before(async () => {
@@ -31,6 +31,22 @@ test('S14: concurrent appends form one unbroken chain', async () => {
   assert.equal(forC1.length, 13);
 });
 
+test('S14: batches appended concurrently with single entries chain in order, no forks', async () => {
+  await Promise.all(
+    Array.from({ length: 10 }, (_, n) =>
+      withTransaction(db.pool, (client) =>
+        n % 2 === 0
+          ? appendAuditEntries(client, [entry(200 + n), entry(300 + n), entry(400 + n)])
+          : appendAudit(client, entry(500 + n)),
+      ),
+    ),
+  );
+  await withTransaction(db.pool, (client) => appendAuditEntries(client, []));
+  const result = await verifyAuditChain(db.pool, 4);
+  assert.equal(result.ok, true);
+  assert.equal(result.checked, 40 + 5 * 3 + 5);
+});
+
 test('S14: an aborted transaction leaves no audit record', async () => {
   await assert.rejects(
     withTransaction(db.pool, async (client) => {
@@ -38,7 +54,7 @@ test('S14: an aborted transaction leaves no audit record', async () => {
       throw new Error('change failed');
     }),
   );
-  assert.equal((await verifyAuditChain(db.pool)).checked, 40);
+  assert.equal((await verifyAuditChain(db.pool)).checked, 60);
 });
 
 test('S14: the log is append-only', async () => {

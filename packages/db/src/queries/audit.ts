@@ -59,18 +59,37 @@ export async function appendAudit(
   entry: AuditEntry,
   at = new Date(),
 ): Promise<void> {
+  await appendAuditEntries(db, [entry], at);
+}
+
+/**
+ * Appends several entries in three round trips, however many there are. The lock is
+ * held from here until the transaction commits and every audited change in the
+ * platform waits for it, so callers append as the last step of their transaction.
+ */
+export async function appendAuditEntries(
+  db: Queryable,
+  entries: readonly AuditEntry[],
+  at = new Date(),
+): Promise<void> {
+  if (entries.length === 0) return;
+  // A statement of its own: the read below must see every chain row committed by the
+  // writer this one waited for, so it needs a snapshot taken after the lock.
   await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
   const { rows } = await db.query<{ seq: string; hash: string }>(
     'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
   );
   const last = rows[0];
-  const seq = last ? BigInt(last.seq) + 1n : 1n;
-  const prevHash = last ? last.hash : GENESIS_HASH;
-  const hash = auditHash(prevHash, seq, at, entry);
-  await db.query(
-    `INSERT INTO audit_log (seq, at, entity_type, entity_id, action, client_id, details, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
+  let seq = last ? BigInt(last.seq) : 0n;
+  let prevHash = last ? last.hash : GENESIS_HASH;
+  const values: unknown[] = [];
+  const tuples: string[] = [];
+  for (const entry of entries) {
+    seq += 1n;
+    const hash = auditHash(prevHash, seq, at, entry);
+    const base = values.length;
+    tuples.push(`(${Array.from({ length: 9 }, (_, i) => `$${base + i + 1}`).join(', ')})`);
+    values.push(
       seq.toString(),
       at,
       entry.entityType,
@@ -80,7 +99,13 @@ export async function appendAudit(
       JSON.stringify(entry.details),
       prevHash,
       hash,
-    ],
+    );
+    prevHash = hash;
+  }
+  await db.query(
+    `INSERT INTO audit_log (seq, at, entity_type, entity_id, action, client_id, details, prev_hash, hash)
+     VALUES ${tuples.join(', ')}`,
+    values,
   );
 }
 

@@ -1,6 +1,6 @@
 import { conflict, notFound } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
-import { waitForWork } from '../domain/claim-work.js';
+import { waitForWork, WORKER_EXPIRY_MS } from '../domain/claim-work.js';
 import { issueRunCredentials } from '../domain/run-credentials.js';
 import { taskStatusJson } from '../domain/task-status.js';
 import { claimWorkRequest, claimWorkResponse, reclaimResponse } from '../schemas/claims.js';
@@ -88,6 +88,15 @@ queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
       const extended = now.getTime() + ctx.claimTimeoutSeconds * 1000;
       const takenUntil = new Date(Math.max(extended, run.takenUntil?.getTime() ?? 0));
       await queries.queueRuns.setTakenUntil(db, taskId, runId, takenUntil);
+      // A worker that is busy reclaiming is active, as Taskcluster counts it.
+      await queries.queueWorkers.workerSeen(
+        db,
+        { taskQueueId: task.taskQueueId, workerGroup: run.workerGroup, workerId: run.workerId },
+        new Date(now.getTime() + WORKER_EXPIRY_MS),
+        now,
+      );
+      const runs = await queries.queueRuns.getRuns(db, taskId);
+      // Last: the audit lock is held from here to the commit.
       await queries.audit.appendAudit(
         db,
         {
@@ -102,7 +111,7 @@ queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
       return {
         task,
         worker: { workerGroup: run.workerGroup, workerId: run.workerId },
-        runs: await queries.queueRuns.getRuns(db, taskId),
+        runs,
         takenUntil,
       };
     });

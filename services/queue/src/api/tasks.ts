@@ -120,6 +120,8 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
           now,
         );
       }
+      const runs = await queries.queueRuns.getRuns(db, taskId);
+      // Last: the audit lock is held from here to the commit.
       await queries.audit.appendAudit(
         db,
         {
@@ -137,7 +139,7 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
         },
         now,
       );
-      return taskStatusJson(row, await queries.queueRuns.getRuns(db, taskId));
+      return taskStatusJson(row, runs);
     });
     return { status };
   },

@@ -63,27 +63,26 @@ export async function claimPendingWork(
       now,
     );
     if (claims.length === 0) return [];
-    for (const { run } of claims) {
-      await queries.audit.appendAudit(
-        db,
-        {
-          entityType: 'task',
-          entityId: run.taskId,
-          action: 'claimed',
-          clientId: request.callerId,
-          details: {
-            runId: run.runId,
-            workerGroup: request.workerGroup,
-            workerId: request.workerId,
-            takenUntil: takenUntil.toJSON(),
-          },
-        },
-        now,
-      );
-    }
     const runsByTask = await queries.queueRuns.getRunsOfTasks(
       db,
       claims.map(({ task }) => task.taskId),
+    );
+    // Last, in one batch: the audit lock is held from here to the commit.
+    await queries.audit.appendAuditEntries(
+      db,
+      claims.map(({ run }) => ({
+        entityType: 'task',
+        entityId: run.taskId,
+        action: 'claimed',
+        clientId: request.callerId,
+        details: {
+          runId: run.runId,
+          workerGroup: request.workerGroup,
+          workerId: request.workerId,
+          takenUntil: takenUntil.toJSON(),
+        },
+      })),
+      now,
     );
     return claims.map(({ run, task }) => ({
       run,

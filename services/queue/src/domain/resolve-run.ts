@@ -63,6 +63,8 @@ export async function resolveRunAs(
     const retried =
       retryReason !== undefined && (await retryIfAllowed(db, task, run.runId, retryReason, now));
     if (!retried) await scheduleSatisfiedDependents(db, task.taskId, resolution.state, now);
+    const runs = await queries.queueRuns.getRuns(db, task.taskId);
+    // Last: the audit lock is held from here to the commit.
     await queries.audit.appendAudit(
       db,
       {
@@ -75,6 +77,6 @@ export async function resolveRunAs(
       now,
     );
     const updated = retried ? { ...task, retriesLeft: task.retriesLeft - 1 } : task;
-    return taskStatusJson(updated, await queries.queueRuns.getRuns(db, task.taskId));
+    return taskStatusJson(updated, runs);
   });
 }

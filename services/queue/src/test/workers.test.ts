@@ -265,3 +265,15 @@ test('declareWorker creates or extends the worker and its queue, with a scope pe
   assert.equal(queue.expires, expires.toJSON());
   await assert.rejects(declarer.declareWorker('prov', 'decl', 'g', 'w', {}), { statusCode: 400 });
 });
+
+test('reclaimTask counts as activity: the worker’s lastDateActive moves forward', async () => {
+  const taskId = newTaskId();
+  await creator.createTask(taskId, taskDefinition({ taskQueueId: 'prov/reclaimer' }));
+  const [claim] = await workerOf('prov', 'reclaimer', 'busy-reclaimer').claim();
+  assert.equal(claim.status.taskId, taskId);
+  const before = await admin.getWorker('prov', 'reclaimer', 'g', 'busy-reclaimer');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await queueWith(platform, claim.credentials).reclaimTask(taskId, claim.runId);
+  const after = await admin.getWorker('prov', 'reclaimer', 'g', 'busy-reclaimer');
+  assert.ok(new Date(after.lastDateActive) > new Date(before.lastDateActive));
+});
