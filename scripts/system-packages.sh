@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the worker's sandbox needs (bubblewrap, nftables,
-# iproute2, util-linux's setpriv) when they are missing. As root it installs them;
-# otherwise it prints the one command to run and fails.
+# iproute2, util-linux's setpriv and nsenter, python3 for the sandbox self-test) when
+# they are missing. Idempotent. As root on Debian it installs them; otherwise it
+# prints the one command to run and fails.
 set -euo pipefail
 
-declare -A wanted=([bwrap]=bubblewrap [nft]=nftables [ip]=iproute2 [setpriv]=util-linux)
+# Paths as the sandbox sees them: only /usr is bound in, so python3 must be the system's.
+declare -A wanted=([/usr/bin/bwrap]=bubblewrap [/usr/sbin/nft]=nftables [/usr/sbin/ip]=iproute2
+  [/usr/bin/setpriv]=util-linux [/usr/bin/nsenter]=util-linux [/usr/bin/python3]=python3-minimal)
 missing=()
 for tool in "${!wanted[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("${wanted[$tool]}")
+  [ -x "$tool" ] || missing+=("${wanted[$tool]}")
 done
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

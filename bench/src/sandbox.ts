@@ -4,7 +4,9 @@
  * The median wall time of `true` through the whole sandbox engine (cgroup created and
  * joined, setpriv, bubblewrap with every namespace, seccomp, teardown that kills the
  * cgroup and removes it), next to a bare spawn of the same command from the same
- * process in the same run, interleaved. Target: overhead under 25 ms.
+ * process in the same run, interleaved. Target: overhead under 25 ms. Then the same in
+ * allowlist mode, where each task also gets a network namespace, a veth pair and an
+ * nftables table, created and destroyed around it.
  * Needs root (namespaces, cgroups) and bubblewrap.
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +14,16 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { detectCgroupVersion, SandboxEngine, TaskCgroup } from '@bulwark/worker';
+import {
+  destroyLeftovers,
+  detectCgroupVersion,
+  SandboxEngine,
+  type NetworkPolicy,
+} from '@bulwark/worker';
+
+const NONE: NetworkPolicy = { mode: 'none' };
+/** A network namespace with its veth pair and firewall, and nothing allowed through it. */
+const VETH: NetworkPolicy = { mode: 'allowlist', allow: [] };
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const PREFIX = `bulwark-bench${process.pid}`;
@@ -35,7 +46,7 @@ async function main(): Promise<void> {
     uid: 61000,
     gid: 61000,
   });
-  const sandboxed = async (): Promise<void> => {
+  const sandboxed = async (network: NetworkPolicy): Promise<void> => {
     const taskDir = await mkdtemp(join(scratch, 't-'));
     const result = await engine.run({
       commands: [['/usr/bin/true']],
@@ -43,28 +54,38 @@ async function main(): Promise<void> {
       taskDir,
       resources: { memoryMB: 256, pids: 64, cpus: 1 },
       maxRunTime: 30,
-      networkAllow: [],
+      network,
       proxySocket: undefined,
-      output: new PassThrough().resume(),
+      stdout: new PassThrough().resume(),
+      stderr: new PassThrough().resume(),
       signal: new AbortController().signal,
     });
     if (result.outcome !== 'exited' || result.exitCode !== 0)
       throw new Error(`sandbox run failed: ${JSON.stringify(result)}`);
+    await rm(taskDir, { recursive: true, force: true });
   };
   try {
     for (let i = 0; i < 10; i++) {
       await bareSpawn();
-      await sandboxed();
+      await sandboxed(NONE);
+      await sandboxed(VETH);
     }
     const bare: number[] = [];
     const full: number[] = [];
+    const veth: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       let start = performance.now();
       await bareSpawn();
       bare.push(performance.now() - start);
       start = performance.now();
-      await sandboxed();
+      await sandboxed(NONE);
       full.push(performance.now() - start);
+      if (i % 4 === 0) {
+        // Fewer of these: veth pairs cost the kernel tens of milliseconds each.
+        start = performance.now();
+        await sandboxed(VETH);
+        veth.push(performance.now() - start);
+      }
     }
     const b = percentile(bare, 50);
     const f = percentile(full, 50);
@@ -78,9 +99,12 @@ async function main(): Promise<void> {
     console.log(
       `overhead  ${(f - b).toFixed(2)} ms per task (target < 25 ms); ratio ${(f / b).toFixed(1)}x`,
     );
+    const v = percentile(veth, 50);
+    console.log(
+      `allowlist the same with its own netns, veth pair and nftables table (${veth.length} runs): median ${v.toFixed(2)} ms, p90 ${percentile(veth, 90).toFixed(2)} ms; the network adds ${(v - f).toFixed(2)} ms`,
+    );
   } finally {
-    for (const leftover of await TaskCgroup.findLeftovers(version, PREFIX))
-      await leftover.destroy();
+    await destroyLeftovers({ prefix: PREFIX, cgroupVersion: version, taskDirParents: [] });
     await rm(scratch, { recursive: true, force: true });
   }
 }

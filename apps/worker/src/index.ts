@@ -6,10 +6,18 @@ export {
   WorkerConfigError,
   type WorkerConfig,
 } from './daemon/worker-config.js';
-export type { Executor, ExecutionRequest, ExecutionResult } from './daemon/executor.js';
+export type {
+  Destination,
+  Executor,
+  ExecutionRequest,
+  ExecutionResult,
+  NetworkPolicy,
+} from './sandbox/engine.js';
 export { SandboxEngine } from './sandbox/sandbox-engine.js';
 export { detectCgroupVersion, TaskCgroup } from './sandbox/cgroup.js';
 export { workerPayloadSchema } from './payload/payload-schema.js';
 export { prepareEngine, startWorker, ControlsFailed } from './daemon/start-worker.js';
 export { InsecureEngine } from './sandbox/insecure-engine.js';
 export { selfTest, type ControlCheck } from './sandbox/self-test.js';
+export { destroyLeftovers, type Leftovers } from './sandbox/recovery.js';
+export { createEngine, EngineRefused } from './sandbox/create-engine.js';

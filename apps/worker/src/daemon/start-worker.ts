@@ -1,12 +1,11 @@
-import { readdir, rm } from 'node:fs/promises';
-import { mkdir, chmod } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { InsecureEngine } from '../sandbox/insecure-engine.js';
-import { detectCgroupVersion, TaskCgroup } from '../sandbox/cgroup.js';
-import { SandboxEngine } from '../sandbox/sandbox-engine.js';
+import { detectCgroupVersion } from '../sandbox/cgroup.js';
+import { createEngine, EngineRefused } from '../sandbox/create-engine.js';
+import { destroyLeftovers } from '../sandbox/recovery.js';
 import { selfTest, type ControlCheck } from '../sandbox/self-test.js';
-import type { Executor } from './executor.js';
+import type { Executor } from '../sandbox/engine.js';
 import { createWorkerQueue } from './queue-api.js';
 import { Worker } from './worker.js';
 import { loadWorkerCredentials, WorkerConfigError, type WorkerConfig } from './worker-config.js';
@@ -28,7 +27,7 @@ export class ControlsFailed extends Error {
 
 /**
  * Builds the engine the configuration names and, for the sandbox, clears what a
- * crashed predecessor left (its cgroups and run directories) and proves every
+ * crashed predecessor left (cgroups, task networks, run directories) and proves every
  * control with the self-test before a single task is claimed (S9).
  */
 export async function prepareEngine(
@@ -38,30 +37,46 @@ export async function prepareEngine(
   await mkdir(config.dataDir, { recursive: true, mode: 0o711 });
   await chmod(config.dataDir, 0o711);
   const runs = join(config.dataDir, 'runs');
-  for (const entry of await readdir(runs).catch(() => [])) {
-    await rm(join(runs, entry), { recursive: true, force: true });
-  }
+  const prefix = `bulwark-${config.workerGroup}-${config.workerId}`;
   if (config.engine === 'insecure') {
-    if (!options.allowInsecure) {
-      throw new WorkerConfigError(
-        'the insecure engine runs tasks without isolation; start with --allow-insecure to accept that',
-      );
-    }
-    return { engine: new InsecureEngine(), checks: [] };
+    const engine = refusedAsConfigError(() =>
+      createEngine({
+        engine: 'insecure',
+        isolatedPool: config.isolated,
+        allowInsecure: options.allowInsecure,
+        sandbox: { cgroupVersion: 1, prefix, uid: SANDBOX_UID, gid: SANDBOX_GID },
+      }),
+    );
+    await rm(runs, { recursive: true, force: true });
+    return { engine, checks: [] };
   }
   const cgroupVersion = await detectCgroupVersion().catch(() => {
     throw new WorkerConfigError(
       'no usable cgroup hierarchy under /sys/fs/cgroup: the sandbox cannot limit tasks',
     );
   });
-  const prefix = `bulwark-${config.workerGroup}-${config.workerId}`;
-  for (const leftover of await TaskCgroup.findLeftovers(cgroupVersion, prefix))
-    await leftover.destroy();
-  const engine = new SandboxEngine({ cgroupVersion, prefix, uid: SANDBOX_UID, gid: SANDBOX_GID });
+  await destroyLeftovers({ prefix, cgroupVersion, taskDirParents: [runs] });
+  const engine = refusedAsConfigError(() =>
+    createEngine({
+      engine: 'sandbox',
+      isolatedPool: config.isolated,
+      allowInsecure: options.allowInsecure,
+      sandbox: { cgroupVersion, prefix, uid: SANDBOX_UID, gid: SANDBOX_GID },
+    }),
+  );
   await mkdir(runs, { recursive: true, mode: 0o711 });
   const checks = await selfTest(engine, runs);
   if (checks.some((c) => !c.ok)) throw new ControlsFailed(checks);
   return { engine, checks };
+}
+
+function refusedAsConfigError(make: () => Executor): Executor {
+  try {
+    return make();
+  } catch (err) {
+    if (err instanceof EngineRefused) throw new WorkerConfigError(err.message);
+    throw err;
+  }
 }
 
 /** A started worker: claims until stop() (SIGTERM), then hands back what it cannot finish. */

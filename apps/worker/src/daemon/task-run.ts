@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { planTask } from '../payload/payload.js';
 import { TaskProxy } from '../proxy/task-proxy.js';
-import type { Executor, ExecutionResult } from './executor.js';
+import type { Executor, ExecutionResult } from '../sandbox/engine.js';
 import type { Claim, ExceptionReason, WorkerQueue } from './queue-api.js';
 import { RunLease } from './run-lease.js';
 import { TaskLog } from './task-log.js';
@@ -88,9 +88,13 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
       taskDir,
       resources: plan.resources,
       maxRunTime: plan.maxRunTime,
-      networkAllow: plan.networkAllow,
+      network:
+        plan.networkAllow.length > 0
+          ? { mode: 'allowlist', allow: plan.networkAllow }
+          : { mode: 'none' },
       proxySocket,
-      output: log.output,
+      stdout: log.output,
+      stderr: log.output,
       signal: abort,
     });
     proxy?.revoke();

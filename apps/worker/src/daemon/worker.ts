@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Executor } from './executor.js';
+import type { Executor } from '../sandbox/engine.js';
 import type { Claim, WorkerQueue } from './queue-api.js';
 import { runClaim, type Resolution } from './task-run.js';
 import type { WorkerConfig } from './worker-config.js';

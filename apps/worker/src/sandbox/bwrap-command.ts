@@ -7,11 +7,13 @@ export const SANDBOX_PROXY_DIR = '/run/bulwark';
 export const SANDBOX_FORWARDER = '/opt/bulwark/forwarder.js';
 
 /**
- * Descriptors the engine opens and hands to bubblewrap at these numbers (the spawn's
- * stdio[3...]); bubblewrap reads their contents. Directories are bound by path: a
- * process that changed its uid cannot open its own /proc/self/fd links.
+ * Descriptors the engine hands the launcher at these numbers (the spawn's stdio[3...]).
+ * bubblewrap reads the first three: the seccomp program, the sandbox's /etc/hosts and
+ * the proxy forwarder's source. The launcher reports on `joined` that it entered the
+ * cgroup, and closes it before anything of the task runs. Directories are bound by
+ * path: a process that changed its uid cannot open its own /proc/self/fd links.
  */
-export const FD = { seccomp: 3, forwarder: 4 } as const;
+export const FD = { seccomp: 3, hosts: 4, forwarder: 5, joined: 6 } as const;
 
 /** System files a build needs to run programs, read-only; nothing else of the host. */
 const READ_ONLY_FILES = [
@@ -31,6 +33,11 @@ export interface BwrapOptions {
   env: Record<string, string>;
   /** The proxy's unix socket, alone in its directory, which is bound in read-only. */
   proxySocket: string | undefined;
+  /**
+   * Whether the launcher already entered the task's own network namespace (allowlist
+   * mode). Otherwise bubblewrap makes a new, empty one.
+   */
+  shareNet: boolean;
   argv: string[];
 }
 
@@ -44,10 +51,13 @@ export interface BwrapOptions {
 export function bwrapArguments(options: BwrapOptions): string[] {
   const args = [
     '--unshare-all',
+    ...(options.shareNet ? ['--share-net'] : []),
     '--unshare-user',
     '--disable-userns',
     '--die-with-parent',
     '--new-session',
+    '--hostname',
+    'task',
     '--cap-drop',
     'ALL',
     '--ro-bind',
@@ -70,6 +80,9 @@ export function bwrapArguments(options: BwrapOptions): string[] {
     if (existsSync(file)) args.push('--ro-bind', file, file);
   }
   args.push(
+    '--ro-bind-data',
+    String(FD.hosts),
+    '/etc/hosts',
     '--proc',
     '/proc',
     '--dev',
@@ -103,9 +116,45 @@ export function bwrapArguments(options: BwrapOptions): string[] {
 }
 
 /**
- * A tiny shell that moves itself into the task's cgroup (every controller) before it
- * execs anything, so the task is confined from its first instruction: the cgroup is
- * inherited by everything it starts. Exit 125 when it cannot join (fail closed, S9).
+ * The launcher (bash, for descriptors above 9): it moves itself into the task's cgroup
+ * (every controller) and only then execs the rest of the chain (nsenter, setpriv,
+ * bwrap), so the task is confined from its first instruction: the cgroup is inherited
+ * by all it starts. It closes every descriptor the worker itself may have inherited
+ * (only 0-2 and bubblewrap's inputs stay), says `joined` on FD.joined and closes that
+ * too, so nothing the task runs can claim to be the launcher. When it cannot join,
+ * it stops there (fail closed, S9).
  */
-export const JOIN_CGROUP_SCRIPT =
-  'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+export const JOIN_CGROUP_SCRIPT = [
+  'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 125; shift; done; shift',
+  `for f in /proc/$$/fd/*; do n=\${f##*/}; [ "$n" -gt ${FD.joined} ] && eval "exec $n>&-"; done`,
+  `echo joined >&${FD.joined}; exec ${FD.joined}>&-; exec "$@"`,
+].join('\n');
+
+/** The launcher's argv: join the cgroup, enter the network namespace if any, drop to the user. */
+export function launcherArguments(options: {
+  procsFiles: readonly string[];
+  netnsPath: string | undefined;
+  uid: number;
+  gid: number;
+  bwrap: readonly string[];
+}): string[] {
+  return [
+    '--norc',
+    '--noprofile',
+    '-c',
+    JOIN_CGROUP_SCRIPT,
+    'launcher',
+    ...options.procsFiles,
+    '--',
+    ...(options.netnsPath !== undefined ? ['nsenter', `--net=${options.netnsPath}`, '--'] : []),
+    'setpriv',
+    `--reuid=${options.uid}`,
+    `--regid=${options.gid}`,
+    '--clear-groups',
+    '--inh-caps=-all',
+    '--no-new-privs',
+    '--',
+    'bwrap',
+    ...options.bwrap,
+  ];
+}

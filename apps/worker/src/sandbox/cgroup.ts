@@ -58,6 +58,11 @@ export class TaskCgroup {
       join(group.v1('memory'), 'memory.limit_in_bytes'),
       String(limits.memoryMB * 1024 * 1024),
     );
+    // With swap accounting, swap counts against the same limit (no swap on this VM kind).
+    await writeFile(
+      join(group.v1('memory'), 'memory.memsw.limit_in_bytes'),
+      String(limits.memoryMB * 1024 * 1024),
+    ).catch(() => undefined);
     await writeFile(join(group.v1('pids'), 'pids.max'), String(limits.pids));
     await writeFile(join(group.v1('cpu'), 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
     await writeFile(
@@ -79,15 +84,24 @@ export class TaskCgroup {
     return text.split('\n').filter(Boolean).map(Number);
   }
 
-  /** Whether the kernel killed a process here for exceeding the memory limit. */
-  async oomKilled(): Promise<boolean> {
+  /** How many processes the kernel killed here for exceeding the memory limit. */
+  async oomKills(): Promise<number> {
     const file =
       this.version === 2
         ? join(this.paths[0] as string, 'memory.events')
         : join(this.v1('memory'), 'memory.oom_control');
     const text = await readFile(file, 'utf8').catch(() => '');
-    const match = /^oom_kill (\d+)$/m.exec(text);
-    return match !== null && Number(match[1]) > 0;
+    return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
+  }
+
+  /** How many CPU periods the quota held the task back in (proof the quota applies). */
+  async throttledPeriods(): Promise<number> {
+    const file =
+      this.version === 2
+        ? join(this.paths[0] as string, 'cpu.stat')
+        : join(this.v1('cpu'), 'cpu.stat');
+    const text = await readFile(file, 'utf8').catch(() => '');
+    return Number(/^nr_throttled (\d+)$/m.exec(text)?.[1] ?? 0);
   }
 
   /** Whether a fork was refused for exceeding the pids limit. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import type { ExecutionRequest, ExecutionResult, Executor } from '../daemon/executor.js';
+import { constants } from 'node:os';
+import type { ExecutionRequest, ExecutionResult, Executor } from './engine.js';
 
 /**
  * For development only (S9): commands run as plain child processes of the worker,
@@ -11,7 +12,7 @@ export class InsecureEngine implements Executor {
   readonly name = 'insecure';
 
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
-    if (request.networkAllow.length > 0 || request.proxySocket !== undefined) {
+    if (request.network.mode !== 'none' || request.proxySocket !== undefined) {
       return {
         outcome: 'failed-to-start',
         exitCode: null,
@@ -40,8 +41,8 @@ async function runOne(
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  child.stdout?.pipe(request.output, { end: false });
-  child.stderr?.pipe(request.output, { end: false });
+  child.stdout?.pipe(request.stdout, { end: false });
+  child.stderr?.pipe(request.stderr, { end: false });
   let stoppedFor: 'timeout' | 'aborted' | undefined;
   const killGroup = (): void => {
     try {
@@ -58,9 +59,13 @@ async function runOne(
   const onAbort = (): void => stop('aborted');
   request.signal.addEventListener('abort', onAbort, { once: true });
   if (request.signal.aborted) onAbort();
-  const exit = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
-    child.once('error', (error) => resolve({ code: null, error }));
-    child.once('close', (code) => resolve({ code }));
+  const exit = await new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    error?: Error;
+  }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   clearTimeout(timer);
   request.signal.removeEventListener('abort', onAbort);
@@ -73,14 +78,18 @@ async function runOne(
       insecure: true,
     };
   }
+  // A command killed by a signal reports 128 + N, as the sandbox engine does.
+  const exitCode = exit.code ?? (exit.signal ? 128 + (constants.signals[exit.signal] ?? 0) : null);
+  const ended = { exitCode, ...(exit.signal ? { signal: exit.signal } : {}), insecure: true };
   if (stoppedFor === 'timeout') {
     return {
       outcome: 'timeout',
-      exitCode: exit.code,
+      ...ended,
       message: `the task ran longer than its maxRunTime of ${request.maxRunTime} seconds and was stopped`,
-      insecure: true,
     };
   }
-  if (stoppedFor === 'aborted') return { outcome: 'aborted', exitCode: exit.code, insecure: true };
-  return { outcome: 'exited', exitCode: exit.code, insecure: true };
+  if (stoppedFor === 'aborted') {
+    return { outcome: 'aborted', ...ended, message: 'the task was stopped by the worker' };
+  }
+  return { outcome: 'exited', ...ended };
 }

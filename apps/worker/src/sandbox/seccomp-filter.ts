@@ -1,3 +1,18 @@
+import { validateProgram } from './bpf-interpreter.js';
+import {
+  BPF_JEQ_K,
+  BPF_JGE_K,
+  BPF_JSET_K,
+  BPF_LD_W_ABS,
+  BPF_RET_K,
+  jump,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_KILL_PROCESS,
+  stmt,
+  type Instruction,
+} from './bpf.js';
+
 /**
  * The sandbox's seccomp filter, generated here as a classic-BPF program (an array of
  * `struct sock_filter`) that bubblewrap installs with `--seccomp FD`. No native code:
@@ -10,27 +25,17 @@
  * the other calls a build never needs, with EPERM so that probing programs carry on.
  */
 
-// BPF opcodes (linux/filter.h) and seccomp return values (linux/seccomp.h).
-const BPF_LD_W_ABS = 0x20;
-const BPF_JEQ_K = 0x15;
-const BPF_JGE_K = 0x35;
-const BPF_JSET_K = 0x45;
-const BPF_RET_K = 0x06;
-const SECCOMP_RET_KILL_PROCESS = 0x80000000;
-const SECCOMP_RET_ERRNO = 0x00050000;
-const SECCOMP_RET_ALLOW = 0x7fff0000;
-
 // struct seccomp_data offsets: nr, arch, then 64-bit args from offset 16 (low word first).
-const OFFSET_NR = 0;
-const OFFSET_ARCH = 4;
-const argLow = (index: number): number => 16 + index * 8;
+export const OFFSET_NR = 0;
+export const OFFSET_ARCH = 4;
+export const argLow = (index: number): number => 16 + index * 8;
 
-const AUDIT_ARCH_X86_64 = 0xc000003e;
-const X32_SYSCALL_BIT = 0x40000000;
+export const AUDIT_ARCH_X86_64 = 0xc000003e;
+export const X32_SYSCALL_BIT = 0x40000000;
 
-const EPERM = 1;
-const ENOSYS = 38;
-const EAFNOSUPPORT = 97;
+export const EPERM = 1;
+export const ENOSYS = 38;
+export const EAFNOSUPPORT = 97;
 
 /** x86_64 system call numbers (from the kernel's syscall_64.tbl). */
 export const SYSCALLS = {
@@ -39,6 +44,7 @@ export const SYSCALLS = {
   socketpair: 53,
   clone: 56,
   ptrace: 101,
+  chroot: 161,
   syslog: 103,
   uselib: 134,
   personality: 135,
@@ -62,11 +68,13 @@ export const SYSCALLS = {
   keyctl: 250,
   unshare: 272,
   perf_event_open: 298,
+  fanotify_init: 300,
   name_to_handle_at: 303,
   open_by_handle_at: 304,
   setns: 308,
   process_vm_readv: 310,
   process_vm_writev: 311,
+  kcmp: 312,
   finit_module: 313,
   kexec_file_load: 320,
   bpf: 321,
@@ -81,7 +89,10 @@ export const SYSCALLS = {
   fsmount: 432,
   fspick: 433,
   clone3: 435,
+  pidfd_getfd: 438,
+  process_madvise: 440,
   mount_setattr: 442,
+  quotactl_fd: 443,
 } as const;
 
 /** Refused outright with EPERM. */
@@ -89,6 +100,7 @@ export const DENIED_SYSCALLS: readonly (keyof typeof SYSCALLS)[] = [
   'mount',
   'umount2',
   'pivot_root',
+  'chroot',
   'mount_setattr',
   'open_tree',
   'move_mount',
@@ -119,6 +131,8 @@ export const DENIED_SYSCALLS: readonly (keyof typeof SYSCALLS)[] = [
   'io_uring_register',
   'acct',
   'quotactl',
+  'quotactl_fd',
+  'fanotify_init',
   'syslog',
   'uselib',
   'lookup_dcookie',
@@ -126,6 +140,9 @@ export const DENIED_SYSCALLS: readonly (keyof typeof SYSCALLS)[] = [
   'ptrace',
   'process_vm_readv',
   'process_vm_writev',
+  'pidfd_getfd',
+  'process_madvise',
+  'kcmp',
   'iopl',
   'ioperm',
 ];
@@ -134,7 +151,7 @@ export const DENIED_SYSCALLS: readonly (keyof typeof SYSCALLS)[] = [
 export const ALLOWED_SOCKET_FAMILIES = { AF_UNIX: 1, AF_INET: 2, AF_INET6: 10 } as const;
 
 /** Every CLONE_NEW* flag: a task may not make namespaces of its own. */
-const CLONE_NAMESPACE_FLAGS =
+export const CLONE_NAMESPACE_FLAGS =
   0x00020000 /* NEWNS */ |
   0x02000000 /* NEWCGROUP */ |
   0x04000000 /* NEWUTS */ |
@@ -143,22 +160,10 @@ const CLONE_NAMESPACE_FLAGS =
   0x20000000 /* NEWPID */ |
   0x40000000 /* NEWNET */ |
   0x00000080; /* NEWTIME */
-const TIOCSTI = 0x5412;
+/** Terminal ioctls that inject input or reach the console: never needed, classic escapes. */
+export const TIOCSTI = 0x5412;
+export const TIOCLINUX = 0x541c;
 
-interface Instruction {
-  code: number;
-  jt: number;
-  jf: number;
-  k: number;
-}
-
-const stmt = (code: number, k: number): Instruction => ({ code, jt: 0, jf: 0, k });
-const jump = (code: number, k: number, jt: number, jf: number): Instruction => ({
-  code,
-  jt,
-  jf,
-  k,
-});
 const errno = (value: number): Instruction => stmt(BPF_RET_K, SECCOMP_RET_ERRNO | value);
 
 /** The program as instructions, for inspection and tests. */
@@ -192,8 +197,13 @@ export function seccompProgram(): Instruction[] {
       ]),
     );
   }
-  // TIOCSTI pushes characters into the terminal's input: never needed, classic escape.
-  program.push(...argumentRule(SYSCALLS.ioctl, 1, [jump(BPF_JEQ_K, TIOCSTI, 0, 1), errno(EPERM)]));
+  program.push(
+    ...argumentRule(SYSCALLS.ioctl, 1, [
+      jump(BPF_JEQ_K, TIOCSTI, 1, 0),
+      jump(BPF_JEQ_K, TIOCLINUX, 0, 1),
+      errno(EPERM),
+    ]),
+  );
   program.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
   return program;
 }
@@ -211,7 +221,8 @@ function argumentRule(call: number, arg: number, body: Instruction[]): Instructi
 /** The program as bubblewrap reads it from `--seccomp FD`: 8 bytes per instruction. */
 export function seccompFilterBytes(): Buffer {
   const program = seccompProgram();
-  if (program.length > 4096) throw new Error('seccomp program too long');
+  // A malformed program would be refused by bubblewrap at every start; refuse it here.
+  validateProgram(program);
   const buffer = Buffer.alloc(program.length * 8);
   program.forEach((instruction, i) => {
     buffer.writeUInt16LE(instruction.code, i * 8);

@@ -1,7 +1,8 @@
-import { mkdtemp, chmod, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { Executor } from '../daemon/executor.js';
+import type { ExecutionRequest, ExecutionResult, Executor } from './engine.js';
 
 export interface ControlCheck {
   control: string;
@@ -10,61 +11,122 @@ export interface ControlCheck {
   detail?: string;
 }
 
-const PROBE = [
-  'import os, socket, ctypes',
-  'status = open("/proc/self/status").read()',
-  'field = lambda n: [l.split()[1] for l in status.splitlines() if l.startswith(n + ":")][0]',
-  'print("uid", os.getuid())',
-  'print("capeff", field("CapEff")); print("nnp", field("NoNewPrivs")); print("seccomp", field("Seccomp"))',
-  'def vsock():',
-  '  try: socket.socket(40, socket.SOCK_STREAM); return "open"',
-  '  except OSError as e: return e.errno',
-  'print("vsock", vsock())',
-  'print("interfaces", len([l for l in open("/proc/net/dev").read().splitlines()[2:]]))',
-  // Asks the kernel without writing anything (a probe run by a broken engine must not
-  // leave files on the host).
-  'print("usr", "writable" if os.access("/usr", os.W_OK) else "read-only")',
-  'print("pids", len([p for p in os.listdir("/proc") if p.isdigit()]))',
+/** Hostile probes, one line of output per control; nothing here writes outside /tmp. */
+const ISOLATION_PROBE = (hostFile: string): string =>
+  [
+    'import os, socket, ctypes',
+    'libc = ctypes.CDLL(None, use_errno=True)',
+    'status = open("/proc/self/status").read()',
+    'field = lambda n: [l.split()[1] for l in status.splitlines() if l.startswith(n + ":")][0]',
+    'print("uid", os.getuid())',
+    'print("capeff", field("CapEff")); print("nnp", field("NoNewPrivs")); print("seccomp", field("Seccomp"))',
+    'def attempt(f):',
+    '  try: f(); return "ok"',
+    '  except OSError as e: return e.errno',
+    'print("vsock", attempt(lambda: socket.socket(40, socket.SOCK_STREAM)))',
+    // A target that does not exist: even where nothing refuses it, nothing is mounted.
+    'r = libc.mount(b"none", b"/nonexistent-bulwark-probe", b"tmpfs", 0, None)',
+    'print("mount", "ok" if r == 0 else ctypes.get_errno())',
+    'print("interfaces", len(open("/proc/net/dev").read().splitlines()[2:]))',
+    // connect() on a UDP socket only looks the route up: no packet is ever sent.
+    'print("route", attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).connect(("203.0.113.1", 9))))',
+    // Asks the kernel without writing anything (a probe run by a broken engine must not
+    // leave files on the host).
+    'print("usr", "writable" if os.access("/usr", os.W_OK) else "read-only")',
+    'print("pids", len([p for p in os.listdir("/proc") if p.isdigit()]))',
+    `print("hostfile", "visible" if os.path.exists(${JSON.stringify(hostFile)}) else "hidden")`,
+  ].join('\n');
+
+const LIMITS_PROBE = [
+  'import os, sys, time',
+  'failed = 0',
+  'for i in range(40):',
+  '  try:',
+  '    if os.fork() == 0: time.sleep(5); os._exit(0)',
+  '  except OSError: failed += 1',
+  'print("forkfail", failed); sys.stdout.flush()',
+  'b = []',
+  'while len(b) < 256: b.append(bytearray(1 << 20))',
+  'print("memory", "unlimited")',
 ].join('\n');
 
+const FIX_PACKAGES =
+  'check that bubblewrap, util-linux (setpriv, nsenter), iproute2, nftables and python3 are installed (scripts/system-packages.sh) and that the worker runs as root with a writable cgroup hierarchy';
+
 /**
- * Proves each control of the engine with a hostile probe run through it (S9): the
- * worker refuses to start when one fails, naming the control and the fix.
+ * Proves each control of the engine with a hostile probe run through it (S9), and
+ * returns one result per control: the worker refuses to start when one fails,
+ * naming the control and the fix. Two runs: the isolation probe, then a limits probe
+ * that forks past its pids limit and allocates past its memory limit.
  */
 export async function selfTest(engine: Executor, workDir: string): Promise<ControlCheck[]> {
-  const taskDir = await mkdtemp(join(workDir, 'self-test-'));
   await chmod(workDir, 0o711);
+  const taskDir = await mkdtemp(join(workDir, 'self-test-'));
+  // A file of the worker's, outside the task directory: the task must not see it.
+  const hostFile = join(workDir, `self-test-host-file-${randomBytes(6).toString('hex')}`);
+  await writeFile(hostFile, 'worker\n', { mode: 0o644 });
+  try {
+    const isolation = await probe(engine, taskDir, ISOLATION_PROBE(hostFile), {
+      memoryMB: 128,
+      pids: 32,
+      cpus: 1,
+    });
+    if (isolation.result.outcome !== 'exited' || isolation.result.exitCode !== 0) {
+      return [notRun('sandbox start', isolation)];
+    }
+    const limits = await probe(engine, taskDir, LIMITS_PROBE, { memoryMB: 48, pids: 8, cpus: 1 });
+    return [...isolationChecks(isolation.text), ...limitChecks(limits)];
+  } finally {
+    await rm(taskDir, { recursive: true, force: true });
+    await rm(hostFile, { force: true });
+  }
+}
+
+interface ProbeRun {
+  result: ExecutionResult;
+  text: string;
+}
+
+async function probe(
+  engine: Executor,
+  taskDir: string,
+  code: string,
+  resources: ExecutionRequest['resources'],
+): Promise<ProbeRun> {
   const output = new PassThrough();
   let text = '';
   output.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  try {
-    const result = await engine.run({
-      commands: [['/usr/bin/python3', '-c', PROBE]],
-      env: {},
-      taskDir,
-      resources: { memoryMB: 128, pids: 32, cpus: 1 },
-      maxRunTime: 30,
-      networkAllow: [],
-      proxySocket: undefined,
-      output,
-      signal: new AbortController().signal,
-    });
-    if (result.outcome !== 'exited' || result.exitCode !== 0) {
-      return [
-        {
-          control: 'sandbox start',
-          ok: false,
-          detail: `the probe did not run (${result.outcome}): ${result.message ?? text.trim()}; check that bubblewrap, setpriv and python3 are installed (scripts/system-packages.sh) and that the cgroup hierarchy is writable`,
-        },
-      ];
-    }
-  } finally {
-    await rm(taskDir, { recursive: true, force: true });
-  }
+  const result = await engine.run({
+    commands: [['/usr/bin/python3', '-c', code]],
+    env: {},
+    taskDir,
+    resources,
+    maxRunTime: 30,
+    network: { mode: 'none' },
+    proxySocket: undefined,
+    stdout: output,
+    stderr: output,
+    signal: new AbortController().signal,
+  });
+  return { result, text };
+}
+
+function notRun(control: string, run: ProbeRun): ControlCheck {
+  const said = run.result.message ?? run.text.trim().slice(0, 300);
+  return {
+    control,
+    ok: false,
+    detail: `the probe did not run (${run.result.outcome}): ${said}; ${FIX_PACKAGES}`,
+  };
+}
+
+function check(control: string, ok: boolean, fix: string): ControlCheck {
+  return ok ? { control, ok } : { control, ok, detail: fix };
+}
+
+function isolationChecks(text: string): ControlCheck[] {
   const value = (key: string): string | undefined =>
     new RegExp(`^${key} (.*)$`, 'm').exec(text)?.[1];
-  const check = (control: string, ok: boolean, fix: string): ControlCheck =>
-    ok ? { control, ok } : { control, ok, detail: fix };
   return [
     check(
       'unprivileged user',
@@ -80,23 +142,54 @@ export async function selfTest(engine: Executor, workDir: string): Promise<Contr
     check(
       'seccomp filter',
       value('seccomp') === '2',
-      'bubblewrap must load the seccomp filter (--seccomp)',
+      'bubblewrap must load the seccomp filter (--seccomp); it needs a kernel with seccomp filters',
     ),
     check(
       'AF_VSOCK refused',
       value('vsock') === '97',
-      'the seccomp filter must refuse AF_VSOCK sockets',
+      'the seccomp filter must refuse AF_VSOCK sockets: a network namespace does not isolate them',
+    ),
+    check(
+      'mount refused',
+      value('mount') === '1',
+      'the seccomp filter must refuse mount (EPERM) inside the sandbox',
     ),
     check(
       'network namespace',
       value('interfaces') === '1',
-      'tasks must start in an empty network namespace (only lo)',
+      'tasks must start in an empty network namespace (only lo): bubblewrap --unshare-net',
+    ),
+    check(
+      'no route out',
+      value('route') === '101',
+      'a task without network.allow must have no route anywhere (ENETUNREACH)',
     ),
     check('read-only system', value('usr') !== 'writable', '/usr must be mounted read-only'),
     check(
       'pid namespace',
       Number(value('pids') ?? '99') <= 3,
       'tasks must start in their own pid namespace (--unshare-pid)',
+    ),
+    check(
+      'worker files hidden',
+      value('hostfile') === 'hidden',
+      "the sandbox must show nothing of the host's files but /usr, a few /etc files and the task directory",
+    ),
+  ];
+}
+
+function limitChecks(run: ProbeRun): ControlCheck[] {
+  const forkFailures = Number(/^forkfail (\d+)$/m.exec(run.text)?.[1] ?? '0');
+  return [
+    check(
+      'pids limit',
+      forkFailures > 0,
+      `forks past the task's pids limit must fail (cgroup pids controller): ${FIX_PACKAGES}`,
+    ),
+    check(
+      'memory limit',
+      run.result.outcome === 'oom',
+      `allocating past the task's memory limit must end in an out-of-memory kill that is reported (cgroup memory controller), not ${run.result.outcome}`,
     ),
   ];
 }

@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { detectCgroupVersion, TaskCgroup } from './cgroup.js';
 import { InsecureEngine } from './insecure-engine.js';
@@ -13,7 +12,7 @@ const PREFIX = `bulwark-selftest${process.pid}`;
 let scratch: string;
 
 before(async () => {
-  scratch = await mkdtemp(join(tmpdir(), 'bulwark-engines-'));
+  scratch = await mkdtemp(join(tmpdir(), 'bulwark-selftest-'));
   await chmod(scratch, 0o711);
 });
 after(async () => {
@@ -34,7 +33,24 @@ test('S9: the self-test passes every control of the sandbox engine', async () =>
     checks.filter((c) => !c.ok),
     [],
   );
-  assert.ok(checks.length >= 8);
+  assert.deepEqual(
+    checks.map((c) => c.control),
+    [
+      'unprivileged user',
+      'no capabilities',
+      'no_new_privs',
+      'seccomp filter',
+      'AF_VSOCK refused',
+      'mount refused',
+      'network namespace',
+      'no route out',
+      'read-only system',
+      'pid namespace',
+      'worker files hidden',
+      'pids limit',
+      'memory limit',
+    ],
+  );
 });
 
 test('S9: the self-test catches an engine without the controls, and says how to fix each', async () => {
@@ -44,34 +60,14 @@ test('S9: the self-test catches an engine without the controls, and says how to 
     'unprivileged user',
     'seccomp filter',
     'AF_VSOCK refused',
+    'mount refused',
     'network namespace',
     'pid namespace',
+    'worker files hidden',
+    'pids limit',
+    'memory limit',
   ]) {
     assert.ok(failed.includes(control), `${control} must be reported`);
   }
   assert.ok(checks.every((c) => c.ok || (c.detail ?? '').length > 0));
-});
-
-test('S9: the insecure engine labels every result and offers no proxy or network', async () => {
-  const engine = new InsecureEngine();
-  const output = new PassThrough();
-  let text = '';
-  output.on('data', (c: Buffer) => (text += c.toString()));
-  const base = {
-    env: { WORD: 'plain' },
-    taskDir: scratch,
-    resources: { memoryMB: 64, pids: 16, cpus: 1 },
-    maxRunTime: 1,
-    networkAllow: [],
-    proxySocket: undefined,
-    output,
-    signal: new AbortController().signal,
-  };
-  const ran = await engine.run({ ...base, commands: [['/bin/sh', '-c', 'echo $WORD']] });
-  assert.deepEqual(ran, { outcome: 'exited', exitCode: 0, insecure: true });
-  assert.equal(text, 'plain\n');
-  const slow = await engine.run({ ...base, commands: [['/bin/sh', '-c', 'sleep 10']] });
-  assert.equal(slow.outcome, 'timeout');
-  const proxied = await engine.run({ ...base, commands: [['true']], proxySocket: '/nonexistent' });
-  assert.equal(proxied.outcome, 'failed-to-start');
 });
