@@ -69,11 +69,16 @@ export class SandboxEngine implements Executor {
         throw err;
       }
     }
+    // The task's files and its proxy belong to the sandbox user alone: other users of
+    // the worker host can pass through the run directory (0711) but not into these.
     await chown(request.taskDir, this.options.uid, this.options.gid);
+    await chmod(request.taskDir, 0o700);
     if (request.proxySocket !== undefined) {
-      // The socket is reachable only through its directory, which only this sandbox binds.
-      await chmod(dirname(request.proxySocket), 0o711);
-      await chmod(request.proxySocket, 0o666);
+      const proxyDir = dirname(request.proxySocket);
+      await chown(proxyDir, this.options.uid, this.options.gid);
+      await chmod(proxyDir, 0o700);
+      await chown(request.proxySocket, this.options.uid, this.options.gid);
+      await chmod(request.proxySocket, 0o600);
     }
     const name = `${this.options.prefix}-${randomBytes(6).toString('hex')}`;
     let cgroup: TaskCgroup;

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -160,4 +161,38 @@ test('a payload that breaks the schema or the pool limits resolves malformed-pay
   const { state, reason } = await waitForResolution(taskId);
   assert.equal(state, 'exception');
   assert.equal(reason, 'malformed-payload');
+});
+
+test('S2: other users of the worker host cannot reach a running task’s proxy socket', async () => {
+  const taskId = await createTask({
+    command: ['/bin/sh', '-c', 'sleep 2'],
+    features: { taskclusterProxy: true },
+  });
+  const socket = await (async () => {
+    for (let i = 0; i < 100; i++) {
+      const runs = await readdir(join(dataDir, 'runs')).catch(() => [] as string[]);
+      const run = runs.find((name) => name.startsWith(taskId));
+      if (run) {
+        const path = join(dataDir, 'runs', run, 'proxy', 'proxy.sock');
+        if (await stat(path).catch(() => undefined)) return path;
+      }
+      await sleep(50);
+    }
+    throw new Error('the proxy socket never appeared');
+  })();
+  const probe = spawnSync(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      '/usr/bin/python3',
+      '-c',
+      `import socket; socket.socket(socket.AF_UNIX).connect(${JSON.stringify(socket)})`,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.notEqual(probe.status, 0, 'another user connected to the proxy');
+  assert.match(probe.stderr, /Permission denied/);
+  assert.equal((await waitForResolution(taskId)).state, 'completed');
 });
