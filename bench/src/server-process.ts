@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface ServerProcess {
   rootUrl: string;
+  /** The server's process id, for sampling its memory. */
+  pid: number;
   /** CPU time (user + system) the server process has used so far, in microseconds. */
   cpuMicros(): Promise<number>;
   root: { clientId: string; accessToken: string };
@@ -57,6 +59,7 @@ export async function startServerProcess(): Promise<ServerProcess> {
   const pid = child.pid ?? 0;
   return {
     rootUrl,
+    pid,
     root,
     async cpuMicros() {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8');

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface PlatformConfig {
   /** Where the embedded database, keyring and root credentials live. */
@@ -15,6 +15,8 @@ export interface PlatformConfig {
   readonly logLevel: string;
   /** Seconds a claim lasts before it must be reclaimed (Taskcluster's default, 1200). */
   readonly claimTimeoutSeconds: number;
+  /** The filesystem blob store holding artifact data: `<dataDir>/blobs`. */
+  readonly blobsDir: string;
 }
 
 export interface ConfigInput {
@@ -45,8 +47,10 @@ export function resolveConfig(
   if (replay !== undefined && replay !== 'memory' && replay !== 'database') {
     throw new Error('BULWARK_REPLAY_PROTECTION must be "memory" or "database"');
   }
+  const dataDir = resolve(input.dataDir ?? env.BULWARK_DATA_DIR ?? '.bulwark');
   return Object.freeze({
-    dataDir: resolve(input.dataDir ?? env.BULWARK_DATA_DIR ?? '.bulwark'),
+    dataDir,
+    blobsDir: join(dataDir, 'blobs'),
     host,
     port,
     rootUrl: (input.rootUrl ?? env.BULWARK_ROOT_URL ?? `http://${host}:${port}`).replace(

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createApiServer, createLogger, mountApi, type Logger } from '@bulwark/api';
+import { FilesystemBlobStore } from '@bulwark/blobs';
 import { loadOrCreateKeyringFile, parseKeyring, type Keyring } from '@bulwark/crypto';
 import {
   createPool,
@@ -80,10 +81,15 @@ export async function startPlatform(
       ['*'],
       'Issues run credentials',
     );
+    // Links the queue hands out (upload and signed download URLs) use the root URL,
+    // which is final once the server listens.
+    const published: { rootUrl?: string } = {};
     const queue = await startQueueService({
       pool,
       logger,
       claimTimeoutSeconds: config.claimTimeoutSeconds,
+      blobs: await FilesystemBlobStore.open({ directory: config.blobsDir }),
+      artifacts: { rootUrl: () => published.rootUrl },
       identity: { clientId: queueClientId, accessToken: queueAccessToken },
     });
     late.queue = queue;
@@ -96,6 +102,7 @@ export async function startPlatform(
     const app = createApiServer({ logger });
     mountApi(app, auth.api, { context: auth.context, authenticator: auth.validator });
     mountApi(app, queue.api, { context: queue.context, authenticator: auth.validator });
+    queue.mountObjectApi(app, { authenticator: auth.validator });
     mountApi(app, secrets.api, { context: secrets.context, authenticator: auth.validator });
     // Before close waits for in-flight requests: end claimWork long polls at once.
     app.addHook('preClose', () => queue.stop());
@@ -103,6 +110,7 @@ export async function startPlatform(
     stack.push(() => app.close());
     const port = (app.server.address() as AddressInfo).port;
     const rootUrl = config.rootUrl.replace(/:0$/, `:${port}`);
+    published.rootUrl = rootUrl;
 
     const rootCredentialsPath = join(config.dataDir, 'root-credentials.json');
     const { created } = await ensureRootClient(auth.context, rootCredentialsPath, rootUrl);

@@ -1,5 +1,10 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { MountOptions } from '@bulwark/api';
+import type { BlobStore } from '@bulwark/blobs';
+import { mountObjectApi } from './api/object-mount.js';
+import { artifactExpiryJob } from './domain/artifact-expiry.js';
+import { artifactStorage, type ArtifactStorageOptions } from './domain/artifact-storage.js';
 import './api/index.js';
 import { queueApi } from './api/definition.js';
 import { repeatJob } from './domain/background.js';
@@ -30,6 +35,12 @@ export interface QueueServiceOptions {
   /** How often expired tasks, groups, workers and task queues are deleted; default 60 s. */
   expiryIntervalMs?: number;
   now?: () => Date;
+  /** Where artifact data is stored (the platform: a filesystem store in `<data-dir>/blobs`). */
+  blobs: BlobStore;
+  /** Limits and links for artifact data; see ArtifactStorage. */
+  artifacts?: Omit<ArtifactStorageOptions, 'store'>;
+  /** How long an unreferenced blob is kept before it is collected; default 10 min. */
+  blobGraceMs?: number;
 }
 
 export interface QueueService {
@@ -38,6 +49,11 @@ export interface QueueService {
   /** For the auth service's `isRevoked`: run credentials die when their run resolves (S3). */
   readonly runCredentialsRevoked: (clientId: string) => boolean | Promise<boolean>;
   stop(): Promise<void>;
+  /** Mounts the object API (artifact uploads and downloads) on the server. */
+  mountObjectApi(
+    app: Parameters<typeof mountObjectApi>[0],
+    options: Omit<MountOptions<QueueContext>, 'context'>,
+  ): void;
 }
 
 export async function startQueueService(options: QueueServiceOptions): Promise<QueueService> {
@@ -53,6 +69,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     maxTaskDeadlineDays: options.maxTaskDeadlineDays ?? 5,
     waiters,
     taskQueueActivity: new TaskQueueActivity(options.pool, options.logger),
+    blobs: artifactStorage({ store: options.blobs, ...options.artifacts }),
   });
   const stopClaimResolver = repeatJob(
     'claim-expiry',
@@ -73,6 +90,12 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     () => expireQueueRecordsJob(context),
     options.logger,
   );
+  const stopArtifactExpiry = repeatJob(
+    'artifact-expiry',
+    options.expiryIntervalMs ?? 60_000,
+    () => artifactExpiryJob(context, options.blobGraceMs ?? 10 * 60 * 1000),
+    options.logger,
+  );
   return {
     api: queueApi,
     context,
@@ -84,6 +107,8 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       await stopClaimResolver();
       await stopDeadlineResolver();
       await stopExpiry();
+      await stopArtifactExpiry();
     },
+    mountObjectApi: (app, mountOptions) => mountObjectApi(app, { ...mountOptions, context }),
   };
 }

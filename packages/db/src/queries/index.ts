@@ -17,3 +17,6 @@ export * as queueTaskQueues from './queue-task-queues.js';
 export * as queueWorkers from './queue-workers.js';
 export type { TaskQueueRow } from './queue-task-queues.js';
 export type { QuarantineDetail, WorkerKey, WorkerRow } from './queue-workers.js';
+export * as queueArtifacts from './queue-artifacts.js';
+export * as blobs from './blobs.js';
+export type { ArtifactKey, ArtifactRow, StorageType } from './queue-artifacts.js';

@@ -6,3 +6,4 @@ import './scheduling.js';
 import './task-groups.js';
 import './task-queues.js';
 import './workers.js';
+import './artifacts.js';

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { ArtifactStorage } from './artifact-storage.js';
 import type { TaskQueueActivity } from './task-queue-activity.js';
 import type { WorkWaiters } from './work-waiters.js';
 
@@ -24,4 +25,6 @@ export interface QueueContext {
   readonly waiters: WorkWaiters;
   /** Records task queues as seen by claimWork, rate-limited per replica. */
   readonly taskQueueActivity: TaskQueueActivity;
+  /** Artifact data: the blob store and the limits and links around it. */
+  readonly blobs: ArtifactStorage;
 }

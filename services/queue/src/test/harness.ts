@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import taskcluster from 'taskcluster-client';
 import { createApiServer, createLogger, mountApi } from '@bulwark/api';
+import { FilesystemBlobStore } from '@bulwark/blobs';
 import { Keyring } from '@bulwark/crypto';
 import { createPool } from '@bulwark/db';
 import { createTestDatabase, type TestDatabase } from '@bulwark/db/testing';
@@ -39,6 +40,9 @@ export async function startTestPlatform(
       | 'claimWorkTimeoutMs'
       | 'deadlineDelayMs'
       | 'deadlineResolverIntervalMs'
+      | 'artifacts'
+      | 'expiryIntervalMs'
+      | 'blobGraceMs'
     >
   > & {
     /** Run as another replica on that platform's database (shares its keyring and root). */
@@ -79,6 +83,7 @@ export async function startTestPlatform(
     logger,
     identity: { clientId: 'static/bulwark/queue', accessToken },
     claimResolverIntervalMs: 200,
+    blobs: await FilesystemBlobStore.open({ directory: join(dataDir, 'blobs') }),
     ...queueOptions,
   });
   late.queue = queue;
@@ -89,6 +94,7 @@ export async function startTestPlatform(
     authenticator: auth.validator,
     validateOutput: true,
   });
+  queue.mountObjectApi(app, { authenticator: auth.validator, validateOutput: true });
   app.addHook('preClose', () => queue.stop());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const rootUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

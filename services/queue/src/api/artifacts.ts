@@ -1,0 +1,266 @@
+import { Reply, notFound } from '@bulwark/api';
+import { queries } from '@bulwark/db';
+import type { ScopeTemplate } from '@bulwark/scopes';
+import { createArtifact } from '../domain/artifact-create.js';
+import { finishArtifact } from '../domain/artifact-finish.js';
+import { artifactContent, artifactRedirect, latestRunId } from '../domain/artifact-download.js';
+import { artifactJson } from '../domain/artifact-json.js';
+import { publicRootUrl } from '../domain/artifact-signing.js';
+import { afterMatching, pageLimit, pageOf, type PageQuery } from '../domain/pagination.js';
+import {
+  ARTIFACT_NAME_PATTERN,
+  artifactContentResponse,
+  artifactNameParam,
+  artifactPageQuery,
+  artifactSchema,
+  createArtifactRequest,
+  createArtifactResponse,
+  finishArtifactRequest,
+  listArtifactsResponse,
+  type CreateArtifactInput,
+} from '../schemas/artifacts.js';
+import { runIdParam, taskIdParam } from '../schemas/common.js';
+import { queueApi } from './definition.js';
+
+type RunParams = { taskId: string; runId: string; name: string };
+type LatestParams = { taskId: string; name: string };
+
+const runParams = { taskId: taskIdParam, runId: runIdParam, name: artifactNameParam };
+const latestParams = { taskId: taskIdParam, name: artifactNameParam };
+const GET_ARTIFACT: ScopeTemplate = {
+  AllOf: [{ for: 'name', in: 'names', each: 'queue:get-artifact:<name>' }],
+};
+
+queueApi.declare<RunParams, CreateArtifactInput, undefined>({
+  name: 'createArtifact',
+  method: 'POST',
+  route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
+  wildcardParam: 'name',
+  params: runParams,
+  input: createArtifactRequest,
+  output: createArtifactResponse,
+  scopes: 'queue:create-artifact:<taskId>/<runId>',
+  category: 'Artifacts',
+  title: 'Create Artifact',
+  description: [
+    'Creates an artifact of a running run (or of a run resolved `exception` in the last',
+    '25 minutes). `object` artifacts answer with credentials for uploading their data',
+    'through the object API and become visible at finishArtifact; `s3` artifacts answer',
+    'with a one-time PUT URL. `reference`, `link` and `error` artifacts exist at once.',
+    'Repeating the call is allowed within Taskcluster’s immutability rules.',
+  ].join(' '),
+  async handler(ctx, req) {
+    const { taskId, runId, name } = req.params;
+    return createArtifact(
+      ctx,
+      { taskId, runId: Number(runId), name },
+      req.body,
+      publicRootUrl(ctx, req.raw),
+      req.caller.clientId,
+    );
+  },
+});
+
+queueApi.declare<RunParams, { uploadId: string }, undefined>({
+  name: 'finishArtifact',
+  method: 'PUT',
+  route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
+  wildcardParam: 'name',
+  params: runParams,
+  input: finishArtifactRequest,
+  scopes: 'queue:create-artifact:<taskId>/<runId>',
+  category: 'Artifacts',
+  title: 'Finish Artifact',
+  description: [
+    'Makes an `object` artifact visible once its upload is finished. The uploadId must',
+    'be the one createArtifact returned. Repeating it is harmless.',
+  ].join(' '),
+  async handler(ctx, req) {
+    const key = {
+      taskId: req.params.taskId,
+      runId: Number(req.params.runId),
+      name: req.params.name,
+    };
+    await finishArtifact(ctx, key, req.body.uploadId, req.caller.clientId);
+    return new Reply(204, '');
+  },
+});
+
+queueApi.declare<RunParams, undefined, undefined>({
+  name: 'getArtifact',
+  method: 'GET',
+  route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
+  wildcardParam: 'name',
+  params: runParams,
+  scopes: GET_ARTIFACT,
+  category: 'Artifacts',
+  title: 'Get Artifact Data from Run',
+  description: [
+    'Redirects (303) to the artifact’s content: stored data through a signed URL that',
+    'expires, references to their URL. Error artifacts answer 424 with their reason.',
+    'Needs `queue:get-artifact:<name>` for the name and every link followed; the',
+    'anonymous role may grant `queue:get-artifact:public/*`.',
+  ].join(' '),
+  async handler(ctx, req) {
+    const { taskId, runId, name } = req.params;
+    return artifactRedirect(ctx, req, taskId, Number(runId), name);
+  },
+});
+
+queueApi.declare<LatestParams, undefined, undefined>({
+  name: 'getLatestArtifact',
+  method: 'GET',
+  route: '/task/<taskId>/artifacts/<name>',
+  wildcardParam: 'name',
+  params: latestParams,
+  scopes: GET_ARTIFACT,
+  category: 'Artifacts',
+  title: 'Get Artifact Data from Latest Run',
+  description: 'As getArtifact, for the task’s latest run.',
+  async handler(ctx, req) {
+    const { taskId, name } = req.params;
+    req.authorize({ names: [name] });
+    return artifactRedirect(ctx, req, taskId, await latestRunId(ctx, taskId), name);
+  },
+});
+
+queueApi.declare<RunParams, undefined, undefined>({
+  name: 'artifact',
+  method: 'GET',
+  route: '/task/<taskId>/runs/<runId>/artifact-content/<name>',
+  wildcardParam: 'name',
+  params: runParams,
+  output: artifactContentResponse,
+  scopes: GET_ARTIFACT,
+  category: 'Artifacts',
+  title: 'Get Artifact Content From Run',
+  description: [
+    'How to fetch the artifact’s content without a redirect: for object artifacts, the',
+    'object name and credentials (one hour) to download it through the object API.',
+  ].join(' '),
+  async handler(ctx, req) {
+    const { taskId, runId, name } = req.params;
+    return artifactContent(ctx, req, taskId, Number(runId), name);
+  },
+});
+
+queueApi.declare<LatestParams, undefined, undefined>({
+  name: 'latestArtifact',
+  method: 'GET',
+  route: '/task/<taskId>/artifact-content/<name>',
+  wildcardParam: 'name',
+  params: latestParams,
+  output: artifactContentResponse,
+  scopes: GET_ARTIFACT,
+  category: 'Artifacts',
+  title: 'Get Artifact Content From Latest Run',
+  description: 'As artifact, for the task’s latest run.',
+  async handler(ctx, req) {
+    const { taskId, name } = req.params;
+    req.authorize({ names: [name] });
+    return artifactContent(ctx, req, taskId, await latestRunId(ctx, taskId), name);
+  },
+});
+
+async function listPage(
+  ctx: Parameters<typeof latestRunId>[0],
+  taskId: string,
+  runId: number,
+  query: PageQuery,
+): Promise<{ artifacts: ReturnType<typeof artifactJson>[]; continuationToken?: string }> {
+  const limit = pageLimit(query);
+  const after = afterMatching(query, ARTIFACT_NAME_PATTERN);
+  const rows = await queries.queueArtifacts.listArtifacts(
+    ctx.pool,
+    taskId,
+    runId,
+    after,
+    limit + 1,
+  );
+  const page = pageOf(rows, limit, (a) => a.name);
+  return {
+    artifacts: page.items.map(artifactJson),
+    ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+  };
+}
+
+queueApi.declare<{ taskId: string; runId: string }, undefined, PageQuery>({
+  name: 'listArtifacts',
+  method: 'GET',
+  route: '/task/<taskId>/runs/<runId>/artifacts',
+  params: { taskId: taskIdParam, runId: runIdParam },
+  query: artifactPageQuery,
+  output: listArtifactsResponse,
+  scopes: 'queue:list-artifacts:<taskId>:<runId>',
+  category: 'Artifacts',
+  title: 'Get Artifacts from Run',
+  description: 'Lists the run’s visible artifacts in name order, in pages of up to 1000.',
+  async handler(ctx, req) {
+    const { taskId } = req.params;
+    const runId = Number(req.params.runId);
+    if (runId > (await latestRunId(ctx, taskId))) {
+      throw notFound(`Run ${runId} of task ${taskId}`);
+    }
+    return listPage(ctx, taskId, runId, req.query);
+  },
+});
+
+queueApi.declare<{ taskId: string }, undefined, PageQuery>({
+  name: 'listLatestArtifacts',
+  method: 'GET',
+  route: '/task/<taskId>/artifacts',
+  params: { taskId: taskIdParam },
+  query: artifactPageQuery,
+  output: listArtifactsResponse,
+  scopes: 'queue:list-artifacts:<taskId>',
+  category: 'Artifacts',
+  title: 'Get Artifacts from Latest Run',
+  description: 'As listArtifacts, for the task’s latest run.',
+  async handler(ctx, req) {
+    const { taskId } = req.params;
+    return listPage(ctx, taskId, await latestRunId(ctx, taskId), req.query);
+  },
+});
+
+async function info(
+  ctx: Parameters<typeof latestRunId>[0],
+  key: { taskId: string; runId: number; name: string },
+): Promise<ReturnType<typeof artifactJson>> {
+  const artifact = await queries.queueArtifacts.getArtifact(ctx.pool, key);
+  if (!artifact?.present) throw notFound('Artifact');
+  return artifactJson(artifact);
+}
+
+queueApi.declare<RunParams, undefined, undefined>({
+  name: 'artifactInfo',
+  method: 'GET',
+  route: '/task/<taskId>/runs/<runId>/artifact-info/<name>',
+  wildcardParam: 'name',
+  params: runParams,
+  output: artifactSchema,
+  scopes: 'queue:list-artifacts:<taskId>:<runId>',
+  category: 'Artifacts',
+  title: 'Get Artifact Information From Run',
+  description: 'The artifact’s listing entry; reading its content needs get-artifact.',
+  async handler(ctx, req) {
+    const { taskId, runId, name } = req.params;
+    return info(ctx, { taskId, runId: Number(runId), name });
+  },
+});
+
+queueApi.declare<LatestParams, undefined, undefined>({
+  name: 'latestArtifactInfo',
+  method: 'GET',
+  route: '/task/<taskId>/artifact-info/<name>',
+  wildcardParam: 'name',
+  params: latestParams,
+  output: artifactSchema,
+  scopes: 'queue:list-artifacts:<taskId>',
+  category: 'Artifacts',
+  title: 'Get Artifact Information From Latest Run',
+  description: 'As artifactInfo, for the task’s latest run.',
+  async handler(ctx, req) {
+    const { taskId, name } = req.params;
+    return info(ctx, { taskId, runId: await latestRunId(ctx, taskId), name });
+  },
+});
