@@ -11,6 +11,7 @@ export interface Claim {
   task: {
     taskQueueId: string;
     deadline: string;
+    expires: string;
     scopes: string[];
     payload: unknown;
   };

@@ -1,25 +1,46 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { SecretMasker } from '../logs/secret-masker.js';
 
+/** What a log keeps before it stops recording task output (the disk is the worker's). */
+export const DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024;
+const READ_CHUNK = 64 * 1024;
+
 /**
  * A task's log: everything the task writes, and what the worker says about it, passed
- * through the secret masker (S15) into a file. Readers that want it live subscribe to
- * the masked text; nothing unmasked ever leaves this object.
+ * through the secret masker (S15) into a file. Readers follow the file itself up to
+ * the bytes known to be written, so a reader that joins late gets the whole log and
+ * nothing is held in memory; nothing unmasked ever leaves this object.
  */
 export class TaskLog {
   readonly masker = new SecretMasker();
   private readonly file: WriteStream;
-  private readonly listeners = new Set<(text: string) => void>();
+  /** Bytes handed to the file (the log's size once they are written). */
+  private accepted = 0;
+  /** Bytes the file has confirmed written; readers never read past this. */
+  private written = 0;
+  private closed = false;
+  private truncated = false;
+  private readonly waiting = new Set<() => void>();
+  /** The file exists once this settles (the stream opens it asynchronously). */
+  private readonly opened: Promise<boolean>;
   /** The task's own output goes through here. */
   readonly output: Writable;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly maxBytes = DEFAULT_MAX_LOG_BYTES,
+  ) {
     this.file = createWriteStream(path, { mode: 0o600, flags: 'wx' });
+    this.opened = new Promise((resolve) => {
+      this.file.once('ready', () => resolve(true));
+      this.file.once('error', () => resolve(false));
+    });
     this.output = new Writable({
       write: (chunk: Buffer, _encoding, done) => {
-        this.emit(this.masker.write(chunk));
+        this.append(this.masker.write(chunk));
         done();
       },
     });
@@ -27,23 +48,82 @@ export class TaskLog {
 
   /** A line from the worker itself, marked so it cannot be mistaken for task output. */
   note(line: string): void {
-    this.emit(this.masker.write(`[bulwark] ${line}\n`));
+    this.append(this.masker.write(`[bulwark] ${line}\n`), true);
   }
 
-  onText(listener: (text: string) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** The log's size so far. */
+  get size(): number {
+    return this.accepted;
   }
 
   async close(): Promise<void> {
-    this.emit(this.masker.end());
+    if (this.closed) return;
+    this.append(this.masker.end(), true);
+    this.closed = true;
     this.file.end();
     await finished(this.file);
+    this.wakeReaders();
   }
 
-  private emit(text: string): void {
-    if (text.length === 0) return;
-    this.file.write(text);
-    for (const listener of this.listeners) listener(text);
+  /**
+   * The log from its first byte, following it as it grows until it is closed or the
+   * signal aborts. Reads the file, so a slow reader never holds the writer back.
+   */
+  async *follow(signal?: AbortSignal): AsyncGenerator<Buffer> {
+    if (!(await this.opened)) return;
+    const handle = await open(this.path, 'r');
+    try {
+      let position = 0;
+      for (;;) {
+        while (position < this.written) {
+          const buffer = Buffer.alloc(Math.min(READ_CHUNK, this.written - position));
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+          if (bytesRead === 0) break;
+          position += bytesRead;
+          yield buffer.subarray(0, bytesRead);
+        }
+        if ((this.closed && position >= this.written) || signal?.aborted) return;
+        await this.nextWrite(signal);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private nextWrite(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.waiting.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      this.waiting.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private wakeReaders(): void {
+    for (const wake of [...this.waiting]) wake();
+  }
+
+  /** Worker notes pass the cap, so the log always says how the task ended. */
+  private append(text: string, fromWorker = false): void {
+    if (text.length === 0 || this.closed) return;
+    if (!fromWorker && this.accepted >= this.maxBytes) {
+      if (!this.truncated) {
+        this.truncated = true;
+        this.append(
+          `\n[bulwark] the log reached ${this.maxBytes} bytes; further task output is dropped\n`,
+          true,
+        );
+      }
+      return;
+    }
+    const bytes = Buffer.from(text);
+    this.accepted += bytes.length;
+    this.file.write(bytes, () => {
+      this.written += bytes.length;
+      this.wakeReaders();
+    });
   }
 }

@@ -1,11 +1,14 @@
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { ArtifactUploader } from '../artifacts/artifact-uploader.js';
+import type { LiveLogServer } from '../logs/live-log-server.js';
 import { planTask } from '../payload/payload.js';
 import { TaskProxy } from '../proxy/task-proxy.js';
 import type { Executor, ExecutionResult } from '../sandbox/engine.js';
 import type { Claim, ExceptionReason, WorkerQueue } from './queue-api.js';
 import { RunLease } from './run-lease.js';
+import { RunOutputs } from './run-outputs.js';
 import { TaskLog } from './task-log.js';
 import type { WorkerConfig } from './worker-config.js';
 
@@ -16,6 +19,8 @@ export interface TaskRunDeps {
   logger: Logger;
   /** Aborted when the worker stops; running tasks then resolve as worker-shutdown. */
   shutdown: AbortSignal;
+  liveLogs: LiveLogServer;
+  uploader: ArtifactUploader;
 }
 
 export type Resolution =
@@ -26,9 +31,10 @@ export type Resolution =
   | { kind: 'lost'; why: string };
 
 /**
- * One claimed run from start to end: plan the payload, start the task's proxy, run
- * the commands in the engine while the lease reclaims, then resolve. Whatever
- * happens, the proxy is closed, the lease stopped and the task directory removed.
+ * One claimed run from start to end: publish the live log, plan the payload, start
+ * the task's proxy, run the commands in the engine while the lease reclaims, upload
+ * the artifacts and the log, then resolve. Whatever happens, the proxy is closed, the
+ * lease stopped, live readers released and the task directory removed.
  */
 export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolution> {
   const { config, logger } = deps;
@@ -44,7 +50,38 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
   log.masker.addSecret(claim.credentials.accessToken);
   let proxy: TaskProxy | undefined;
   const lease = new RunLease(claim, deps.queue, (c) => proxy?.updateCredentials(c), logger);
+  const outputs = new RunOutputs(
+    () => lease.current,
+    claim.task.expires,
+    log,
+    deps.uploader,
+    logger,
+  );
+  let outputsDone = false;
+  /** Uploads what the run produced, then resolves it; nothing is uploaded for a lost run. */
+  const finish = async (
+    resolution: Resolution,
+    artifacts: Parameters<RunOutputs['publishArtifacts']>[1] = [],
+    errors: Parameters<RunOutputs['publishArtifacts']>[2] = [],
+  ): Promise<Resolution> => {
+    outputsDone = true;
+    if (resolution.kind === 'lost' || lease.lostReason !== undefined) {
+      await outputs.abandon();
+      return resolution.kind === 'lost'
+        ? resolution
+        : { kind: 'lost', why: lease.lostReason ?? 'lost' };
+    }
+    let final = resolution;
+    const { missing } = await outputs.publishArtifacts(taskDir, artifacts, errors);
+    if (missing > 0 && final.kind === 'completed') {
+      log.note(`${missing} declared artifact(s) missing: the task is resolved failed`);
+      final = { kind: 'failed' };
+    }
+    await outputs.finishLog();
+    return await resolve(deps, lease, final);
+  };
   try {
+    await outputs.startLiveLog(deps.liveLogs);
     const planned = planTask(
       claim.task.payload,
       { taskQueueId: claim.task.taskQueueId, scopes: claim.task.scopes },
@@ -53,7 +90,18 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     if (!planned.ok) {
       log.note('the payload was refused:');
       for (const problem of planned.problems) log.note(`  ${problem}`);
-      return await resolve(deps, lease, { kind: 'exception', reason: 'malformed-payload' });
+      return await finish(
+        { kind: 'exception', reason: 'malformed-payload' },
+        [],
+        [
+          {
+            name: 'public/logs/malformed-payload',
+            reason: 'invalid-resource-on-worker',
+            message: `the payload was refused: ${planned.problems.join('; ')}`,
+            expires: claim.task.expires,
+          },
+        ],
+      );
     }
     const { plan } = planned;
     let proxySocket: string | undefined;
@@ -99,15 +147,21 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     });
     proxy?.revoke();
     describeResult(log, result);
-    return await resolve(deps, lease, judge(result, plan.retryExitCodes, lease, deps.shutdown));
+    return await finish(
+      judge(result, plan.retryExitCodes, lease, deps.shutdown),
+      // A task the worker stopped for shutdown is retried elsewhere; its partial
+      // outputs are not published.
+      deps.shutdown.aborted ? [] : plan.artifacts,
+    );
   } catch (err) {
     logger.error({ taskId: claim.taskId, err }, 'running the task failed');
     log.note('the worker failed while running this task; it will be retried');
+    if (!outputsDone) return await finish({ kind: 'exception', reason: 'internal-error' });
     return await resolve(deps, lease, { kind: 'exception', reason: 'internal-error' });
   } finally {
     lease.stop();
     await proxy?.close();
-    await log.close();
+    await outputs.abandon();
     await rm(runDir, { recursive: true, force: true });
   }
 }

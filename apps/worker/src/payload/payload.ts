@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { satisfiesScope } from '@bulwark/scopes';
+import { artifactNameProblem } from '../artifacts/artifact-name.js';
 import { workerPayloadSchema } from './payload-schema.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
@@ -104,6 +105,8 @@ export function planTask(
   for (const artifact of p.artifacts ?? []) {
     const trouble = artifactPathProblem(artifact.path);
     if (trouble) problems.push(`artifact ${artifact.name}: ${trouble}`);
+    const badName = artifactNameProblem(artifact.name);
+    if (badName) problems.push(`artifact name ${JSON.stringify(artifact.name)} ${badName}`);
   }
   if (problems.length > 0) return { ok: false, problems };
   return {

@@ -1,120 +1,25 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
 import taskcluster from 'taskcluster-client';
-import { startTestPlatform, type TestPlatform } from '@bulwark/server/testing';
-import { createWorkerQueue } from '../daemon/queue-api.js';
-import type { Resolution } from '../daemon/task-run.js';
-import { Worker } from '../daemon/worker.js';
-import type { WorkerConfig } from '../daemon/worker-config.js';
-import { detectCgroupVersion, TaskCgroup } from '../sandbox/cgroup.js';
-import { SandboxEngine } from '../sandbox/sandbox-engine.js';
+import { startSandboxedWorker, type SandboxedWorker } from './sandboxed-worker.js';
 
-const QUEUE_ID = 'proj-e2e/sandboxed';
-const PREFIX = `bulwark-e2e${process.pid}`;
-let running: TestPlatform;
-let rootUrl: string;
-let root: { clientId: string; accessToken: string };
+let sandboxed: SandboxedWorker;
 let dataDir: string;
-let worker: Worker;
-const resolutions = new Map<string, Resolution>();
+let createTask: SandboxedWorker['createTask'];
+let waitForResolution: SandboxedWorker['waitForResolution'];
+let rootUrl: string;
+let root: SandboxedWorker['root'];
 
 before(async () => {
-  running = await startTestPlatform();
-  rootUrl = running.platform.rootUrl;
-  root = JSON.parse(await readFile(running.platform.rootCredentialsPath, 'utf8')) as typeof root;
-  const auth = new taskcluster.Auth({ rootUrl, credentials: root });
-  // The worker's own client: its pool's claim-work and its own worker-id, nothing else (S5).
-  const { accessToken } = await auth.createClient('worker/e2e', {
-    description: 'e2e worker',
-    expires: new Date(Date.now() + 3600_000).toJSON(),
-    scopes: [`queue:claim-work:${QUEUE_ID}`, 'queue:worker-id:e2e/w1'],
-  });
-  dataDir = await mkdtemp(join(tmpdir(), 'bulwark-worker-e2e-'));
-  await chmod(dataDir, 0o711);
-  const config: WorkerConfig = {
-    rootUrl,
-    taskQueueId: QUEUE_ID,
-    workerGroup: 'e2e',
-    workerId: 'w1',
-    capacity: 2,
-    engine: 'sandbox',
-    isolated: true,
-    limits: {
-      maxRunTime: 60,
-      max: { memoryMB: 512, pids: 128, cpus: 1 },
-      defaults: { memoryMB: 256, pids: 64, cpus: 1 },
-      networkAllow: [],
-    },
-    dataDir,
-    credentialsFile: '(in memory)',
-    shutdownGraceSeconds: 5,
-  };
-  const engine = new SandboxEngine({
-    cgroupVersion: await detectCgroupVersion(),
-    prefix: PREFIX,
-    uid: 61000,
-    gid: 61000,
-  });
-  const queue = createWorkerQueue({
-    rootUrl,
-    credentials: { clientId: 'worker/e2e', accessToken },
-    workerGroup: 'e2e',
-    workerId: 'w1',
-  });
-  worker = new Worker(config, queue, engine, pino({ level: 'silent' }), (claim, resolution) =>
-    resolutions.set(claim.taskId, resolution),
-  );
-  worker.start();
+  sandboxed = await startSandboxedWorker('e2e');
+  ({ dataDir, createTask, waitForResolution, rootUrl, root } = sandboxed);
 });
 
-after(async () => {
-  await worker.stop(0);
-  await running.stop();
-  for (const leftover of await TaskCgroup.findLeftovers(await detectCgroupVersion(), PREFIX))
-    await leftover.destroy();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-async function createTask(payload: unknown, scopes: string[] = []): Promise<string> {
-  const queue = new taskcluster.Queue({ rootUrl, credentials: root });
-  const taskId = taskcluster.slugid();
-  await queue.createTask(taskId, {
-    taskQueueId: QUEUE_ID,
-    created: new Date().toJSON(),
-    deadline: new Date(Date.now() + 3600_000).toJSON(),
-    scopes,
-    payload,
-    metadata: {
-      name: 'e2e',
-      description: 'e2e',
-      owner: 'e2e@example.com',
-      source: 'https://example.com/',
-    },
-  });
-  return taskId;
-}
-
-async function waitForResolution(
-  taskId: string,
-): Promise<{ resolution: Resolution; state: string; reason: string }> {
-  const queue = new taskcluster.Queue({ rootUrl, credentials: root });
-  for (let i = 0; i < 300; i++) {
-    const resolution = resolutions.get(taskId);
-    if (resolution) {
-      const { status } = await queue.status(taskId);
-      const run = status.runs[status.runs.length - 1];
-      return { resolution, state: status.state, reason: run.reasonResolved };
-    }
-    await sleep(100);
-  }
-  throw new Error(`task ${taskId} did not resolve`);
-}
+after(() => sandboxed.stop());
 
 test('a task runs in the sandbox and resolves completed; a failing one resolves failed', async () => {
   const ok = await createTask({
