@@ -5,6 +5,7 @@ import { readInput } from '../lib/input.js';
 import { printFields, printJson, printTable, type OutputOptions } from '../lib/output.js';
 import { action } from '../lib/run.js';
 import { taskFromDocument } from '../lib/task-file.js';
+import { registerTaskRun } from './task-run.js';
 
 interface CreateOptions extends OutputOptions {
   taskId?: string;
@@ -87,6 +88,8 @@ export function registerTask(program: Command): void {
         printJson(await (await queue()).task!(taskId));
       }),
     );
+
+  registerTaskRun(task);
 
   for (const [name, method, what] of [
     ['cancel', 'cancelTask', 'cancel a task that has not resolved'],

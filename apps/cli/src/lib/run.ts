@@ -13,6 +13,8 @@ export const EXIT = {
   notFound: 5,
   conflict: 6,
   input: 7,
+  /** `task run`: the task resolved exception (canceled, deadline, malformed payload, ...). */
+  taskException: 8,
 } as const;
 
 const BY_STATUS: Record<number, number> = {

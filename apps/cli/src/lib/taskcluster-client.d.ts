@@ -14,6 +14,7 @@ declare module 'taskcluster-client' {
   export type Method = (...args: unknown[]) => Promise<Record<string, unknown>>;
   export type ServiceClient = Record<string, Method> & {
     buildSignedUrl(method: Method, ...args: unknown[]): string;
+    buildUrl(method: Method, ...args: unknown[]): string;
   };
   export type ServiceClass = new (options: ClientOptions) => ServiceClient;
   const taskcluster: {
@@ -23,6 +24,14 @@ declare module 'taskcluster-client' {
     createClient(reference: unknown): ServiceClass;
     fromNow(offset: string, reference?: Date): Date;
     slugid(): string;
+    downloadArtifact(options: {
+      taskId: string;
+      runId?: number;
+      name: string;
+      queue: ServiceClient;
+      retries?: number;
+      streamFactory: () => Promise<NodeJS.WritableStream>;
+    }): Promise<string>;
     createTemporaryCredentials(options: {
       start?: Date;
       expiry: Date;

@@ -93,6 +93,41 @@ test('task commands fail in one line with their exit codes', async () => {
   assert.match(invalid.stderr, /InputValidationError \(400\)/);
 });
 
+test('task run, log and artifacts: usage errors, missing scopes, unknown tasks', async () => {
+  const noCommand = await harness.run(['task', 'run']);
+  assert.equal(noCommand.code, 1);
+  assert.match(noCommand.stderr, /missing required argument/);
+  const badEnv = await harness.run(['task', 'run', '--env', 'NOEQUALS', '--', 'true']);
+  assert.equal(badEnv.code, 2);
+  assert.match(badEnv.stderr, /--env takes NAME=VALUE/);
+  const badDeadline = await harness.run(['task', 'run', '--deadline', 'soonish', '--', 'true']);
+  assert.equal(badDeadline.code, 2);
+
+  const limited = JSON.parse(
+    (await harness.run(['clients', 'create', 'run-limited', '--json'])).stdout,
+  ) as { accessToken: string };
+  const denied = await harness.run(['task', 'run', '--', 'true'], {
+    credentials: { clientId: 'run-limited', accessToken: limited.accessToken },
+  });
+  assert.equal(denied.code, 4);
+  assert.match(denied.stderr, /^bulwark: InsufficientScopes \(403\)/);
+  // A scope the caller lacks cannot be handed to the task (S4).
+  const escalate = await harness.run(['task', 'run', '--scope', 'secrets:get:*', '--', 'true'], {
+    credentials: { clientId: 'run-limited', accessToken: limited.accessToken },
+  });
+  assert.equal(escalate.code, 4);
+
+  const unknown = await harness.run(['task', 'artifacts', 'SWXk3qweSbmUl9VdbVgcjg']);
+  assert.equal(unknown.code, 5);
+  const pending = await harness.run(['task', 'create'], { stdin: 'payload: {}\n' });
+  const noRuns = await harness.run(['task', 'artifacts', pending.stdout.trim(), '--run', 'x']);
+  assert.equal(noRuns.code, 2);
+  assert.match(noRuns.stderr, /--run takes a run number/);
+  const listed = await harness.run(['task', 'artifacts', pending.stdout.trim(), '--json']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(JSON.parse(listed.stdout), []);
+});
+
 test('S1: no access token appears in any task command output', () => {
   const all = harness.transcript.join('\n');
   assert.ok(!all.includes(harness.root.accessToken));

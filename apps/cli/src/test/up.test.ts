@@ -18,6 +18,7 @@ let exitCode: Promise<number | null>;
 async function cli(
   args: string[],
   stdin?: string,
+  cwd?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const root = JSON.parse(await readFile(join(dataDir, 'root-credentials.json'), 'utf8')) as {
     clientId: string;
@@ -32,6 +33,7 @@ async function cli(
         TASKCLUSTER_ACCESS_TOKEN: root.accessToken,
       },
       stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(cwd ? { cwd } : {}),
     });
     let stdout = '';
     let stderr = '';
@@ -92,6 +94,49 @@ test('bulwark up runs a task in the local sandboxed worker', async () => {
     await sleep(100);
   }
   assert.equal(state, 'completed');
+});
+
+test('task run streams the log, downloads the declared artifact and exits with the task', async () => {
+  const out = join(scratch, 'out');
+  const ran = await cli(
+    [
+      'task',
+      'run',
+      '--artifact',
+      'out.txt',
+      '--out',
+      out,
+      '--',
+      'sh',
+      '-c',
+      'echo hello; echo art > out.txt',
+    ],
+    undefined,
+    scratch,
+  );
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.match(ran.stdout, /^hello$/m);
+  assert.match(ran.stdout, /\[bulwark\] exit code 0/);
+  assert.equal(await readFile(join(out, 'out.txt'), 'utf8'), 'art\n');
+  assert.match(ran.stderr, /task \S{22} completed/);
+  const taskId = /task (\S{22}) created/.exec(ran.stderr)?.[1] ?? '';
+
+  // The log and the artifacts stay reachable by name after the run.
+  const log = await cli(['task', 'log', taskId]);
+  assert.equal(log.code, 0, log.stderr);
+  assert.match(log.stdout, /^hello$/m);
+  const listed = await cli(['task', 'artifacts', taskId]);
+  assert.match(listed.stdout, /public\/out\.txt\s+object/);
+  assert.match(listed.stdout, /public\/logs\/live\.log\s+link/);
+
+  const failed = await cli(['task', 'run', '--', 'sh', '-c', 'echo failing >&2; exit 3']);
+  assert.equal(failed.code, 3, failed.stderr);
+  assert.match(failed.stdout, /^failing$/m);
+  assert.match(failed.stderr, /failed/);
+
+  const missing = await cli(['task', 'log', 'GHiWyIPeTeSzfmZf-lHiiA']);
+  assert.equal(missing.code, 5);
+  assert.match(missing.stderr, /ResourceNotFound \(404\)/);
 });
 
 test('S5, S11: the local worker has its own pool-scoped client; its files are private', async () => {
