@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export interface ServerProcess {
   rootUrl: string;
+  /** The server's fresh data directory (its embedded PostgreSQL cluster lives in it); removed by stop(). */
+  dataDir: string;
   /** The server's process id, for sampling its memory. */
   pid: number;
   /** CPU time (user + system) the server process has used so far, in microseconds. */
@@ -59,6 +61,7 @@ export async function startServerProcess(): Promise<ServerProcess> {
   const pid = child.pid ?? 0;
   return {
     rootUrl,
+    dataDir,
     pid,
     root,
     async cpuMicros() {
