@@ -1,4 +1,9 @@
 import { join, resolve } from 'node:path';
+import type { ConfigFile } from './config-file.js';
+
+/** The control-plane services one process can serve. */
+export const SERVICE_NAMES = ['auth', 'queue', 'secrets'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface PlatformConfig {
   /** Where the embedded database, keyring and root credentials live. */
@@ -17,51 +22,138 @@ export interface PlatformConfig {
   readonly claimTimeoutSeconds: number;
   /** The filesystem blob store holding artifact data: `<dataDir>/blobs`. */
   readonly blobsDir: string;
+  /**
+   * The services whose routes this process mounts and whose background jobs it runs,
+   * in SERVICE_NAMES order. Every process authenticates requests itself, whatever it
+   * serves.
+   */
+  readonly services: readonly ServiceName[];
+  /** Mint a new root token at start even where one exists (command line only). */
+  readonly resetRootCredentials: boolean;
 }
 
+/** Command-line options: they override the environment, which overrides the file. */
 export interface ConfigInput {
   dataDir?: string;
   host?: string;
   port?: number;
   rootUrl?: string;
+  /** `all` or a comma-separated list of service names. */
+  services?: string;
+  resetRootCredentials?: boolean;
+}
+
+/** An unset variable and an empty one mean the same: not configured here. */
+function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function numberFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = fromEnv(env, name);
+  return value === undefined ? undefined : Number(value);
 }
 
 /**
- * Resolves configuration once, from explicit options then the environment, and
- * freezes it: nothing below reads the environment again.
+ * `all`, or names from SERVICE_NAMES separated by commas; the result is in
+ * SERVICE_NAMES order without duplicates, so equal selections compare equal.
+ */
+export function parseServices(value: string | readonly string[]): ServiceName[] {
+  const names = (typeof value === 'string' ? value.split(',') : [...value])
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (names.length === 1 && names[0] === 'all') return [...SERVICE_NAMES];
+  if (names.length === 0) throw new Error('no service selected: name auth, queue, secrets or all');
+  for (const name of names) {
+    if (!(SERVICE_NAMES as readonly string[]).includes(name)) {
+      throw new Error(
+        `unknown service "${name}": choose from ${SERVICE_NAMES.join(', ')} (comma-separated), or all alone`,
+      );
+    }
+  }
+  return SERVICE_NAMES.filter((name) => names.includes(name));
+}
+
+export const servesAll = (services: readonly ServiceName[]): boolean =>
+  SERVICE_NAMES.every((name) => services.includes(name));
+
+/**
+ * Refuses combinations that cannot work, in words an operator can act on. Called by
+ * resolveConfig and again by startPlatform, for configurations built by hand.
+ */
+export function checkConfig(config: PlatformConfig): void {
+  const list = config.services.join(',');
+  if (!config.databaseUrl && !servesAll(config.services)) {
+    // The embedded server belongs to one process and listens on a private socket, so
+    // processes serving the other services could never reach it.
+    throw new Error(
+      `--service ${list} needs an external PostgreSQL: set BULWARK_DATABASE_URL (or ` +
+        '"databaseUrl" in the config file); the embedded database serves only --service all',
+    );
+  }
+  if (!config.keyringJson && !servesAll(config.services)) {
+    // A keyring generated here would differ from the other processes' ones, and
+    // none of them could open what another sealed.
+    throw new Error(
+      `--service ${list} needs the deployment's keyring from configuration: set ` +
+        'BULWARK_KEYRING (or "keyring" in the config file) to the same value in every process',
+    );
+  }
+  if (config.resetRootCredentials && !config.services.includes('auth')) {
+    throw new Error('--reset-root-credentials needs a process that serves auth');
+  }
+}
+
+/**
+ * Resolves configuration once, from command-line options, then the environment,
+ * then the config file (`--config`), then defaults, and freezes it: nothing below
+ * reads the environment or the file again.
  */
 export function resolveConfig(
   input: ConfigInput,
   env: NodeJS.ProcessEnv = process.env,
+  file: ConfigFile = {},
 ): PlatformConfig {
-  const host = input.host ?? env.BULWARK_HOST ?? '127.0.0.1';
-  const port = input.port ?? (env.BULWARK_PORT ? Number(env.BULWARK_PORT) : 8080);
+  const host = input.host ?? fromEnv(env, 'BULWARK_HOST') ?? file.host ?? '127.0.0.1';
+  const port = input.port ?? numberFromEnv(env, 'BULWARK_PORT') ?? file.port ?? 8080;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`invalid port ${String(port)}`);
-  const databaseUrl = env.BULWARK_DATABASE_URL || undefined;
-  const claimTimeoutSeconds = Number(env.BULWARK_CLAIM_TIMEOUT_SECONDS ?? 1200);
+  const databaseUrl = fromEnv(env, 'BULWARK_DATABASE_URL') ?? file.databaseUrl;
+  const claimTimeoutSeconds =
+    numberFromEnv(env, 'BULWARK_CLAIM_TIMEOUT_SECONDS') ?? file.claimTimeoutSeconds ?? 1200;
   if (!Number.isInteger(claimTimeoutSeconds) || claimTimeoutSeconds < 1) {
     throw new Error('BULWARK_CLAIM_TIMEOUT_SECONDS must be a whole number of seconds');
   }
-  const replay = env.BULWARK_REPLAY_PROTECTION;
+  const replay = fromEnv(env, 'BULWARK_REPLAY_PROTECTION') ?? file.replayProtection;
   if (replay !== undefined && replay !== 'memory' && replay !== 'database') {
     throw new Error('BULWARK_REPLAY_PROTECTION must be "memory" or "database"');
   }
-  const dataDir = resolve(input.dataDir ?? env.BULWARK_DATA_DIR ?? '.bulwark');
-  return Object.freeze({
+  const services = parseServices(
+    input.services ?? fromEnv(env, 'BULWARK_SERVICES') ?? file.services ?? 'all',
+  );
+  const keyringFromFile =
+    typeof file.keyring === 'string' || file.keyring === undefined
+      ? file.keyring
+      : JSON.stringify(file.keyring);
+  const dataDir = resolve(
+    input.dataDir ?? fromEnv(env, 'BULWARK_DATA_DIR') ?? file.dataDir ?? '.bulwark',
+  );
+  const rootUrl = input.rootUrl ?? fromEnv(env, 'BULWARK_ROOT_URL') ?? file.rootUrl;
+  const config: PlatformConfig = Object.freeze({
     dataDir,
     blobsDir: join(dataDir, 'blobs'),
     host,
     port,
-    rootUrl: (input.rootUrl ?? env.BULWARK_ROOT_URL ?? `http://${host}:${port}`).replace(
-      /\/+$/,
-      '',
-    ),
+    rootUrl: (rootUrl ?? `http://${host}:${port}`).replace(/\/+$/, ''),
     databaseUrl,
-    keyringJson: env.BULWARK_KEYRING || undefined,
+    keyringJson: fromEnv(env, 'BULWARK_KEYRING') ?? keyringFromFile,
     // An external database usually means several replicas: share the nonce cache.
     replayProtection: replay ?? (databaseUrl ? 'database' : 'memory'),
-    logLevel: env.BULWARK_LOG_LEVEL ?? 'info',
+    logLevel: fromEnv(env, 'BULWARK_LOG_LEVEL') ?? file.logLevel ?? 'info',
     claimTimeoutSeconds,
+    services: Object.freeze(services),
+    resetRootCredentials: input.resetRootCredentials === true,
   });
+  checkConfig(config);
+  return config;
 }

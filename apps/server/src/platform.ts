@@ -12,15 +12,25 @@ import {
   startEmbeddedPostgres,
   type EmbeddedServer,
 } from '@bulwark/db';
-import { ensureRootClient, ensureStaticClient, startAuthService } from '@bulwark/auth-service';
-import { startQueueService, type QueueService } from '@bulwark/queue-service';
-import { startSecretsService } from '@bulwark/secrets-service';
-import type { PlatformConfig } from './config.js';
+import { ensureStaticClient, startAuthService } from '@bulwark/auth-service';
+import {
+  runCredentialsRevocation,
+  startQueueService,
+  type QueueService,
+} from '@bulwark/queue-service';
+import { startSecretsService, type SecretsService } from '@bulwark/secrets-service';
+import { checkConfig, type PlatformConfig, type ServiceName } from './config.js';
+import { checkKeyringOpensTokens } from './keyring-check.js';
+import { bootstrapRoot, type RootCredentialsState } from './root-bootstrap.js';
 
 export interface Platform {
   readonly rootUrl: string;
   readonly port: number;
+  /** The services this process serves (see PlatformConfig.services). */
+  readonly services: readonly ServiceName[];
+  /** Where this process keeps the root client's credentials, when it keeps them. */
   readonly rootCredentialsPath: string;
+  readonly rootCredentials: RootCredentialsState;
   readonly logger: Logger;
   stop(): Promise<void>;
 }
@@ -28,7 +38,9 @@ export interface Platform {
 /**
  * The composition root: database, keyring, services and the HTTP server, started
  * in dependency order and stopped in reverse. The only place that wires the
- * database to the services.
+ * database to the services. It starts the services of config.services only, but
+ * authentication always: each process checks signatures against the shared
+ * database itself, so a replica never depends on an auth replica being reachable.
  */
 export async function startPlatform(
   config: PlatformConfig,
@@ -40,6 +52,8 @@ export async function startPlatform(
       await stack.pop()!().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
+    checkConfig(config);
+    const serves = (name: ServiceName): boolean => config.services.includes(name);
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     await chmod(config.dataDir, 0o700);
     let connectionString = config.databaseUrl;
@@ -59,53 +73,65 @@ export async function startPlatform(
       ? parseKeyring(config.keyringJson)
       : await loadOrCreateKeyringFile(join(config.dataDir, 'keyring.json'));
 
-    // Auth starts first but must consult the queue for run credentials (S3); until
-    // the queue is up, run credentials are refused (fail closed).
-    const late: { queue?: QueueService } = {};
+    await checkKeyringOpensTokens(pool, keyring);
+    // Run credentials die when their run resolves (S3). The check reads the run from
+    // the database, so a process without the queue service revokes them exactly as
+    // the queue does; a failed query fails the request (closed), it never admits it.
     const auth = await startAuthService({
       pool,
       keyring,
       logger,
       replayProtection: config.replayProtection,
-      isRevoked: (clientId) =>
-        late.queue
-          ? late.queue.runCredentialsRevoked(clientId)
-          : clientId.startsWith('task-client/'),
+      isRevoked: runCredentialsRevocation(pool),
     });
     stack.push(() => auth.stop());
 
-    const queueClientId = 'static/bulwark/queue';
-    const queueAccessToken = await ensureStaticClient(
-      auth.context,
-      queueClientId,
-      ['*'],
-      'Issues run credentials',
-    );
     // Links the queue hands out (upload and signed download URLs) use the root URL,
     // which is final once the server listens.
     const published: { rootUrl?: string } = {};
-    const queue = await startQueueService({
-      pool,
-      logger,
-      claimTimeoutSeconds: config.claimTimeoutSeconds,
-      blobs: await FilesystemBlobStore.open({ directory: config.blobsDir }),
-      artifacts: { rootUrl: () => published.rootUrl },
-      identity: { clientId: queueClientId, accessToken: queueAccessToken },
-    });
-    late.queue = queue;
-    stack.push(() => queue.stop());
+    let queue: QueueService | undefined;
+    if (serves('queue')) {
+      const queueClientId = 'static/bulwark/queue';
+      const queueAccessToken = await ensureStaticClient(
+        auth.context,
+        queueClientId,
+        ['*'],
+        'Issues run credentials',
+      );
+      queue = await startQueueService({
+        pool,
+        logger,
+        claimTimeoutSeconds: config.claimTimeoutSeconds,
+        blobs: await FilesystemBlobStore.open({ directory: config.blobsDir }),
+        artifacts: { rootUrl: () => published.rootUrl },
+        identity: { clientId: queueClientId, accessToken: queueAccessToken },
+      });
+      const started = queue;
+      stack.push(() => started.stop());
+    }
 
-    // Seals values under the same keyring as access tokens (S11).
-    const secrets = await startSecretsService({ pool, keyring, logger });
-    stack.push(() => secrets.stop());
+    let secrets: SecretsService | undefined;
+    if (serves('secrets')) {
+      // Seals values under the same keyring as access tokens (S11).
+      secrets = await startSecretsService({ pool, keyring, logger });
+      const started = secrets;
+      stack.push(() => started.stop());
+    }
 
     const app = createApiServer({ logger });
-    mountApi(app, auth.api, { context: auth.context, authenticator: auth.validator });
-    mountApi(app, queue.api, { context: queue.context, authenticator: auth.validator });
-    queue.mountObjectApi(app, { authenticator: auth.validator });
-    mountApi(app, secrets.api, { context: secrets.context, authenticator: auth.validator });
-    // Before close waits for in-flight requests: end claimWork long polls at once.
-    app.addHook('preClose', () => queue.stop());
+    if (serves('auth')) {
+      mountApi(app, auth.api, { context: auth.context, authenticator: auth.validator });
+    }
+    if (queue) {
+      const started = queue;
+      mountApi(app, queue.api, { context: queue.context, authenticator: auth.validator });
+      queue.mountObjectApi(app, { authenticator: auth.validator });
+      // Before close waits for in-flight requests: end claimWork long polls at once.
+      app.addHook('preClose', () => started.stop());
+    }
+    if (secrets) {
+      mountApi(app, secrets.api, { context: secrets.context, authenticator: auth.validator });
+    }
     await app.listen({ host: config.host, port: config.port });
     stack.push(() => app.close());
     const port = (app.server.address() as AddressInfo).port;
@@ -113,9 +139,20 @@ export async function startPlatform(
     published.rootUrl = rootUrl;
 
     const rootCredentialsPath = join(config.dataDir, 'root-credentials.json');
-    const { created } = await ensureRootClient(auth.context, rootCredentialsPath, rootUrl);
-    logger.info({ rootUrl, rootCredentialsPath, rootClientCreated: created }, 'bulwark is ready');
-    return { rootUrl, port, rootCredentialsPath, logger, stop };
+    const rootCredentials = await bootstrapRoot(config, auth, rootCredentialsPath, rootUrl, logger);
+    logger.info(
+      { rootUrl, services: config.services, rootCredentialsPath, rootCredentials },
+      'bulwark is ready',
+    );
+    return {
+      rootUrl,
+      port,
+      services: config.services,
+      rootCredentialsPath,
+      rootCredentials,
+      logger,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -48,3 +48,6 @@ export async function startTestPlatform(
     throw err;
   }
 }
+
+/** A private database on the test run's server, for tests that start `bulwark serve` against it. */
+export { createTestDatabase, type TestDatabase } from '@bulwark/db/testing';
