@@ -21,6 +21,13 @@ export {
   type Migration,
 } from './migrate.js';
 export { migrations } from './migrations/index.js';
+export { repeatJob, type JobLogger } from './repeat-job.js';
+export {
+  AUDIT_CHAIN_BATCH,
+  chainAllPendingAudit,
+  chainAuditBatch,
+  chainAuditJob,
+} from './audit-chainer.js';
 export * as queries from './queries/index.js';
 export type {
   AuditEntry,

@@ -1,11 +1,12 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Keyring } from '@bulwark/crypto';
+import { chainAuditJob, repeatJob } from '@bulwark/db';
 import './api/index.js';
 import { authApi } from './api/definition.js';
 import type { AuthContext } from './domain/context.js';
 import { CredentialStore } from './domain/credential-store.js';
-import { every, purgeExpiredClients } from './domain/maintenance.js';
+import { purgeExpiredClients } from './domain/maintenance.js';
 import { DatabaseReplayGuard, MemoryReplayGuard, type ReplayGuard } from './domain/replay-guard.js';
 import { SignatureValidator } from './domain/signature-validator.js';
 
@@ -57,22 +58,23 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Aut
     logger: options.logger,
     now,
   });
-  const onError = (err: unknown): void =>
-    options.logger.error({ err }, 'auth background job failed');
   const stopJobs = [
-    every(
+    repeatJob(
+      'nonce-prune',
       60_000,
       () => replayGuard.prune(Math.floor(now().getTime() / 1000) - skewSeconds),
-      onError,
+      options.logger,
     ),
-    every(5 * 60_000, () => purgeExpiredClients(context), onError),
+    repeatJob('client-expiry', 5 * 60_000, () => purgeExpiredClients(context), options.logger),
+    // Links audit entries of every service into the hash chain, shortly after they commit.
+    repeatJob('audit-chain', 100, () => chainAuditJob(options.pool), options.logger),
   ];
   return {
     api: authApi,
     context,
     validator,
     async stop() {
-      for (const stop of stopJobs) stop();
+      await Promise.all(stopJobs.map((stop) => stop()));
       await store.stop();
     },
   };

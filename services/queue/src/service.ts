@@ -7,7 +7,7 @@ import { artifactExpiryJob } from './domain/artifact-expiry.js';
 import { artifactStorage, type ArtifactStorageOptions } from './domain/artifact-storage.js';
 import './api/index.js';
 import { queueApi } from './api/definition.js';
-import { repeatJob } from './domain/background.js';
+import { repeatJob } from '@bulwark/db';
 import { resolveExpiredClaims } from './domain/claim-expiry.js';
 import { resolvePastDeadlines } from './domain/deadline-resolver.js';
 import { expireQueueRecordsJob } from './domain/expiry.js';
@@ -15,6 +15,7 @@ import { TaskQueueActivity } from './domain/task-queue-activity.js';
 import type { QueueContext, QueueIdentity } from './domain/context.js';
 import { runCredentialsRevocation } from './domain/revocation.js';
 import { WorkWaiters } from './domain/work-waiters.js';
+import { DEFAULT_EVENT_OPTIONS, TaskEventBus, type TaskEventBusOptions } from './events/bus.js';
 
 export interface QueueServiceOptions {
   pool: pg.Pool;
@@ -41,6 +42,8 @@ export interface QueueServiceOptions {
   artifacts?: Omit<ArtifactStorageOptions, 'store'>;
   /** How long an unreferenced blob is kept before it is collected; default 10 min. */
   blobGraceMs?: number;
+  /** Limits of the task event streams; see TaskEventBusOptions for the defaults. */
+  events?: Partial<TaskEventBusOptions>;
 }
 
 export interface QueueService {
@@ -59,6 +62,11 @@ export interface QueueService {
 export async function startQueueService(options: QueueServiceOptions): Promise<QueueService> {
   const waiters = new WorkWaiters(options.pool, options.logger);
   await waiters.start();
+  const events = new TaskEventBus(options.pool, options.logger, {
+    ...DEFAULT_EVENT_OPTIONS,
+    ...options.events,
+  });
+  const stopping = new AbortController();
   const context: QueueContext = Object.freeze({
     pool: options.pool,
     logger: options.logger,
@@ -70,6 +78,8 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     waiters,
     taskQueueActivity: new TaskQueueActivity(options.pool, options.logger),
     blobs: artifactStorage({ store: options.blobs, ...options.artifacts }),
+    events,
+    stopping: stopping.signal,
   });
   const stopClaimResolver = repeatJob(
     'claim-expiry',
@@ -101,9 +111,12 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     context,
     runCredentialsRevoked: runCredentialsRevocation(options.pool),
     // Idempotent: the platform calls it before the HTTP server closes, so that
-    // waiting claimWork calls answer at once instead of holding shutdown for 20 s.
+    // waiting claimWork calls answer at once instead of holding shutdown for 20 s,
+    // and event streams end instead of holding it for up to an hour.
     async stop() {
       waiters.stop();
+      events.stop();
+      stopping.abort();
       await stopClaimResolver();
       await stopDeadlineResolver();
       await stopExpiry();

@@ -4,7 +4,7 @@ import type { Keyring } from '@bulwark/crypto';
 import './api/index.js';
 import { secretsApi } from './api/definition.js';
 import type { SecretsContext } from './domain/context.js';
-import { every } from './domain/schedule.js';
+import { repeatJob } from '@bulwark/db';
 import { sweepExpiredSecrets } from './domain/sweep.js';
 
 export interface SecretsServiceOptions {
@@ -36,10 +36,11 @@ export async function startSecretsService(options: SecretsServiceOptions): Promi
     logger: options.logger,
     now: options.now,
   });
-  const stopSweep = every(
+  const stopSweep = repeatJob(
+    'secrets-expiry',
     options.sweepIntervalMs ?? 60_000,
     () => sweepExpiredSecrets(context),
-    (err) => options.logger.error({ err }, 'secrets expiry sweep failed'),
+    options.logger,
   );
   return {
     api: secretsApi,

@@ -6,6 +6,7 @@ import { printFields, printJson, printTable, type OutputOptions } from '../lib/o
 import { action } from '../lib/run.js';
 import { taskFromDocument } from '../lib/task-file.js';
 import { registerTaskRun } from './task-run.js';
+import { registerTaskWatch } from './task-watch.js';
 
 interface CreateOptions extends OutputOptions {
   taskId?: string;
@@ -90,6 +91,7 @@ export function registerTask(program: Command): void {
     );
 
   registerTaskRun(task);
+  registerTaskWatch(task);
 
   for (const [name, method, what] of [
     ['cancel', 'cancelTask', 'cancel a task that has not resolved'],

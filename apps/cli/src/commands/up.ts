@@ -55,18 +55,6 @@ export function registerUp(program: Command): void {
         await platform.stop();
         throw err;
       }
-      process.stdout.write(
-        [
-          `Bulwark is running at ${platform.rootUrl}`,
-          `Root credentials: ${platform.rootCredentialsPath} (keep this file private)`,
-          `A local worker takes tasks from ${LOCAL_TASK_QUEUE}.`,
-          'Try:',
-          `  export TASKCLUSTER_ROOT_URL=${platform.rootUrl}`,
-          `  export TASKCLUSTER_CLIENT_ID=static/root TASKCLUSTER_ACCESS_TOKEN=$(node -p "require('${platform.rootCredentialsPath}').accessToken")`,
-          `  echo "payload: {command: [sh, -c, 'echo hello']}" | npx bulwark task create`,
-          '',
-        ].join('\n'),
-      );
       const child = worker;
       let stopping = false;
       const shutdown = (): void => {
@@ -84,6 +72,19 @@ export function registerUp(program: Command): void {
       };
       process.on('SIGINT', shutdown);
       process.on('SIGTERM', shutdown);
+      // Printed once Ctrl-C is handled: whoever waits for this line may signal at once.
+      process.stdout.write(
+        [
+          `Bulwark is running at ${platform.rootUrl}`,
+          `Root credentials: ${platform.rootCredentialsPath} (keep this file private)`,
+          `A local worker takes tasks from ${LOCAL_TASK_QUEUE}.`,
+          'Try:',
+          `  export TASKCLUSTER_ROOT_URL=${platform.rootUrl}`,
+          `  export TASKCLUSTER_CLIENT_ID=static/root TASKCLUSTER_ACCESS_TOKEN=$(node -p "require('${platform.rootCredentialsPath}').accessToken")`,
+          `  npx bulwark task run -- sh -c 'echo hello from the sandbox'`,
+          '',
+        ].join('\n'),
+      );
       child.once('exit', (code) => {
         if (stopping) return;
         process.stderr.write(

@@ -128,6 +128,32 @@ test('task run, log and artifacts: usage errors, missing scopes, unknown tasks',
   assert.deepEqual(JSON.parse(listed.stdout), []);
 });
 
+test('task watch prints state changes live and ends with the task’s resolution', async () => {
+  const created = await harness.run(['task', 'create'], { stdin: 'payload: {}\n' });
+  const taskId = created.stdout.trim();
+  const watching = harness.run(['task', 'watch', taskId]);
+  await new Promise((r) => setTimeout(r, 1000));
+  const canceled = await harness.run(['task', 'cancel', taskId]);
+  assert.equal(canceled.code, 0, canceled.stderr);
+  const watched = await watching;
+  assert.equal(watched.code, 8, watched.stderr);
+  const lines = watched.stdout.trim().split('\n');
+  assert.match(lines[0] ?? '', /defined$/);
+  assert.match(lines[1] ?? '', /pending run 0$/);
+  assert.match(lines.at(-1) ?? '', /exception run 0 \(canceled\)$/);
+
+  const limited = JSON.parse(
+    (await harness.run(['clients', 'create', 'watch-limited', '--json'])).stdout,
+  ) as { accessToken: string };
+  const denied = await harness.run(['task', 'watch', taskId], {
+    credentials: { clientId: 'watch-limited', accessToken: limited.accessToken },
+  });
+  assert.equal(denied.code, 4);
+  assert.match(denied.stderr, /InsufficientScopes \(403\)/);
+  const unknown = await harness.run(['task', 'watch', 'SWXk3qweSbmUl9VdbVgcjg']);
+  assert.equal(unknown.code, 5);
+});
+
 test('S1: no access token appears in any task command output', () => {
   const all = harness.transcript.join('\n');
   assert.ok(!all.includes(harness.root.accessToken));

@@ -121,6 +121,16 @@ test('task run streams the log, downloads the declared artifact and exits with t
   assert.match(ran.stderr, /task \S{22} completed/);
   const taskId = /task (\S{22}) created/.exec(ran.stderr)?.[1] ?? '';
 
+  const watched = await cli(['task', 'watch', taskId, '--json']);
+  assert.equal(watched.code, 0, watched.stderr);
+  assert.deepEqual(
+    watched.stdout
+      .trim()
+      .split(/\n(?=\{)/)
+      .map((event) => (JSON.parse(event) as { event: string }).event),
+    ['task-defined', 'task-pending', 'task-running', 'task-completed'],
+  );
+
   // The log and the artifacts stay reachable by name after the run.
   const log = await cli(['task', 'log', taskId]);
   assert.equal(log.code, 0, log.stderr);

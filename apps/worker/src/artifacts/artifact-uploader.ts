@@ -25,7 +25,7 @@ export interface RunRef {
  * then finishArtifact.
  */
 export class ArtifactUploader {
-  constructor(private readonly rootUrl: string) {}
+  constructor(readonly rootUrl: string) {}
 
   async uploadFile(run: RunRef, file: ArtifactFile): Promise<void> {
     const queue = this.queue(run);

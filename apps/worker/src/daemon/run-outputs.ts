@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ArtifactUploader, RunRef } from '../artifacts/artifact-uploader.js';
 import { collectArtifacts, type ArtifactError } from '../artifacts/collect-artifacts.js';
-import type { LiveLogServer, PublishedLog } from '../logs/live-log-server.js';
+import { LiveLogPusher, liveLogUrl } from '../logs/live-log-pusher.js';
 import type { ArtifactSpec } from '../payload/payload.js';
 import type { TaskLog } from './task-log.js';
 
@@ -10,14 +10,15 @@ export const LIVE_LOG = 'public/logs/live.log';
 export const BACKING_LOG = 'public/logs/live_backing.log';
 
 /**
- * What a run leaves behind: its live log while it runs (a reference to this worker's
- * live log server), then its artifacts and the complete log, uploaded with the run's
- * current credentials before the run is resolved (afterwards they are revoked, S3).
+ * What a run leaves behind: its live log while it runs (sent to the queue, which
+ * serves it behind the artifact's scope), then its artifacts and the complete log,
+ * uploaded with the run's current credentials before the run is resolved (afterwards
+ * they are revoked, S3).
  * A failure to publish is said in the log and the worker's own log; it never hides
  * the task's result.
  */
 export class RunOutputs {
-  private live: PublishedLog | undefined;
+  private live: LiveLogPusher | undefined;
 
   constructor(
     private readonly run: () => RunRef,
@@ -27,14 +28,17 @@ export class RunOutputs {
     private readonly logger: Logger,
   ) {}
 
-  /** Serves the log while the task runs and points `public/logs/live.log` at it. */
-  async startLiveLog(server: LiveLogServer): Promise<void> {
+  /** Points `public/logs/live.log` at the queue's live log, and starts sending it there. */
+  async startLiveLog(): Promise<void> {
+    const run = this.run();
     try {
-      this.live = await server.publish(this.log);
-      await this.uploader.createReference(this.run(), LIVE_LOG, this.live.url, this.taskExpires);
+      const url = liveLogUrl(this.uploader.rootUrl, run.taskId, run.runId);
+      await this.uploader.createReference(run, LIVE_LOG, url, this.taskExpires);
     } catch (err) {
-      this.warn(err, 'the live log could not be published');
+      return this.warn(err, 'the live log could not be published');
     }
+    this.live = new LiveLogPusher(this.log, this.run, this.uploader.rootUrl, this.logger);
+    this.live.start();
   }
 
   /** Uploads the payload's artifacts from the (finished) task directory. */
@@ -71,6 +75,7 @@ export class RunOutputs {
    */
   async finishLog(): Promise<void> {
     await this.log.close();
+    await this.live?.finish();
     try {
       const { size } = await stat(this.log.path);
       await this.uploader.uploadFile(this.run(), {
@@ -83,15 +88,13 @@ export class RunOutputs {
       await this.uploader.createLink(this.run(), LIVE_LOG, BACKING_LOG, this.taskExpires);
     } catch (err) {
       this.warn(err, 'the task log could not be uploaded');
-    } finally {
-      this.live?.retire();
     }
   }
 
-  /** When the run was taken away: nothing can be uploaded, but live readers must end. */
+  /** When the run was taken away: nothing more can be sent; stop following the log. */
   async abandon(): Promise<void> {
     await this.log.close();
-    this.live?.retire();
+    await this.live?.finish();
   }
 
   private warn(err: unknown, message: string): void {

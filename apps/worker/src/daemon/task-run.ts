@@ -2,7 +2,6 @@ import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ArtifactUploader } from '../artifacts/artifact-uploader.js';
-import type { LiveLogServer } from '../logs/live-log-server.js';
 import { planTask } from '../payload/payload.js';
 import { TaskProxy } from '../proxy/task-proxy.js';
 import type { Executor, ExecutionResult } from '../sandbox/engine.js';
@@ -19,7 +18,6 @@ export interface TaskRunDeps {
   logger: Logger;
   /** Aborted when the worker stops; running tasks then resolve as worker-shutdown. */
   shutdown: AbortSignal;
-  liveLogs: LiveLogServer;
   uploader: ArtifactUploader;
 }
 
@@ -81,7 +79,7 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     return await resolve(deps, lease, final);
   };
   try {
-    await outputs.startLiveLog(deps.liveLogs);
+    await outputs.startLiveLog();
     const planned = planTask(
       claim.task.payload,
       { taskQueueId: claim.task.taskQueueId, scopes: claim.task.scopes },

@@ -20,12 +20,6 @@ export interface WorkerConfig {
   credentialsFile: string;
   /** Seconds running tasks get to finish after SIGTERM before they are resolved worker-shutdown. */
   shutdownGraceSeconds: number;
-  /**
-   * Where running tasks' logs are served (the queue's `public/logs/live.log` points
-   * here): loopback on a free port unless set; `publicUrl` when clients reach it
-   * through another address.
-   */
-  liveLog?: { host: string; port: number; publicUrl?: string | undefined };
 }
 
 const IDENTIFIER = '^[a-zA-Z0-9_-]{1,38}$';
@@ -59,18 +53,12 @@ const configSchema = {
     dataDir: { type: 'string', minLength: 1, maxLength: 4096 },
     credentialsFile: { type: 'string', minLength: 1, maxLength: 4096 },
     shutdownGraceSeconds: { type: 'integer', minimum: 0, maximum: 86_400 },
-    liveLogHost: { type: 'string', minLength: 1, maxLength: 255 },
-    liveLogPort: { type: 'integer', minimum: 0, maximum: 65_535 },
-    liveLogUrl: { type: 'string', pattern: '^https?://', maxLength: 2048 },
   },
 } as const;
 
 const validate = new Ajv({ strict: true, allErrors: true }).compile(configSchema);
 
-type FileConfig = Partial<Omit<WorkerConfig, 'limits' | 'liveLog'>> & {
-  liveLogHost?: string;
-  liveLogPort?: number;
-  liveLogUrl?: string;
+type FileConfig = Partial<Omit<WorkerConfig, 'limits'>> & {
   maxRunTime?: number;
   maxResources?: PoolLimits['max'];
   defaultResources?: PoolLimits['defaults'];
@@ -87,9 +75,6 @@ const ENV: Record<string, keyof FileConfig> = {
   BULWARK_WORKER_ENGINE: 'engine',
   BULWARK_WORKER_DATA_DIR: 'dataDir',
   BULWARK_WORKER_CREDENTIALS_FILE: 'credentialsFile',
-  BULWARK_WORKER_LIVE_LOG_HOST: 'liveLogHost',
-  BULWARK_WORKER_LIVE_LOG_PORT: 'liveLogPort',
-  BULWARK_WORKER_LIVE_LOG_URL: 'liveLogUrl',
 };
 
 export class WorkerConfigError extends Error {}
@@ -103,7 +88,7 @@ export async function loadWorkerConfig(
   for (const [variable, key] of Object.entries(ENV)) {
     const value = env[variable];
     if (value === undefined || value === '') continue;
-    merged[key] = key === 'capacity' || key === 'liveLogPort' ? Number(value) : value;
+    merged[key] = key === 'capacity' ? Number(value) : value;
   }
   if (!validate(merged)) {
     const problems = (validate.errors ?? []).map(
@@ -146,11 +131,6 @@ export async function loadWorkerConfig(
     dataDir: config.dataDir,
     credentialsFile: config.credentialsFile,
     shutdownGraceSeconds: config.shutdownGraceSeconds ?? 30,
-    liveLog: Object.freeze({
-      host: config.liveLogHost ?? '127.0.0.1',
-      port: config.liveLogPort ?? 0,
-      publicUrl: config.liveLogUrl,
-    }),
   });
 }
 

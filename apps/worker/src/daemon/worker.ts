@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ArtifactUploader } from '../artifacts/artifact-uploader.js';
-import { LiveLogServer } from '../logs/live-log-server.js';
 import type { Executor } from '../sandbox/engine.js';
 import type { Claim, WorkerQueue } from './queue-api.js';
 import { runClaim, type Resolution } from './task-run.js';
@@ -24,7 +23,6 @@ export class Worker {
   /** A long poll still out when claiming stopped; what it brings back is handed back. */
   private abandonedClaim: Promise<Claim[]> | undefined;
   private freed: (() => void) | undefined;
-  private readonly liveLogs: LiveLogServer;
   private readonly uploader: ArtifactUploader;
 
   constructor(
@@ -34,10 +32,6 @@ export class Worker {
     private readonly logger: Logger,
     private readonly onResolved: (claim: Claim, resolution: Resolution) => void = () => {},
   ) {
-    this.liveLogs = new LiveLogServer({
-      ...(config.liveLog ?? { host: '127.0.0.1', port: 0 }),
-      logger,
-    });
     this.uploader = new ArtifactUploader(config.rootUrl);
   }
 
@@ -60,7 +54,6 @@ export class Worker {
     }
     this.shutdown.abort();
     await Promise.allSettled([...this.running.values(), released]);
-    await this.liveLogs.close();
   }
 
   /** Tasks claimed after stop() began are resolved worker-shutdown at once, to be retried. */
@@ -114,7 +107,6 @@ export class Worker {
       executor: this.executor,
       logger: this.logger,
       shutdown: this.shutdown.signal,
-      liveLogs: this.liveLogs,
       uploader: this.uploader,
     })
       .then((resolution) => {

@@ -5,6 +5,9 @@ import { queueTables } from './0003-queue.js';
 import { queueWorkers } from './0004-queue-workers.js';
 import { artifactTables } from './0005-artifacts.js';
 import { taskEvents } from './0006-task-events.js';
+import { taskEventNotifications } from './0007-task-events.js';
+import { liveLogTables } from './0008-live-logs.js';
+import { auditPending } from './0009-audit-pending.js';
 
 /** Every migration, in version order; `migrate` checks the numbering. Never edit one that shipped. */
 export const migrations: readonly Migration[] = [
@@ -14,4 +17,7 @@ export const migrations: readonly Migration[] = [
   queueWorkers,
   artifactTables,
   taskEvents,
+  taskEventNotifications,
+  liveLogTables,
+  auditPending,
 ];

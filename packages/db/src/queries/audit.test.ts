@@ -2,7 +2,22 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { withTransaction } from '../pool.js';
 import { createTestDatabase } from '../testing.js';
-import { appendAudit, appendAuditEntries, listAuditForEntity, verifyAuditChain } from './audit.js';
+import { chainAllPendingAudit } from '../audit-chainer.js';
+import {
+  appendAudit,
+  appendAuditEntries,
+  listAuditForEntity,
+  verifyAuditChain as verifyChain,
+} from './audit.js';
+
+/** Links what is pending first, as every reader of the log does. */
+async function verifyAuditChain(
+  pool: typeof db.pool,
+  pageSize?: number,
+): ReturnType<typeof verifyChain> {
+  await chainAllPendingAudit(pool);
+  return verifyChain(pool, pageSize);
+}
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 before(async () => {
@@ -55,6 +70,38 @@ test('S14: an aborted transaction leaves no audit record', async () => {
     }),
   );
   assert.equal((await verifyAuditChain(db.pool)).checked, 60);
+});
+
+test('S14: an open audited transaction blocks no other writer; entries chain once committed', async () => {
+  const before = (await verifyAuditChain(db.pool)).checked;
+  const slow = await db.pool.connect();
+  try {
+    await slow.query('BEGIN');
+    await appendAudit(slow, entry(900));
+    // Another writer commits while the first is still open (it used to wait here).
+    await withTransaction(db.pool, (client) => appendAudit(client, entry(901)));
+    await chainAllPendingAudit(db.pool);
+    assert.equal((await verifyChain(db.pool)).checked, before + 1);
+    await slow.query('COMMIT');
+  } finally {
+    slow.release();
+  }
+  const result = await verifyAuditChain(db.pool);
+  assert.equal(result.ok, true);
+  assert.equal(result.checked, before + 2);
+});
+
+test('S14: chainers running at once on many connections still make one chain', async () => {
+  const before = (await verifyAuditChain(db.pool)).checked;
+  await Promise.all([
+    ...Array.from({ length: 30 }, (_, n) =>
+      withTransaction(db.pool, (client) => appendAudit(client, entry(1000 + n))),
+    ),
+    ...Array.from({ length: 5 }, () => chainAllPendingAudit(db.pool)),
+  ]);
+  const result = await verifyAuditChain(db.pool);
+  assert.equal(result.ok, true);
+  assert.equal(result.checked, before + 30);
 });
 
 test('S14: the log is append-only', async () => {

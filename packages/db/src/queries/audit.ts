@@ -50,9 +50,8 @@ export function auditHash(prevHash: string, seq: bigint, at: Date, entry: AuditE
 }
 
 /**
- * Appends one entry to the hash chain (S14). Must run inside the transaction of
- * the change it records, so the record and the change commit or vanish together;
- * the transaction-scoped advisory lock orders writers so the chain has no forks.
+ * Records one entry for the hash chain (S14). Must run inside the transaction of the
+ * change it records, so the record and the change commit or vanish together.
  */
 export async function appendAudit(
   db: Queryable,
@@ -63,9 +62,9 @@ export async function appendAudit(
 }
 
 /**
- * Appends several entries in three round trips, however many there are. The lock is
- * held from here until the transaction commits and every audited change in the
- * platform waits for it, so callers append as the last step of their transaction.
+ * Records several entries in one statement, inside the caller's transaction. They
+ * join the chain when `chainPendingAudit` next runs (every replica runs it often,
+ * and every reader of the log runs it first), so no writer waits for another.
  */
 export async function appendAuditEntries(
   db: Queryable,
@@ -73,9 +72,45 @@ export async function appendAuditEntries(
   at = new Date(),
 ): Promise<void> {
   if (entries.length === 0) return;
-  // A statement of its own: the read below must see every chain row committed by the
-  // writer this one waited for, so it needs a snapshot taken after the lock.
+  const values: unknown[] = [];
+  const tuples: string[] = [];
+  for (const entry of entries) {
+    const base = values.length;
+    tuples.push(`(${Array.from({ length: 6 }, (_, i) => `$${base + i + 1}`).join(', ')})`);
+    values.push(
+      at,
+      entry.entityType,
+      entry.entityId,
+      entry.action,
+      entry.clientId,
+      JSON.stringify(entry.details),
+    );
+  }
+  await db.query(
+    `INSERT INTO audit_pending (at, entity_type, entity_id, action, client_id, details)
+     VALUES ${tuples.join(', ')}`,
+    values,
+  );
+}
+
+/**
+ * Links up to `limit` committed pending entries into the chain, oldest first, and
+ * answers how many. Run inside a transaction: the advisory lock makes chainers take
+ * turns, so the chain has no forks, and the moved entries leave audit_pending in the
+ * same commit that adds them to audit_log. An entry that commits while this runs is
+ * not visible to it and is chained by the next run.
+ */
+export async function chainPendingAudit(db: Queryable, limit: number): Promise<number> {
+  // A statement of its own: the reads below need a snapshot taken after the lock, to
+  // see the chain rows of the chainer this one waited for.
   await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
+  const pending = await db.query<DbPendingRow>(
+    `DELETE FROM audit_pending WHERE id IN (
+       SELECT id FROM audit_pending ORDER BY id LIMIT $1)
+     RETURNING id, at, entity_type, entity_id, action, client_id, details`,
+    [limit],
+  );
+  if (pending.rows.length === 0) return 0;
   const { rows } = await db.query<{ seq: string; hash: string }>(
     'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
   );
@@ -84,14 +119,22 @@ export async function appendAuditEntries(
   let prevHash = last ? last.hash : GENESIS_HASH;
   const values: unknown[] = [];
   const tuples: string[] = [];
-  for (const entry of entries) {
+  const ordered = pending.rows.sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
+  for (const row of ordered) {
+    const entry: AuditEntry = {
+      entityType: row.entity_type,
+      entityId: row.entity_id,
+      action: row.action,
+      clientId: row.client_id,
+      details: row.details,
+    };
     seq += 1n;
-    const hash = auditHash(prevHash, seq, at, entry);
+    const hash = auditHash(prevHash, seq, row.at, entry);
     const base = values.length;
     tuples.push(`(${Array.from({ length: 9 }, (_, i) => `$${base + i + 1}`).join(', ')})`);
     values.push(
       seq.toString(),
-      at,
+      row.at,
       entry.entityType,
       entry.entityId,
       entry.action,
@@ -107,6 +150,25 @@ export async function appendAuditEntries(
      VALUES ${tuples.join(', ')}`,
     values,
   );
+  return ordered.length;
+}
+
+/** Whether anything waits to be chained: a cheap read, so idle chainers take no lock. */
+export async function hasPendingAudit(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ pending: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM audit_pending) AS pending',
+  );
+  return rows[0]?.pending === true;
+}
+
+interface DbPendingRow {
+  id: string;
+  at: Date;
+  entity_type: string;
+  entity_id: string;
+  action: string;
+  client_id: string;
+  details: Record<string, unknown>;
 }
 
 interface DbAuditRow {

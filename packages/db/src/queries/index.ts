@@ -5,6 +5,7 @@ export * as nonces from './nonces.js';
 export * as secrets from './secrets.js';
 export * as queueTasks from './queue-tasks.js';
 export * as queueRuns from './queue-runs.js';
+export * as queueEvents from './queue-events.js';
 export { notify, type Queryable } from './queryable.js';
 export type { ClientRow } from './clients.js';
 export type { RoleRow } from './roles.js';
@@ -20,3 +21,4 @@ export type { QuarantineDetail, WorkerKey, WorkerRow } from './queue-workers.js'
 export * as queueArtifacts from './queue-artifacts.js';
 export * as blobs from './blobs.js';
 export type { ArtifactKey, ArtifactRow, StorageType } from './queue-artifacts.js';
+export * as liveLogs from './live-logs.js';

@@ -1,4 +1,4 @@
-import { queries, type AuditRecord } from '@bulwark/db';
+import { chainAllPendingAudit, queries, type AuditRecord } from '@bulwark/db';
 import { clientIdParam, limitQuery, pageLimit } from '../schemas/common.js';
 import * as schemas from '../schemas/scopes.js';
 import { authApi } from './definition.js';
@@ -43,6 +43,7 @@ authApi.declare<{ entityType: string; entityId: string }, undefined, PageQuery>(
   description: 'The audit trail of one entity, oldest first, from the hash-chained audit log.',
   async handler(ctx, req) {
     const limit = pageLimit(req.query.limit, 1000);
+    await chainAllPendingAudit(ctx.pool);
     const records = await queries.audit.listAuditForEntity(
       ctx.pool,
       req.params.entityType,
@@ -68,6 +69,7 @@ authApi.declare<{ clientId: string }, undefined, PageQuery>({
   description: 'Every audited action the client performed, oldest first.',
   async handler(ctx, req) {
     const limit = pageLimit(req.query.limit, 1000);
+    await chainAllPendingAudit(ctx.pool);
     const records = await queries.audit.listAuditForClient(ctx.pool, req.params.clientId, {
       afterSeq: afterSeq(req.query.continuationToken),
       limit,
@@ -87,6 +89,7 @@ authApi.declare<Record<string, never>, undefined, undefined>({
   description:
     'Recomputes the whole hash chain of the audit log and reports the first broken link.',
   async handler(ctx) {
+    await chainAllPendingAudit(ctx.pool);
     const result = await queries.audit.verifyAuditChain(ctx.pool);
     return {
       ok: result.ok,

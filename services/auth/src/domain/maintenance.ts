@@ -28,25 +28,3 @@ export async function purgeExpiredClients(ctx: AuthContext): Promise<number> {
   for (const clientId of deleted) await ctx.store.reloadClient(clientId);
   return deleted.length;
 }
-
-/** Runs `job` every `intervalMs` (not overlapping itself) until the returned stop is called. */
-export function every(
-  intervalMs: number,
-  job: () => Promise<unknown>,
-  onError: (err: unknown) => void,
-): () => void {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const run = (): void => {
-    job()
-      .catch(onError)
-      .finally(() => {
-        if (!stopped) timer = setTimeout(run, intervalMs).unref();
-      });
-  };
-  timer = setTimeout(run, intervalMs).unref();
-  return () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-  };
-}

@@ -7,3 +7,4 @@ import './task-groups.js';
 import './task-queues.js';
 import './workers.js';
 import './artifacts.js';
+import './events.js';

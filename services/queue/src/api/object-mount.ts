@@ -2,6 +2,7 @@ import { mountApi, type MountOptions } from '@bulwark/api';
 import type { QueueContext } from '../domain/context.js';
 import { objectApi } from './object-definition.js';
 import './object.js';
+import './live-log.js';
 
 type ApiApp = Parameters<typeof mountApi>[0];
 

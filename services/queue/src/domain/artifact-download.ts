@@ -3,6 +3,7 @@ import { queries } from '@bulwark/db';
 import { artifactObjectName } from './artifact-names.js';
 import { issueDownloadCredentials, publicRootUrl, signedDownloadUrl } from './artifact-signing.js';
 import type { QueueContext } from './context.js';
+import { isOwnLiveLog, signedLiveLogUrl } from './live-log.js';
 
 type ArtifactRow = queries.queueArtifacts.ArtifactRow;
 type AnyRequest = ApiRequest<unknown, unknown, unknown>;
@@ -72,13 +73,29 @@ export async function artifactRedirect(
   }
   const url =
     artifact.storageType === 'reference'
-      ? (artifact.details.url ?? '')
+      ? referenceUrl(ctx, req, taskId, runId, artifact.details.url)
       : signedDownloadUrl(ctx, publicRootUrl(ctx, req.raw), {
           taskId,
           runId,
           objectName: artifactObjectName(taskId, runId, artifact.name),
         }).url;
   return new Reply(303, { storageType: artifact.storageType, url }, { ...header, location: url });
+}
+
+/**
+ * Where a reference leads. A reference to the run's own live log is signed for the
+ * reader, who passed the artifact's scope: the live log is served by the API itself,
+ * behind ordinary artifact scopes, never by an unguessable URL.
+ */
+function referenceUrl(
+  ctx: QueueContext,
+  req: AnyRequest,
+  taskId: string,
+  runId: number,
+  url: string | undefined,
+): string {
+  if (!isOwnLiveLog(url, taskId, runId)) return url ?? '';
+  return signedLiveLogUrl(ctx, publicRootUrl(ctx, req.raw), taskId, runId);
 }
 
 /** artifact / latestArtifact: how to fetch the content, without redirecting. */
@@ -104,7 +121,10 @@ export async function artifactContent(
         url: signedDownloadUrl(ctx, publicRootUrl(ctx, req.raw), { taskId, runId, objectName }).url,
       };
     case 'reference':
-      return { storageType: 'reference', url: artifact.details.url ?? '' };
+      return {
+        storageType: 'reference',
+        url: referenceUrl(ctx, req, taskId, runId, artifact.details.url),
+      };
     default:
       return {
         storageType: 'error',

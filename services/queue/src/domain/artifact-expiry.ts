@@ -1,5 +1,6 @@
 import { queries, withTransaction } from '@bulwark/db';
 import type { QueueContext } from './context.js';
+import { deleteStaleLiveLogs, STALE_LIVE_LOG_BATCH } from './live-log.js';
 
 /** Rows per statement, as the other expiry jobs. */
 export const ARTIFACT_EXPIRY_BATCH = 500;
@@ -33,10 +34,20 @@ export async function collectUnreferencedBlobs(
   });
 }
 
-/** For repeatJob: one pass of both; true (run again at once) while either filled a batch. */
+/**
+ * For repeatJob: one pass of each (artifacts, blobs, stale live logs); true (run again
+ * at once) while any filled a batch.
+ */
 export async function artifactExpiryJob(ctx: QueueContext, graceMs: number): Promise<boolean> {
   const artifacts = await expireArtifacts(ctx);
   const blobs = await collectUnreferencedBlobs(ctx, graceMs);
-  if (artifacts > 0 || blobs > 0) ctx.logger.info({ artifacts, blobs }, 'artifacts expired');
-  return artifacts >= ARTIFACT_EXPIRY_BATCH || blobs >= BLOB_COLLECTION_BATCH;
+  const liveLogs = await deleteStaleLiveLogs(ctx);
+  if (artifacts > 0 || blobs > 0 || liveLogs > 0) {
+    ctx.logger.info({ artifacts, blobs, liveLogs }, 'artifacts expired');
+  }
+  return (
+    artifacts >= ARTIFACT_EXPIRY_BATCH ||
+    blobs >= BLOB_COLLECTION_BATCH ||
+    liveLogs >= STALE_LIVE_LOG_BATCH
+  );
 }

@@ -81,15 +81,27 @@ export function signedDownloadUrl(
   const ttlSec = ctx.blobs.signedUrlTtlSeconds;
   const credentials = issueDownloadCredentials(ctx, download, ttlSec * 1000);
   const url = `${rootUrl}/api/object/v1/download/${encodeURIComponent(download.objectName)}`;
+  return {
+    url: withBewit(ctx, url, credentials, ttlSec),
+    expires: new Date(ctx.now().getTime() + ttlSec * 1000),
+  };
+}
+
+/** `url` with a bewit by temporary `credentials`, valid for `ttlSec` from now. */
+export function withBewit(
+  ctx: QueueContext,
+  url: string,
+  credentials: TemporaryCredentials,
+  ttlSec: number,
+): string {
   const ext = Buffer.from(
     JSON.stringify({ certificate: JSON.parse(credentials.certificate) as unknown }),
   ).toString('base64');
-  const now = ctx.now().getTime();
   const bewit = hawk.uri.getBewit(url, {
     credentials: { id: credentials.clientId, key: credentials.accessToken, algorithm: 'sha256' },
     ttlSec,
     ext,
-    localtimeOffsetMsec: now - Date.now(),
+    localtimeOffsetMsec: ctx.now().getTime() - Date.now(),
   });
-  return { url: `${url}?bewit=${bewit}`, expires: new Date(now + ttlSec * 1000) };
+  return `${url}?bewit=${bewit}`;
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { TaskEventBus } from '../events/bus.js';
 import type { ArtifactStorage } from './artifact-storage.js';
 import type { TaskQueueActivity } from './task-queue-activity.js';
 import type { WorkWaiters } from './work-waiters.js';
@@ -27,4 +28,8 @@ export interface QueueContext {
   readonly taskQueueActivity: TaskQueueActivity;
   /** Artifact data: the blob store and the limits and links around it. */
   readonly blobs: ArtifactStorage;
+  /** Task state changes for the event stream endpoints, heard from every replica. */
+  readonly events: TaskEventBus;
+  /** Aborted when the service stops: long-lived responses (live logs) end then. */
+  readonly stopping: AbortSignal;
 }

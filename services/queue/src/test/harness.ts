@@ -43,6 +43,7 @@ export async function startTestPlatform(
       | 'artifacts'
       | 'expiryIntervalMs'
       | 'blobGraceMs'
+      | 'events'
     >
   > & {
     /** Run as another replica on that platform's database (shares its keyring and root). */

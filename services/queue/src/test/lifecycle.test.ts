@@ -1,3 +1,4 @@
+import { chainAllPendingAudit } from '@bulwark/db';
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import {
@@ -178,6 +179,7 @@ test('S14: creation, claim and resolution are in the audit log', async () => {
   await creator.createTask(taskId, taskDefinition());
   const claim = await claimOne();
   await queueWith(platform, claim.credentials).reportCompleted(taskId, 0);
+  await chainAllPendingAudit(platform.db.pool);
   const { rows } = await platform.db.pool.query<{ action: string; details: any }>(
     `SELECT action, details FROM audit_log WHERE entity_type = 'task' AND entity_id = $1 ORDER BY seq`,
     [taskId],

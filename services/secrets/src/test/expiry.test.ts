@@ -1,3 +1,4 @@
+import { chainAllPendingAudit } from '@bulwark/db';
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -93,6 +94,7 @@ test('S15: sweeps running on several replicas at once delete and audit each secr
   const ctx = platform.secrets.context;
   await Promise.all([sweepExpiredSecrets(ctx), sweepExpiredSecrets(ctx), sweepExpiredSecrets(ctx)]);
   for (const name of names) assert.equal(await rowExists(name), false);
+  await chainAllPendingAudit(platform.db.pool);
   const { rows } = await platform.db.pool.query<{ entity_id: string; n: string }>(
     `SELECT entity_id, count(*) AS n FROM audit_log
       WHERE entity_type = 'secret' AND action = 'expired' AND entity_id = ANY($1)

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import taskcluster from 'taskcluster-client';
-import { queries } from '@bulwark/db';
+import { chainAllPendingAudit, queries } from '@bulwark/db';
 import {
   assertLogsClean,
   createClient,
@@ -208,6 +208,7 @@ test('S14: set, get and remove are audited with the caller; values never are', a
   );
   assert.deepEqual(history[0]!.details, { expires: expires.toJSON() });
   assert.ok(!JSON.stringify(history).includes(value.token as string), 'no value in the audit');
+  await chainAllPendingAudit(platform.db.pool);
   assert.equal((await queries.audit.verifyAuditChain(platform.db.pool)).ok, true, 'chain holds');
 });
 

@@ -1,0 +1,81 @@
+import type { Command } from 'commander';
+import taskcluster from 'taskcluster-client';
+import { loadConfig } from '../lib/credentials.js';
+import { printJson, type OutputOptions } from '../lib/output.js';
+import { action, EXIT } from '../lib/run.js';
+import { serverSentEvents } from '../lib/sse.js';
+
+interface EventBody {
+  status: { state: string; runs: { runId: number; reasonResolved?: string }[] };
+  runId?: number;
+  workerGroup?: string;
+  workerId?: string;
+}
+
+const RESOLVED = new Set(['task-completed', 'task-failed', 'task-exception']);
+const EXIT_BY_STATE: Record<string, number> = {
+  completed: EXIT.ok,
+  failed: EXIT.failure,
+  exception: EXIT.taskException,
+};
+
+/**
+ * `task watch ID`: the task's state changes as they happen, from the queue's event
+ * stream (a URL signed by the published client from the queue's served reference, so
+ * temporary credentials work as for every other call).
+ */
+export function registerTaskWatch(task: Command): void {
+  task
+    .command('watch <taskId>')
+    .description('print a task’s state changes as they happen, until it resolves')
+    .option('--follow', 'keep watching after the task resolves (it may be rerun)')
+    .option('--json', 'print each event as one JSON line')
+    .action(
+      action(async (taskId: string, options: OutputOptions & { follow?: boolean }) => {
+        const { rootUrl, credentials } = await loadConfig();
+        const reference = (await (
+          await fetch(`${rootUrl}/api/queue/v1/reference`)
+        ).json()) as object;
+        const Queue = taskcluster.createClient(reference);
+        const queue = new Queue({ rootUrl, ...(credentials ? { credentials } : {}) });
+        const url = credentials
+          ? queue.buildSignedUrl(queue.taskEvents!, taskId, { expiration: 3600 })
+          : queue.buildUrl(queue.taskEvents!, taskId);
+        const response = await fetch(url, { headers: { accept: 'text/event-stream' } });
+        if (!response.ok || !response.body) {
+          const body = (await response.json().catch(() => ({}))) as {
+            code?: string;
+            message?: string;
+          };
+          throw Object.assign(new Error(body.message ?? `the queue answered ${response.status}`), {
+            statusCode: response.status,
+            code: body.code,
+          });
+        }
+        let finalState: string | undefined;
+        for await (const sse of serverSentEvents(response.body as AsyncIterable<Uint8Array>)) {
+          const body = JSON.parse(sse.data) as EventBody;
+          if (options.json) printJson({ event: sse.event, ...body });
+          else process.stdout.write(describe(sse.event, body) + '\n');
+          // The history comes first; the task is done only if the latest state says so.
+          if (RESOLVED.has(sse.event) && RESOLVED.has(`task-${body.status.state}`)) {
+            finalState = body.status.state;
+            if (!options.follow) break;
+          } else finalState = undefined;
+        }
+        process.exitCode =
+          finalState === undefined ? EXIT.ok : (EXIT_BY_STATE[finalState] ?? EXIT.failure);
+      }),
+    );
+}
+
+function describe(event: string, body: EventBody): string {
+  const time = new Date().toISOString().slice(11, 19);
+  const name = event.replace(/^task-/, '');
+  const run = body.runId === undefined ? '' : ` run ${body.runId}`;
+  const worker = body.workerId ? ` on ${body.workerGroup ?? ''}/${body.workerId}` : '';
+  const reason =
+    body.runId !== undefined ? body.status.runs[body.runId]?.reasonResolved : undefined;
+  const why = reason && reason !== name ? ` (${reason})` : '';
+  return `${time}  ${name}${run}${worker}${why}`;
+}
