@@ -6,6 +6,8 @@ import { statusOf, type Claim, type WorkerQueue } from './queue-api.js';
 const RECLAIM_MARGIN_MS = 3 * 60_000;
 /** Never sooner than this after the last (re)claim, however short the claim. */
 const MIN_RECLAIM_DELAY_MS = 1_000;
+/** An early check (a hint that the run is over) at most this often. */
+const CHECK_INTERVAL_MS = 5_000;
 
 /**
  * Keeps a claim alive while its task runs: reclaims ahead of takenUntil, hands the
@@ -16,6 +18,7 @@ export class RunLease {
   readonly abort = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private lastCheck = 0;
 
   constructor(
     private claim: Claim,
@@ -46,6 +49,19 @@ export class RunLease {
     clearTimeout(this.timer);
   }
 
+  /**
+   * Asks the queue now whether the run is still ours (by reclaiming), when something
+   * hints that it is not: the live log was refused. The queue's answer decides, so a
+   * spurious hint costs one reclaim; a canceled run stops within seconds, not at the
+   * next scheduled reclaim.
+   */
+  checkNow(): void {
+    if (this.stopped || Date.now() - this.lastCheck < CHECK_INTERVAL_MS) return;
+    this.lastCheck = Date.now();
+    clearTimeout(this.timer);
+    void this.reclaim();
+  }
+
   private schedule(): void {
     if (this.stopped) return;
     const claimMs = this.claim.takenUntil.getTime() - Date.now();
@@ -67,6 +83,8 @@ export class RunLease {
       this.schedule();
     } catch (err) {
       if (statusOf(err) === 409) return this.lose('the queue resolved the run (reclaim refused)');
+      // The run's credentials die when the run is resolved (S3).
+      if (statusOf(err) === 401) return this.lose('the queue revoked the run’s credentials');
       this.logger.warn(
         { taskId: this.claim.taskId, err: (err as Error).message },
         'reclaim failed; retrying',

@@ -28,8 +28,11 @@ export class RunOutputs {
     private readonly logger: Logger,
   ) {}
 
-  /** Points `public/logs/live.log` at the queue's live log, and starts sending it there. */
-  async startLiveLog(): Promise<void> {
+  /**
+   * Points `public/logs/live.log` at the queue's live log, and starts sending it there.
+   * `onRunGone` hears when the queue refuses the log as if the run were over.
+   */
+  async startLiveLog(onRunGone: () => void): Promise<void> {
     const run = this.run();
     try {
       const url = liveLogUrl(this.uploader.rootUrl, run.taskId, run.runId);
@@ -37,7 +40,13 @@ export class RunOutputs {
     } catch (err) {
       return this.warn(err, 'the live log could not be published');
     }
-    this.live = new LiveLogPusher(this.log, this.run, this.uploader.rootUrl, this.logger);
+    this.live = new LiveLogPusher(
+      this.log,
+      this.run,
+      this.uploader.rootUrl,
+      this.logger,
+      onRunGone,
+    );
     this.live.start();
   }
 

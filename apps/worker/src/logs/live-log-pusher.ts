@@ -6,6 +6,11 @@ import { signRequest } from '../proxy/run-credentials.js';
 
 /** How long bytes wait to be sent with others: readers see output this much later at most. */
 const FLUSH_MS = 150;
+/**
+ * A quiet task still gets an (empty) append this often: the queue's refusal is how the
+ * worker learns within seconds that the run was canceled or otherwise resolved.
+ */
+const HEARTBEAT_MS = 2_000;
 /** The queue's limit on one append. */
 const MAX_APPEND = 1024 * 1024;
 const ATTEMPTS = 3;
@@ -28,12 +33,15 @@ export class LiveLogPusher {
   private offset = 0;
   private stopped = false;
   private pumping: Promise<void> | undefined;
+  private lastAppend = Date.now();
 
   constructor(
     private readonly log: TaskLog,
     private readonly run: () => RunRef,
     private readonly rootUrl: string,
     private readonly logger: Logger,
+    /** Called when the queue refuses in a way that says the run may be over. */
+    private readonly onRunGone: () => void = () => {},
   ) {}
 
   /** Starts following the log; finish() waits until it is all sent (after log.close()). */
@@ -64,11 +72,12 @@ export class LiveLogPusher {
 
   /** Sends everything queued, in appends the queue accepts; `final` closes the log. */
   private async send(final: boolean): Promise<void> {
-    while (!this.stopped && (this.queued.length > 0 || final)) {
+    const heartbeat = Date.now() - this.lastAppend >= HEARTBEAT_MS;
+    while (!this.stopped && (this.queued.length > 0 || final || heartbeat)) {
       const data = this.take();
       const done = final && this.queued.length === 0;
       await this.append(data, done);
-      if (done) return;
+      if (done || this.queued.length === 0) return;
     }
     this.queued.length = 0;
   }
@@ -109,6 +118,7 @@ export class LiveLogPusher {
       const body = (await response.json().catch(() => ({}))) as { size?: unknown; code?: string };
       if (response.ok) {
         this.offset += data.length;
+        this.lastAppend = Date.now();
         return;
       }
       if (response.status === 409 && typeof body.size === 'number' && body.size > this.offset) {
@@ -123,6 +133,9 @@ export class LiveLogPusher {
         await sleep(attempt * 500);
         continue;
       }
+      // Revoked credentials (401) or a run that takes no more artifacts (409): the run
+      // is probably over; the lease asks the queue and stops the task if so.
+      if (response.status === 401 || response.status === 409) this.onRunGone();
       return this.giveUp(`the queue refused the live log (${response.status} ${body.code ?? ''})`);
     }
     if (!this.stopped) this.giveUp('the queue could not be reached');

@@ -180,3 +180,17 @@ test('S13: the live log is served by the API behind the artifact scope, never by
   await bare.body?.cancel();
   assert.equal((await sandboxed.waitForResolution(taskId)).state, 'completed');
 });
+
+test('a canceled task stops within seconds, long before its next reclaim', async () => {
+  // The claim lasts 20 minutes here, so the next reclaim is far off: only the queue's
+  // refusal of the live log can tell the worker in time.
+  const taskId = await sandboxed.createTask({ command: ['/bin/sh', '-c', 'sleep 120'] });
+  for (let i = 0; i < 100; i++) {
+    if ((await queue.status(taskId)).status.state === 'running') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await queue.cancelTask(taskId);
+  const { resolution, reason } = await sandboxed.waitForResolution(taskId);
+  assert.equal(resolution.kind, 'lost');
+  assert.equal(reason, 'canceled');
+});
