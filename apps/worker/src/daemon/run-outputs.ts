@@ -19,6 +19,7 @@ export const BACKING_LOG = 'public/logs/live_backing.log';
  */
 export class RunOutputs {
   private live: LiveLogPusher | undefined;
+  private referenced: Promise<boolean> = Promise.resolve(false);
 
   constructor(
     private readonly run: () => RunRef,
@@ -32,14 +33,24 @@ export class RunOutputs {
    * Points `public/logs/live.log` at the queue's live log, and starts sending it there.
    * `onRunGone` hears when the queue refuses the log as if the run were over.
    */
-  async startLiveLog(onRunGone: () => void): Promise<void> {
+  startLiveLog(onRunGone: () => void): void {
     const run = this.run();
-    try {
-      const url = liveLogUrl(this.uploader.rootUrl, run.taskId, run.runId);
-      await this.uploader.createReference(run, LIVE_LOG, url, this.taskExpires);
-    } catch (err) {
-      return this.warn(err, 'the live log could not be published');
-    }
+    // Not awaited: the task need not wait for the artifact record to start. The log is
+    // accepted by the queue either way; only finishLog needs the reference to exist.
+    this.referenced = this.uploader
+      .createReference(
+        run,
+        LIVE_LOG,
+        liveLogUrl(this.uploader.rootUrl, run.taskId, run.runId),
+        this.taskExpires,
+      )
+      .then(
+        () => true,
+        (err: unknown) => {
+          this.warn(err, 'the live log could not be published');
+          return false;
+        },
+      );
     this.live = new LiveLogPusher(
       this.log,
       this.run,
@@ -85,6 +96,7 @@ export class RunOutputs {
   async finishLog(): Promise<void> {
     await this.log.close();
     await this.live?.finish();
+    await this.referenced;
     try {
       const { size } = await stat(this.log.path);
       await this.uploader.uploadFile(this.run(), {
@@ -104,6 +116,7 @@ export class RunOutputs {
   async abandon(): Promise<void> {
     await this.log.close();
     await this.live?.finish();
+    await this.referenced;
   }
 
   private warn(err: unknown, message: string): void {

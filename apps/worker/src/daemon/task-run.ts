@@ -79,7 +79,7 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     return await resolve(deps, lease, final);
   };
   try {
-    await outputs.startLiveLog(() => lease.checkNow());
+    outputs.startLiveLog(() => lease.checkNow());
     const planned = planTask(
       claim.task.payload,
       { taskQueueId: claim.task.taskQueueId, scopes: claim.task.scopes },
