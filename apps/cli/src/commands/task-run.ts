@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import taskcluster, { type ServiceClient } from 'taskcluster-client';
 import { UsageError } from '../lib/credentials.js';
@@ -151,15 +152,19 @@ async function follow(
   taskId: string,
   deadline: string,
 ): Promise<{ status: TaskStatus; exitCode: number | undefined }> {
-  const giveUpAt = fromNow(deadline, '--deadline').getTime() + 60_000;
+  // The queue resolves a task whose deadline passed within about a minute after it.
+  const giveUpAt = fromNow(deadline, '--deadline').getTime() + 3 * 60_000;
   let runId = 0;
   for (;;) {
+    // Said once, when no worker has taken the run after a moment: the usual reason a
+    // task seems stuck is that no worker serves its queue.
+    const waiting = setTimeout(() => say(`waiting for a worker to take run ${runId}...`), 3_000);
     let status = await waitForStatus(
       client,
       taskId,
       (s) => RESOLVED.has(s.state) || (s.runs[runId]?.state ?? 'pending') !== 'pending',
       Math.max(0, giveUpAt - Date.now()),
-    );
+    ).finally(() => clearTimeout(waiting));
     if (status.runs[runId]?.state === 'pending' && !RESOLVED.has(status.state)) {
       throw new Error(`no worker took task ${taskId} before its deadline`);
     }
@@ -246,7 +251,7 @@ async function downloadDeclared(
       options.artifactDir.some((dir) => path.startsWith(`${dir.replace(/\/+$/, '')}/`));
     if (!artifact.name.startsWith('public/') || !declared) continue;
     const saved = await downloadTo(client, taskId, runId, artifact.name, options.out, path);
-    say(`saved ${artifact.name} to ${saved}`);
+    say(`saved ${artifact.name} to ${saved} (${(await stat(saved)).size} bytes)`);
   }
 }
 

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import taskcluster from 'taskcluster-client';
 import { CliHarness } from './harness.js';
 
 let harness: CliHarness;
@@ -126,6 +127,30 @@ test('task run, log and artifacts: usage errors, missing scopes, unknown tasks',
   const listed = await harness.run(['task', 'artifacts', pending.stdout.trim(), '--json']);
   assert.equal(listed.code, 0, listed.stderr);
   assert.deepEqual(JSON.parse(listed.stdout), []);
+});
+
+test('task run says when no worker takes the task, and exits 8 when it is canceled', async () => {
+  const running = harness.run(['task', 'run', '--queue', 'proj-cli/nobody', '--', 'true']);
+  const queue = new taskcluster.Queue({
+    rootUrl: harness.platform.rootUrl,
+    credentials: harness.root,
+  });
+  let taskId: string | undefined;
+  for (let i = 0; i < 100 && !taskId; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const { tasks } = (await queue.listPendingTasks!('proj-cli/nobody')) as {
+      tasks: { taskId: string }[];
+    };
+    taskId = tasks[0]?.taskId;
+  }
+  assert.ok(taskId, 'the task is pending');
+  // Long enough for the waiting notice (3 s), then cancel.
+  await new Promise((r) => setTimeout(r, 3500));
+  await queue.cancelTask!(taskId);
+  const ran = await running;
+  assert.equal(ran.code, 8, ran.stderr);
+  assert.match(ran.stderr, /waiting for a worker to take run 0/);
+  assert.match(ran.stderr, /exception \(canceled\)/);
 });
 
 test('task watch prints state changes live and ends with the task’s resolution', async () => {
