@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import hawk from 'hawk';
 import { schemaArbitrary } from '@bulwark/api/testing';
 import { queueApi } from '../api/definition.js';
+import { objectApi } from '../api/object-definition.js';
+import '../api/object-mount.js';
 import { newTaskId, startTestPlatform, type TestPlatform } from './harness.js';
 
 let platform: TestPlatform;
@@ -53,8 +55,11 @@ async function send(
 }
 
 // S10: every endpoint, driven from its own schema with valid, edge and invalid values,
-// as root (so authorization does not hide handler bugs) and anonymously.
-for (const endpoint of queueApi.endpoints) {
+// as root (so authorization does not hide handler bugs) and anonymously; the object
+// API (artifact data, live logs) too.
+for (const [api, endpoint] of [queueApi, objectApi].flatMap((a) =>
+  a.endpoints.map((e) => [a, e] as const),
+)) {
   test(`S10: ${endpoint.name} answers fuzzed input with 2xx/4xx, never 5xx`, async () => {
     const params = [...endpoint.route.matchAll(/<([a-zA-Z]+)>/g)].map((m) => m[1]!);
     await fc.assert(
@@ -63,7 +68,7 @@ for (const endpoint of queueApi.endpoints) {
         endpoint.input ? schemaArbitrary(endpoint.input) : fc.constant(undefined),
         fc.boolean(),
         async (values, body, signed) => {
-          let path = queueApi.basePath + endpoint.route;
+          let path = api.basePath + endpoint.route;
           params.forEach((name, i) => {
             path = path.replace(`<${name}>`, encodeURIComponent(values[i]!));
           });
