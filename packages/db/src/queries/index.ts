@@ -6,6 +6,7 @@ export * as secrets from './secrets.js';
 export * as queueTasks from './queue-tasks.js';
 export * as queueRuns from './queue-runs.js';
 export * as queueEvents from './queue-events.js';
+export * as queueLifecycle from './queue-lifecycle.js';
 export { notify, type Queryable } from './queryable.js';
 export type { ClientRow } from './clients.js';
 export type { RoleRow } from './roles.js';

@@ -22,7 +22,7 @@ export interface RunRow {
   resolved: Date | null;
 }
 
-const COLUMNS = `task_id, run_id, state, reason_created, reason_resolved, worker_group,
+export const RUN_COLUMNS = `task_id, run_id, state, reason_created, reason_resolved, worker_group,
   worker_id, taken_until, scheduled, started, resolved`;
 
 // The same columns qualified, for statements that join another table.
@@ -33,7 +33,7 @@ const RUN_COLUMNS_OF_R = `r.task_id, r.run_id, r.state, r.reason_created, r.reas
 const RUN_COLUMNS_BESIDE_TASK = `c.run_id, c.state, c.reason_created, c.reason_resolved,
   c.worker_group, c.worker_id, c.taken_until, c.scheduled, c.started, c.resolved`;
 
-interface DbRunRow {
+export interface DbRunRow {
   task_id: string;
   run_id: number;
   state: RunState;
@@ -47,7 +47,7 @@ interface DbRunRow {
   resolved: Date | null;
 }
 
-function fromDb(r: DbRunRow): RunRow {
+export function runRowFromDb(r: DbRunRow): RunRow {
   return {
     taskId: r.task_id,
     runId: r.run_id,
@@ -66,10 +66,10 @@ function fromDb(r: DbRunRow): RunRow {
 /** All runs of a task, oldest first. */
 export async function getRuns(db: Queryable, taskId: string): Promise<RunRow[]> {
   const { rows } = await db.query<DbRunRow>(
-    `SELECT ${COLUMNS} FROM task_runs WHERE task_id = $1 ORDER BY run_id`,
+    `SELECT ${RUN_COLUMNS} FROM task_runs WHERE task_id = $1 ORDER BY run_id`,
     [taskId],
   );
-  return rows.map(fromDb);
+  return rows.map(runRowFromDb);
 }
 
 export async function getRun(
@@ -77,11 +77,13 @@ export async function getRun(
   taskId: string,
   runId: number,
 ): Promise<RunRow | undefined> {
-  const { rows } = await db.query<DbRunRow>(
-    `SELECT ${COLUMNS} FROM task_runs WHERE task_id = $1 AND run_id = $2`,
-    [taskId, runId],
-  );
-  return rows[0] ? fromDb(rows[0]) : undefined;
+  // Named: the revocation check of run credentials (S3) runs it on every request they sign.
+  const { rows } = await db.query<DbRunRow>({
+    name: 'queue-get-run',
+    text: `SELECT ${RUN_COLUMNS} FROM task_runs WHERE task_id = $1 AND run_id = $2`,
+    values: [taskId, runId],
+  });
+  return rows[0] ? runRowFromDb(rows[0]) : undefined;
 }
 
 export async function getRunForUpdate(
@@ -90,10 +92,10 @@ export async function getRunForUpdate(
   runId: number,
 ): Promise<RunRow | undefined> {
   const { rows } = await db.query<DbRunRow>(
-    `SELECT ${COLUMNS} FROM task_runs WHERE task_id = $1 AND run_id = $2 FOR UPDATE`,
+    `SELECT ${RUN_COLUMNS} FROM task_runs WHERE task_id = $1 AND run_id = $2 FOR UPDATE`,
     [taskId, runId],
   );
-  return rows[0] ? fromDb(rows[0]) : undefined;
+  return rows[0] ? runRowFromDb(rows[0]) : undefined;
 }
 
 /**
@@ -155,6 +157,11 @@ export interface WorkerClaim {
   workerExpires: Date;
   /** A worker record last touched before this is touched again even without a claim. */
   refreshSeenBefore: Date;
+  /**
+   * Who claims: each claimed run gets a `claimed` audit entry by this client, in queue
+   * order, written by the same statement (as appendAuditEntries would write it).
+   */
+  auditClientId: string;
 }
 
 /**
@@ -172,6 +179,9 @@ export interface WorkerClaim {
  *   `refreshSeenBefore`; an attempt that claims nothing while they are fresh neither
  *   writes nor locks it.
  *
+ * - Each claimed run's `claimed` audit entry is inserted by the same statement, so
+ *   the claim and its record commit together without another round trip.
+ *
  * Returns the claimed runs with their tasks, in queue order.
  */
 export async function claimPendingRuns(
@@ -179,8 +189,9 @@ export async function claimPendingRuns(
   claim: WorkerClaim,
   now: Date,
 ): Promise<{ run: RunRow; task: TaskRow }[]> {
-  const { rows } = await db.query<DbRunRow & DbTaskRow>(
-    `WITH worker AS (
+  const { rows } = await db.query<DbRunRow & DbTaskRow>({
+    name: 'queue-claim-pending-runs',
+    text: `WITH worker AS (
        SELECT quarantine_until FROM queue_workers
         WHERE task_queue_id = $1 AND worker_group = $3 AND worker_id = $4),
      picked AS (
@@ -224,12 +235,18 @@ export async function claimPendingRuns(
                              ELSE w.expires END
          FROM fresh
         WHERE w.task_queue_id = $1 AND w.worker_group = $3 AND w.worker_id = $4
-          AND (fresh.tasks <> '[]'::jsonb OR w.last_date_active < $8))
+          AND (fresh.tasks <> '[]'::jsonb OR w.last_date_active < $8)),
+     audit AS (
+       INSERT INTO audit_pending (at, entity_type, entity_id, action, client_id, details)
+       SELECT $6, 'task', task_id, 'claimed', $9,
+              jsonb_build_object('runId', run_id, 'workerGroup', $3::text,
+                                 'workerId', $4::text, 'takenUntil', $10::text)
+         FROM claimed ORDER BY priority DESC, seq)
      -- UPDATE ... RETURNING has no order of its own; hand the claims out in queue order.
      SELECT ${taskColumnsOf('t')}, ${RUN_COLUMNS_BESIDE_TASK}
        FROM claimed c JOIN tasks t ON t.task_id = c.task_id
       ORDER BY c.priority DESC, c.seq`,
-    [
+    values: [
       claim.taskQueueId,
       claim.count,
       claim.workerGroup,
@@ -238,9 +255,11 @@ export async function claimPendingRuns(
       now,
       claim.workerExpires,
       claim.refreshSeenBefore,
+      claim.auditClientId,
+      claim.takenUntil.toJSON(),
     ],
-  );
-  return rows.map((r) => ({ run: fromDb(r), task: taskRowFromDb(r) }));
+  });
+  return rows.map((r) => ({ run: runRowFromDb(r), task: taskRowFromDb(r) }));
 }
 
 export async function setTakenUntil(
@@ -295,11 +314,11 @@ export async function getRunsOfTasks(
   const byTask = new Map<string, RunRow[]>();
   if (taskIds.length === 0) return byTask;
   const { rows } = await db.query<DbRunRow>(
-    `SELECT ${COLUMNS} FROM task_runs WHERE task_id = ANY($1::text[]) ORDER BY task_id, run_id`,
+    `SELECT ${RUN_COLUMNS} FROM task_runs WHERE task_id = ANY($1::text[]) ORDER BY task_id, run_id`,
     [taskIds],
   );
   for (const row of rows) {
-    const run = fromDb(row);
+    const run = runRowFromDb(row);
     const list = byTask.get(run.taskId);
     if (list) list.push(run);
     else byTask.set(run.taskId, [run]);

@@ -46,7 +46,8 @@ const COLUMN_NAMES = [
   'extra',
 ] as const;
 
-const COLUMNS = COLUMN_NAMES.join(', ');
+export const TASK_COLUMNS = COLUMN_NAMES.join(', ');
+const COLUMNS = TASK_COLUMNS;
 
 /** The task columns qualified by a table alias, for statements that join tasks. */
 export const taskColumnsOf = (alias: string): string =>
@@ -117,33 +118,38 @@ export async function getTaskForUpdate(
   return rows[0] ? taskRowFromDb(rows[0]) : undefined;
 }
 
+/** A task's column values in COLUMN_NAMES order, as insertTask binds them ($1 to $19). */
+export function taskInsertValues(t: TaskRow): unknown[] {
+  return [
+    t.taskId,
+    t.taskQueueId,
+    t.schedulerId,
+    t.projectId,
+    t.taskGroupId,
+    JSON.stringify(t.dependencies),
+    t.requires,
+    JSON.stringify(t.routes),
+    t.priority,
+    t.retries,
+    t.retriesLeft,
+    t.created,
+    t.deadline,
+    t.expires,
+    JSON.stringify(t.scopes),
+    JSON.stringify(t.payload),
+    JSON.stringify(t.metadata),
+    JSON.stringify(t.tags),
+    JSON.stringify(t.extra),
+  ];
+}
+
 /** Inserts the task; returns false (and changes nothing) when the id is taken. */
 export async function insertTask(db: Queryable, t: TaskRow): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO tasks (${COLUMNS})
      VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
      ON CONFLICT (task_id) DO NOTHING`,
-    [
-      t.taskId,
-      t.taskQueueId,
-      t.schedulerId,
-      t.projectId,
-      t.taskGroupId,
-      JSON.stringify(t.dependencies),
-      t.requires,
-      JSON.stringify(t.routes),
-      t.priority,
-      t.retries,
-      t.retriesLeft,
-      t.created,
-      t.deadline,
-      t.expires,
-      JSON.stringify(t.scopes),
-      JSON.stringify(t.payload),
-      JSON.stringify(t.metadata),
-      JSON.stringify(t.tags),
-      JSON.stringify(t.extra),
-    ],
+    taskInsertValues(t),
   );
   return rowCount === 1;
 }

@@ -74,28 +74,45 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
       taskQueueId: row.taskQueueId,
       priorities: prioritiesAtOrAbove(priorityName(row.priority)),
     });
-    const status = await withTransaction(ctx.pool, async (db) => {
-      const group = await queries.queueTasks.ensureTaskGroup(db, {
+    const audit = {
+      entityType: 'task',
+      entityId: taskId,
+      action: 'created',
+      clientId: req.caller.clientId,
+      details: {
+        taskQueueId: row.taskQueueId,
         taskGroupId: row.taskGroupId,
         schedulerId: row.schedulerId,
-        expires: row.expires,
-      });
-      if (group.schedulerId !== row.schedulerId) {
+        projectId: row.projectId,
+        scopes: row.scopes,
+      },
+    };
+    const status = await withTransaction(ctx.pool, async (db) => {
+      // Group, task, audit entry and, without dependencies, the pending run: one
+      // statement. Every refusal below throws, which rolls all of it back.
+      const created = await queries.queueLifecycle.insertTaskAndSchedule(
+        db,
+        row,
+        { schedule: row.dependencies.length === 0, audit },
+        now,
+      );
+      if (created.groupSchedulerId !== row.schedulerId) {
         throw conflict(
-          `Task group ${row.taskGroupId} belongs to schedulerId ${group.schedulerId}; ` +
+          `Task group ${row.taskGroupId} belongs to schedulerId ${created.groupSchedulerId}; ` +
             'all tasks in a group must share it',
         );
       }
-      if (!(await queries.queueTasks.insertTask(db, row))) {
+      if (!created.inserted) {
         const existing = await queries.queueTasks.getTask(db, taskId);
         if (!existing || !sameDefinition(existing, row)) {
           throw conflict(`taskId ${taskId} is already used by another task`);
         }
         return taskStatusJson(existing, await queries.queueRuns.getRuns(db, taskId));
       }
-      if (group.sealed !== null) {
+      if (created.groupSealed) {
         throw conflict(`Task group ${row.taskGroupId} is sealed; no tasks can be added`);
       }
+      if (created.run) return taskStatusJson(row, [created.run]);
       const others = row.dependencies.filter((id) => id !== taskId);
       const found = await queries.queueTasks.lockExistingTasks(db, others);
       if (found.length !== others.length) {
@@ -120,26 +137,7 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
           now,
         );
       }
-      const runs = await queries.queueRuns.getRuns(db, taskId);
-      // Last: the audit lock is held from here to the commit.
-      await queries.audit.appendAudit(
-        db,
-        {
-          entityType: 'task',
-          entityId: taskId,
-          action: 'created',
-          clientId: req.caller.clientId,
-          details: {
-            taskQueueId: row.taskQueueId,
-            taskGroupId: row.taskGroupId,
-            schedulerId: row.schedulerId,
-            projectId: row.projectId,
-            scopes: row.scopes,
-          },
-        },
-        now,
-      );
-      return taskStatusJson(row, runs);
+      return taskStatusJson(row, await queries.queueRuns.getRuns(db, taskId));
     });
     return { status };
   },

@@ -33,7 +33,7 @@ export const WORKER_SEEN_REFRESH_MS = 60 * 1000;
 /**
  * One attempt to claim up to `count` pending runs of the queue for the worker; a
  * quarantined worker takes nothing. The runs, the worker record, their audit records
- * (S14) and the read of their tasks commit together; credentials are issued only for
+ * (S14, written by the claim statement) and the read of their tasks commit together; credentials are issued only for
  * runs that were claimed.
  */
 export async function claimPendingWork(
@@ -59,31 +59,14 @@ export async function claimPendingWork(
         takenUntil,
         workerExpires: new Date(now.getTime() + WORKER_EXPIRY_MS),
         refreshSeenBefore: new Date(now.getTime() - WORKER_SEEN_REFRESH_MS),
+        auditClientId: request.callerId,
       },
       now,
     );
-    if (claims.length === 0) return [];
-    const runsByTask = await queries.queueRuns.getRunsOfTasks(
-      db,
-      claims.map(({ task }) => task.taskId),
-    );
-    // Last, in one batch: the audit lock is held from here to the commit.
-    await queries.audit.appendAuditEntries(
-      db,
-      claims.map(({ run }) => ({
-        entityType: 'task',
-        entityId: run.taskId,
-        action: 'claimed',
-        clientId: request.callerId,
-        details: {
-          runId: run.runId,
-          workerGroup: request.workerGroup,
-          workerId: request.workerId,
-          takenUntil: takenUntil.toJSON(),
-        },
-      })),
-      now,
-    );
+    // A first run (runId 0) is its task's only run; only retries and reruns have
+    // earlier runs to read.
+    const later = claims.filter(({ run }) => run.runId > 0).map(({ task }) => task.taskId);
+    const runsByTask = await queries.queueRuns.getRunsOfTasks(db, later);
     return claims.map(({ run, task }) => ({
       run,
       task,

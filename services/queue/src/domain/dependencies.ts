@@ -21,6 +21,20 @@ export async function scheduleSatisfiedDependents(
     resolvedTaskId,
     state === 'completed',
   );
+  await scheduleDependents(db, dependents, now);
+}
+
+/**
+ * Schedules each of `dependents` (sorted, so concurrent callers lock them in the same
+ * order) whose dependencies were just satisfied and are now all satisfied; the
+ * second half of scheduleSatisfiedDependents, for callers that satisfied them in a
+ * statement of their own.
+ */
+export async function scheduleDependents(
+  db: Queryable,
+  dependents: readonly string[],
+  now: Date,
+): Promise<void> {
   for (const dependentId of dependents) {
     const dependent = await queries.queueTasks.getTaskForUpdate(db, dependentId);
     if (!dependent || dependent.deadline <= now) continue;

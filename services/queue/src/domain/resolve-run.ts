@@ -1,7 +1,7 @@
 import { conflict, notFound } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
 import type { QueueContext } from './context.js';
-import { scheduleSatisfiedDependents } from './dependencies.js';
+import { scheduleDependents, scheduleSatisfiedDependents } from './dependencies.js';
 import { retryIfAllowed } from './retry.js';
 import { taskStatusJson, type TaskStatusJson } from './task-status.js';
 
@@ -36,9 +36,12 @@ export async function resolveRunAs(
 ): Promise<TaskStatusJson> {
   const now = ctx.now();
   return withTransaction(ctx.pool, async (db) => {
-    const task = await queries.queueTasks.getTaskForUpdate(db, target.taskId);
+    const { task, run } = await queries.queueLifecycle.lockTaskAndRun(
+      db,
+      target.taskId,
+      target.runId,
+    );
     if (!task) throw notFound('Task');
-    const run = await queries.queueRuns.getRunForUpdate(db, target.taskId, target.runId);
     if (!run) throw notFound('Run');
     if (run.state === resolution.state && run.reasonResolved === resolution.reason) {
       return taskStatusJson(task, await queries.queueRuns.getRuns(db, task.taskId));
@@ -46,36 +49,39 @@ export async function resolveRunAs(
     if (run.state !== 'running') {
       throw conflict(`Run ${target.runId} of task ${target.taskId} is ${run.state}, not running`);
     }
-    await queries.queueRuns.resolveRun(
-      db,
-      {
-        taskId: task.taskId,
-        runId: run.runId,
-        state: resolution.state,
-        reasonResolved: resolution.reason,
-      },
-      now,
-    );
+    const resolvedRun = {
+      taskId: task.taskId,
+      runId: run.runId,
+      state: resolution.state,
+      reasonResolved: resolution.reason,
+    };
+    const auditEntry = (retried: boolean) => ({
+      entityType: 'task',
+      entityId: task.taskId,
+      action: 'resolved',
+      clientId: target.callerId,
+      details: { runId: run.runId, state: resolution.state, reason: resolution.reason, retried },
+    });
     const retryReason =
       resolution.state === 'exception'
         ? RETRY_REASON[resolution.reason as keyof typeof RETRY_REASON]
         : undefined;
-    const retried =
-      retryReason !== undefined && (await retryIfAllowed(db, task, run.runId, retryReason, now));
+    if (retryReason === undefined) {
+      // No retry can follow: resolution, dependencies and audit entry in one statement.
+      const { runs, dependents } = await queries.queueLifecycle.resolveRunningRun(
+        db,
+        resolvedRun,
+        auditEntry(false),
+        now,
+      );
+      await scheduleDependents(db, dependents, now);
+      return taskStatusJson(task, runs);
+    }
+    await queries.queueRuns.resolveRun(db, resolvedRun, now);
+    const retried = await retryIfAllowed(db, task, run.runId, retryReason, now);
     if (!retried) await scheduleSatisfiedDependents(db, task.taskId, resolution.state, now);
     const runs = await queries.queueRuns.getRuns(db, task.taskId);
-    // Last: the audit lock is held from here to the commit.
-    await queries.audit.appendAudit(
-      db,
-      {
-        entityType: 'task',
-        entityId: task.taskId,
-        action: 'resolved',
-        clientId: target.callerId,
-        details: { runId: run.runId, state: resolution.state, reason: resolution.reason, retried },
-      },
-      now,
-    );
+    await queries.audit.appendAudit(db, auditEntry(retried), now);
     const updated = retried ? { ...task, retriesLeft: task.retriesLeft - 1 } : task;
     return taskStatusJson(updated, runs);
   });

@@ -188,6 +188,20 @@ test('S14: creation, claim and resolution are in the audit log', async () => {
     rows.map((r) => r.action),
     ['created', 'claimed', 'resolved'],
   );
+  // The claim and resolution statements write these details themselves.
+  assert.deepEqual(rows[1]?.details, {
+    runId: 0,
+    workerGroup: 'test-group',
+    workerId: 'worker-1',
+    takenUntil: claim.takenUntil,
+  });
+  assert.deepEqual(rows[2]?.details, {
+    runId: 0,
+    state: 'completed',
+    reason: 'completed',
+    retried: false,
+  });
+  assert.equal(rows[0]?.details.taskQueueId, 'test-prov/test-worker');
   // S1: no credential material in the audit trail.
   assert.ok(!JSON.stringify(rows).includes(claim.credentials.accessToken));
 });
