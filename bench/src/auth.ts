@@ -77,7 +77,7 @@ async function httpBench(): Promise<void> {
     const cpu = (kind: Kind): number => median(results[kind].map((p) => p.cpuUs));
     const rps = (kind: Kind): number => median(results[kind].map((p) => p.rps));
     console.log(
-      `server pinned to one core: ${server.pinnedToCore ? 'yes (taskset -c 0)' : 'no (taskset missing)'}; ` +
+      `server pinned to one core: ${server.pinnedToCore ? 'yes (taskset -c 0)' : 'no (BENCH_PIN_SERVER=0, or no taskset)'}; ` +
         `medians of ${ROUNDS} interleaved rounds of ${SECONDS} s`,
     );
     console.log(

@@ -253,7 +253,7 @@ async function main(): Promise<void> {
         // Other work on the machine moves every figure; say how busy it was.
         console.log(
           `${availableParallelism()} CPUs, load average ${loadavg()[0]!.toFixed(2)} at start; ` +
-            `server pinned to one core: ${server.pinnedToCore ? 'yes (taskset -c 0; its PostgreSQL inherits the pin)' : 'no (taskset missing)'}; ` +
+            `server pinned to one core: ${server.pinnedToCore ? 'yes (taskset -c 0; its PostgreSQL inherits the pin)' : 'no (BENCH_PIN_SERVER=0, or no taskset)'}; ` +
             `load generator unpinned`,
         );
         await throughput(server, cluster, target, lingering);

@@ -26,7 +26,10 @@ const cli = resolve(fileURLToPath(import.meta.url), '../../../apps/cli/bin/bulwa
  */
 export async function startServerProcess(): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-bench-'));
-  const pinned = spawnSync('taskset', ['--version']).status === 0;
+  // BENCH_PIN_SERVER=0 lets the server and its PostgreSQL use every core, as in a
+  // deployment; pinned (the default) keeps the load generator off the measured core.
+  const pinned =
+    process.env.BENCH_PIN_SERVER !== '0' && spawnSync('taskset', ['--version']).status === 0;
   // BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' profiles the server under load.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const args = [...nodeArgs, cli, 'serve', '--data-dir', dataDir, '--port', '0'];
