@@ -1,8 +1,8 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import taskcluster, { type ServiceClient } from 'taskcluster-client';
+import { fileWithProgress } from './progress.js';
 
 export const LIVE_LOG = 'public/logs/live.log';
 const POLL_MS = 250;
@@ -145,7 +145,8 @@ export async function downloadTo(
     name,
     queue,
     retries: 2,
-    streamFactory: async () => createWriteStream(target, { mode: 0o644 }),
+    // A retry starts the file again from its first byte.
+    streamFactory: async () => fileWithProgress(target, name),
   });
   return target;
 }
