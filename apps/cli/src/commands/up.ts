@@ -102,7 +102,7 @@ export function registerUp(program: Command): void {
  * perhaps under a 0700 home) does not allow; so the runs live under /var/lib, one
  * directory per data directory, traverse-only (0711).
  */
-function workerRunsDirectory(dataDir: string): string {
+export function workerRunsDirectory(dataDir: string): string {
   const id = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12);
   return join('/var/lib/bulwark-worker', id);
 }

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { workerRunsDirectory } from '../commands/up.js';
 
 const bin = resolve(fileURLToPath(import.meta.url), '../../../bin/bulwark.js');
 let scratch: string;
@@ -76,6 +77,7 @@ before(async () => {
 
 after(async () => {
   if (up.exitCode === null) up.kill('SIGKILL');
+  await rm(workerRunsDirectory(dataDir), { recursive: true, force: true });
   await rm(scratch, { recursive: true, force: true });
 });
 
