@@ -24,6 +24,7 @@ import {
   type WorkerConfig,
 } from '@bulwark/worker';
 import { startServerProcess } from './server-process.js';
+import { percentile } from './stats.js';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
 const QUEUE = 'bench/dispatch';
@@ -152,11 +153,6 @@ async function main(): Promise<void> {
     await destroyLeftovers({ prefix: PREFIX, cgroupVersion, taskDirParents: [] });
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 await main();

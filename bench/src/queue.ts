@@ -48,6 +48,7 @@ import {
   type ServerCluster,
   type WaitProfile,
 } from './queue-database.js';
+import { percentile } from './stats.js';
 
 const LIFECYCLES = Number(process.env.BENCH_LIFECYCLES ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -110,9 +111,6 @@ async function probed<T>(
 
 const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-/** Nearest-rank percentile. */
-const percentile = (xs: number[], p: number): number =>
-  [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * xs.length) - 1)] ?? 0;
 const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const ms = (n: number): string => `${n.toFixed(1)} ms`;
 const spread = (xs: number[]): string =>

@@ -20,6 +20,7 @@ import {
   SandboxEngine,
   type NetworkPolicy,
 } from '@bulwark/worker';
+import { percentile } from './stats.js';
 
 const NONE: NetworkPolicy = { mode: 'none' };
 /** A network namespace with its veth pair and firewall, and nothing allowed through it. */
@@ -107,11 +108,6 @@ async function main(): Promise<void> {
     await destroyLeftovers({ prefix: PREFIX, cgroupVersion: version, taskDirParents: [] });
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 await main();

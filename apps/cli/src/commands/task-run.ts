@@ -5,7 +5,7 @@ import { UsageError } from '../lib/credentials.js';
 import { fromNow } from '../lib/duration.js';
 import { serviceClient } from '../lib/clients.js';
 import { printJson, printTable, type OutputOptions } from '../lib/output.js';
-import { action, EXIT } from '../lib/run.js';
+import { action, apiFailure, taskExitCode } from '../lib/run.js';
 import {
   downloadTo,
   listAllArtifacts,
@@ -73,7 +73,7 @@ export function registerTaskRun(task: Command): void {
         if (run && options.download && status.state !== 'exception') {
           await downloadDeclared(client, taskId, run.runId, options);
         }
-        process.exitCode = exitStatus(status, exitCode);
+        process.exitCode = taskExitCode(status.state, exitCode);
       }),
     );
 
@@ -94,11 +94,7 @@ export function registerTaskRun(task: Command): void {
         const { found } = await streamLog(client, signed, taskId, runId, process.stdout, {
           waitMs: LOG_WAIT_MS,
         });
-        if (!found)
-          throw Object.assign(new Error(`run ${runId} has no log`), {
-            statusCode: 404,
-            code: 'ResourceNotFound',
-          });
+        if (!found) throw apiFailure(404, 'ResourceNotFound', `run ${runId} has no log`);
       }),
     );
 
@@ -188,14 +184,6 @@ async function follow(
   }
 }
 
-/** The task's own exit status when it ran; see docs/cli.md for the rest. */
-function exitStatus(status: TaskStatus, exitCode: number | undefined): number {
-  if (status.state === 'completed') return EXIT.ok;
-  if (status.state === 'failed')
-    return exitCode !== undefined && exitCode > 0 ? exitCode : EXIT.failure;
-  return EXIT.taskException;
-}
-
 function runDefinition(argv: string[], options: RunOptions): Record<string, unknown> {
   if (argv.length === 0) throw new UsageError('task run needs a command after --');
   const env: Record<string, string> = {};
@@ -263,10 +251,6 @@ function chooseRun(status: TaskStatus, wanted: string | undefined): number {
     return runId;
   }
   const last = status.runs[status.runs.length - 1];
-  if (!last)
-    throw Object.assign(new Error(`task ${status.taskId} has no runs yet`), {
-      statusCode: 404,
-      code: 'ResourceNotFound',
-    });
+  if (!last) throw apiFailure(404, 'ResourceNotFound', `task ${status.taskId} has no runs yet`);
   return last.runId;
 }

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import taskcluster from 'taskcluster-client';
 import { loadConfig } from '../lib/credentials.js';
 import { printJson, type OutputOptions } from '../lib/output.js';
-import { action, EXIT } from '../lib/run.js';
+import { action, apiFailure, EXIT, taskExitCode } from '../lib/run.js';
 import { serverSentEvents } from '../lib/sse.js';
+import { RESOLVED } from '../lib/task-follow.js';
 
 interface EventBody {
   status: { state: string; runs: { runId: number; reasonResolved?: string }[] };
@@ -12,12 +13,7 @@ interface EventBody {
   workerId?: string;
 }
 
-const RESOLVED = new Set(['task-completed', 'task-failed', 'task-exception']);
-const EXIT_BY_STATE: Record<string, number> = {
-  completed: EXIT.ok,
-  failed: EXIT.failure,
-  exception: EXIT.taskException,
-};
+const RESOLUTION_EVENTS = new Set(['task-completed', 'task-failed', 'task-exception']);
 
 /**
  * `task watch ID`: the task's state changes as they happen, from the queue's event
@@ -47,10 +43,11 @@ export function registerTaskWatch(task: Command): void {
             code?: string;
             message?: string;
           };
-          throw Object.assign(new Error(body.message ?? `the queue answered ${response.status}`), {
-            statusCode: response.status,
-            code: body.code,
-          });
+          throw apiFailure(
+            response.status,
+            body.code,
+            body.message ?? `the queue answered ${response.status}`,
+          );
         }
         let finalState: string | undefined;
         for await (const sse of serverSentEvents(response.body as AsyncIterable<Uint8Array>)) {
@@ -58,13 +55,12 @@ export function registerTaskWatch(task: Command): void {
           if (options.json) printJson({ event: sse.event, ...body });
           else process.stdout.write(describe(sse.event, body) + '\n');
           // The history comes first; the task is done only if the latest state says so.
-          if (RESOLVED.has(sse.event) && RESOLVED.has(`task-${body.status.state}`)) {
+          if (RESOLUTION_EVENTS.has(sse.event) && RESOLVED.has(body.status.state)) {
             finalState = body.status.state;
             if (!options.follow) break;
           } else finalState = undefined;
         }
-        process.exitCode =
-          finalState === undefined ? EXIT.ok : (EXIT_BY_STATE[finalState] ?? EXIT.failure);
+        process.exitCode = finalState === undefined ? EXIT.ok : taskExitCode(finalState);
       }),
     );
 }

@@ -25,6 +25,26 @@ const BY_STATUS: Record<number, number> = {
   409: EXIT.conflict,
 };
 
+/**
+ * An error shaped as taskcluster-client reports API errors, for failures the CLI finds
+ * itself (a task without runs, a refused stream), so `action` prints and exits alike.
+ */
+export function apiFailure(statusCode: number, code: string | undefined, message: string): Error {
+  return Object.assign(new Error(message), { statusCode, code });
+}
+
+/**
+ * The exit code for a task that resolved: 0 completed, the command's exit code (1 when
+ * unknown) failed, 8 exception.
+ */
+export function taskExitCode(state: string, commandExitCode?: number): number {
+  if (state === 'completed') return EXIT.ok;
+  if (state === 'failed') {
+    return commandExitCode !== undefined && commandExitCode > 0 ? commandExitCode : EXIT.failure;
+  }
+  return EXIT.taskException;
+}
+
 interface ClientError {
   statusCode?: number;
   code?: string;

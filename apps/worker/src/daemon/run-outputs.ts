@@ -67,7 +67,6 @@ export class RunOutputs {
     specs: readonly ArtifactSpec[],
     extraErrors: ArtifactError[] = [],
   ): Promise<{ missing: number }> {
-    const run = this.run();
     const { files, errors, skipped } = await collectArtifacts(taskDir, specs, this.taskExpires);
     for (const why of skipped) this.log.note(`artifact skipped: ${why}`);
     for (const file of files) {
@@ -82,7 +81,7 @@ export class RunOutputs {
     for (const error of [...errors, ...extraErrors]) {
       this.log.note(`artifact ${error.name}: ${error.message}`);
       await this.uploader
-        .createError(run, error)
+        .createError(this.run(), error)
         .catch((err: unknown) => this.warn(err, 'an error artifact could not be created'));
     }
     return { missing: errors.filter((e) => e.reason === 'file-missing-on-worker').length };

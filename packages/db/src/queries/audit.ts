@@ -20,6 +20,12 @@ export interface AuditRecord extends AuditEntry {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * audit_pending's columns in the order every writer fills them (details as JSON text),
+ * for statements that record their entries themselves.
+ */
+export const AUDIT_PENDING_COLUMNS = 'at, entity_type, entity_id, action, client_id, details';
+
 // Any constant works; it only has to be the same for every writer.
 const AUDIT_LOCK_KEY = 0x6275_6c77; // "bulw"
 
@@ -72,25 +78,30 @@ export async function appendAuditEntries(
   at = new Date(),
 ): Promise<void> {
   if (entries.length === 0) return;
-  const values: unknown[] = [];
-  const tuples: string[] = [];
-  for (const entry of entries) {
-    const base = values.length;
-    tuples.push(`(${Array.from({ length: 6 }, (_, i) => `$${base + i + 1}`).join(', ')})`);
-    values.push(
+  const { text, values } = valuesList(
+    entries.map((e) => [
       at,
-      entry.entityType,
-      entry.entityId,
-      entry.action,
-      entry.clientId,
-      JSON.stringify(entry.details),
-    );
-  }
-  await db.query(
-    `INSERT INTO audit_pending (at, entity_type, entity_id, action, client_id, details)
-     VALUES ${tuples.join(', ')}`,
-    values,
+      e.entityType,
+      e.entityId,
+      e.action,
+      e.clientId,
+      JSON.stringify(e.details),
+    ]),
   );
+  await db.query(`INSERT INTO audit_pending (${AUDIT_PENDING_COLUMNS}) VALUES ${text}`, values);
+}
+
+/** `($1, $2), ($3, $4)`-style VALUES for a multi-row INSERT, and the flat parameters. */
+function valuesList(rows: readonly unknown[][]): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const placeholders = row.map((value) => {
+      values.push(value);
+      return `$${values.length}`;
+    });
+    return `(${placeholders.join(', ')})`;
+  });
+  return { text: tuples.join(', '), values };
 }
 
 /**
@@ -117,10 +128,8 @@ export async function chainPendingAudit(db: Queryable, limit: number): Promise<n
   const last = rows[0];
   let seq = last ? BigInt(last.seq) : 0n;
   let prevHash = last ? last.hash : GENESIS_HASH;
-  const values: unknown[] = [];
-  const tuples: string[] = [];
   const ordered = pending.rows.sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
-  for (const row of ordered) {
+  const linked = ordered.map((row) => {
     const entry: AuditEntry = {
       entityType: row.entity_type,
       entityId: row.entity_id,
@@ -130,9 +139,7 @@ export async function chainPendingAudit(db: Queryable, limit: number): Promise<n
     };
     seq += 1n;
     const hash = auditHash(prevHash, seq, row.at, entry);
-    const base = values.length;
-    tuples.push(`(${Array.from({ length: 9 }, (_, i) => `$${base + i + 1}`).join(', ')})`);
-    values.push(
+    const values = [
       seq.toString(),
       row.at,
       entry.entityType,
@@ -142,12 +149,14 @@ export async function chainPendingAudit(db: Queryable, limit: number): Promise<n
       JSON.stringify(entry.details),
       prevHash,
       hash,
-    );
+    ];
     prevHash = hash;
-  }
+    return values;
+  });
+  const { text, values } = valuesList(linked);
   await db.query(
     `INSERT INTO audit_log (seq, at, entity_type, entity_id, action, client_id, details, prev_hash, hash)
-     VALUES ${tuples.join(', ')}`,
+     VALUES ${text}`,
     values,
   );
   return ordered.length;

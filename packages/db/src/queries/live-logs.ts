@@ -54,17 +54,29 @@ export async function appendLiveLog(
   );
 }
 
-export async function getLiveLog(
+/** A run's state with its live log, if it has one: what a reader needs, in one read. */
+export interface LiveLogProgress {
+  runState: string;
+  log: LiveLogState | undefined;
+}
+
+export async function getLiveLogProgress(
   db: Queryable,
   taskId: string,
   runId: number,
-): Promise<LiveLogState | undefined> {
-  const { rows } = await db.query<{ size: string; closed: boolean }>(
-    `SELECT size, closed FROM live_logs WHERE task_id = $1 AND run_id = $2`,
+): Promise<LiveLogProgress | undefined> {
+  const { rows } = await db.query<{ state: string; size: string | null; closed: boolean | null }>(
+    `SELECT r.state, l.size, l.closed
+       FROM task_runs r LEFT JOIN live_logs l USING (task_id, run_id)
+      WHERE r.task_id = $1 AND r.run_id = $2`,
     [taskId, runId],
   );
   const row = rows[0];
-  return row && { size: Number(row.size), closed: row.closed };
+  if (!row) return undefined;
+  return {
+    runState: row.state,
+    log: row.size === null ? undefined : { size: Number(row.size), closed: row.closed === true },
+  };
 }
 
 /** Chunks that hold bytes at or after `from`, in order, at most `limit` of them. */

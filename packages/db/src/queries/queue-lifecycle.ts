@@ -1,4 +1,4 @@
-import type { AuditEntry } from './audit.js';
+import { AUDIT_PENDING_COLUMNS, type AuditEntry } from './audit.js';
 import type { Queryable } from './queryable.js';
 import {
   QUEUE_CHANNEL,
@@ -28,9 +28,6 @@ import {
  * Reads that must see a change committed while this transaction waited for a lock
  * (dependencies, see resolveRunningRun) come in a statement after the one that locks.
  */
-
-// audit_pending's columns, as appendAuditEntries writes them (details as JSON text).
-const AUDIT_COLUMNS = 'at, entity_type, entity_id, action, client_id, details';
 
 export interface CreatedTask {
   /** The group as stored after the upsert: its schedulerId and whether it is sealed. */
@@ -82,7 +79,7 @@ export async function insertTaskAndSchedule(
        INSERT INTO pending_tasks (task_id, run_id, task_queue_id, priority, inserted)
        SELECT task_id, run_id, $2, $9, $20 FROM run),
      audit AS (
-       INSERT INTO audit_pending (${AUDIT_COLUMNS})
+       INSERT INTO audit_pending (${AUDIT_PENDING_COLUMNS})
        SELECT $20, $22, $1, $23, $24, $25 FROM accepted),
      wake AS (SELECT pg_notify($26, $2) FROM scheduled)
      SELECT grp.scheduler_id AS group_scheduler_id, grp.sealed IS NOT NULL AS group_sealed,
@@ -177,7 +174,7 @@ export async function resolveRunningRun(
         WHERE required_task_id = $1 AND NOT satisfied AND (requires = 'all-resolved' OR $6)
        RETURNING dependent_task_id),
      audit AS (
-       INSERT INTO audit_pending (${AUDIT_COLUMNS}) VALUES ($5, $7, $1, $8, $9, $10))
+       INSERT INTO audit_pending (${AUDIT_PENDING_COLUMNS}) VALUES ($5, $7, $1, $8, $9, $10))
      -- The other runs of a locked task cannot change meanwhile: only its latest run
      -- is ever pending or running, and that is this one.
      SELECT runs.*, (SELECT array_agg(dependent_task_id) FROM satisfied) AS dependents

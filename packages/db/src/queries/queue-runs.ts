@@ -1,3 +1,4 @@
+import { AUDIT_PENDING_COLUMNS } from './audit.js';
 import type { Queryable } from './queryable.js';
 import { notify } from './queryable.js';
 import { taskColumnsOf, taskRowFromDb, type DbTaskRow, type TaskRow } from './queue-tasks.js';
@@ -237,7 +238,7 @@ export async function claimPendingRuns(
         WHERE w.task_queue_id = $1 AND w.worker_group = $3 AND w.worker_id = $4
           AND (fresh.tasks <> '[]'::jsonb OR w.last_date_active < $8)),
      audit AS (
-       INSERT INTO audit_pending (at, entity_type, entity_id, action, client_id, details)
+       INSERT INTO audit_pending (${AUDIT_PENDING_COLUMNS})
        SELECT $6, 'task', task_id, 'claimed', $9,
               jsonb_build_object('runId', run_id, 'workerGroup', $3::text,
                                  'workerId', $4::text, 'takenUntil', $10::text)

@@ -88,6 +88,5 @@ async function readBody(stream: AsyncIterable<Buffer>, limit: number): Promise<B
     }
     chunks.push(chunk);
   }
-  if (size === 0 && chunks.length === 0) return Buffer.alloc(0);
   return Buffer.concat(chunks, size);
 }

@@ -74,11 +74,11 @@ export async function liveLogStream(
   from: number,
   stopping: AbortSignal,
 ): Promise<Readable> {
-  const run = await queries.queueRuns.getRun(ctx.pool, taskId, runId);
-  if (!run) throw notFound('Task run');
-  const log = await queries.liveLogs.getLiveLog(ctx.pool, taskId, runId);
-  if (!log && run.state !== 'running') throw notFound('Live log');
-  if (log && from > log.size && (log.closed || run.state !== 'running')) {
+  const progress = await queries.liveLogs.getLiveLogProgress(ctx.pool, taskId, runId);
+  if (!progress) throw notFound('Task run');
+  const { log, runState } = progress;
+  if (!log && runState !== 'running') throw notFound('Live log');
+  if (log && from > log.size && (log.closed || runState !== 'running')) {
     throw conflict(`This live log holds ${log.size} bytes`);
   }
   const reader = new AbortController();
@@ -122,10 +122,10 @@ async function finished(
   runId: number,
   position: number,
 ): Promise<boolean> {
-  const log = await queries.liveLogs.getLiveLog(ctx.pool, taskId, runId);
+  const progress = await queries.liveLogs.getLiveLogProgress(ctx.pool, taskId, runId);
+  const log = progress?.log;
   if (log?.closed && position >= log.size) return true;
-  const run = await queries.queueRuns.getRun(ctx.pool, taskId, runId);
-  return run?.state !== 'running' && position >= (log?.size ?? 0);
+  return progress?.runState !== 'running' && position >= (log?.size ?? 0);
 }
 
 /**
