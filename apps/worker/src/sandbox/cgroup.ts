@@ -1,75 +1,101 @@
-import { access, mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResourceLimits } from '../payload/payload.js';
+import {
+  DEFAULT_CGROUP_ROOT,
+  hierarchyTops,
+  requireV2Controllers,
+  taskCgroupPaths,
+  type CgroupVersion,
+  type V1Controller,
+} from './cgroup-hierarchy.js';
 
-const ROOT = '/sys/fs/cgroup';
-/** v1 hierarchies a task is placed in; freezer makes killing every process race-free. */
-const V1_CONTROLLERS = ['memory', 'pids', 'cpu', 'freezer'] as const;
+export {
+  CgroupControllersMissing,
+  DEFAULT_CGROUP_ROOT,
+  detectCgroupVersion,
+  type CgroupVersion,
+} from './cgroup-hierarchy.js';
+
 const CPU_PERIOD_US = 100_000;
-
-export type CgroupVersion = 1 | 2;
-
-/** Which cgroup layout this machine has: v2 when the root is cgroup2 with controllers. */
-export async function detectCgroupVersion(): Promise<CgroupVersion> {
-  const controllers = await readFile(join(ROOT, 'cgroup.controllers'), 'utf8').catch(
-    () => undefined,
-  );
-  if (controllers !== undefined && /\bmemory\b/.test(controllers) && /\bpids\b/.test(controllers))
-    return 2;
-  await access(join(ROOT, 'memory', 'memory.limit_in_bytes'));
-  return 1;
-}
 
 /**
  * One task's cgroup (S6, S8): memory, pids and CPU limits, a way to kill every process
  * in it whatever it did to its session or process group, and OOM detection. The
- * directories are named `<prefix>-<name>` at the top of each hierarchy, so that a
- * worker starting after a crash finds its leftovers by prefix.
+ * directories are named `<prefix>-<name>` at the top of each hierarchy under `root`, so
+ * that a worker starting after a crash finds its leftovers by prefix.
  */
 export class TaskCgroup {
+  /** The directories holding this task: one per v1 controller, or one for v2. */
+  readonly paths: readonly string[];
+
   private constructor(
     readonly version: CgroupVersion,
-    /** The directories holding this task: one per v1 controller, or one for v2. */
-    readonly paths: readonly string[],
-  ) {}
+    /** Where the hierarchies are mounted (`/sys/fs/cgroup` unless told otherwise). */
+    readonly root: string,
+    readonly name: string,
+  ) {
+    this.paths = taskCgroupPaths(version, root, name);
+  }
 
+  /**
+   * Makes the task's cgroup with its limits, or rejects (S9): on v2, before anything is
+   * made, when the hierarchy cannot give it memory, pids and CPU limits; on either, when
+   * a limit cannot be written, in which case what was made is removed again.
+   */
   static async create(
     version: CgroupVersion,
     dirName: string,
     limits: ResourceLimits,
+    root = DEFAULT_CGROUP_ROOT,
   ): Promise<TaskCgroup> {
-    if (version === 2) {
-      const path = join(ROOT, dirName);
-      await mkdir(path);
-      const group = new TaskCgroup(2, [path]);
-      await group.write('memory.max', String(limits.memoryMB * 1024 * 1024));
-      await group.write('memory.swap.max', '0').catch(() => undefined);
-      // On OOM the whole task goes, not only its largest process.
-      await group.write('memory.oom.group', '1');
-      await group.write('pids.max', String(limits.pids));
-      await group.write('cpu.max', `${Math.round(limits.cpus * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
-      return group;
+    if (version === 2) await requireV2Controllers(root);
+    const group = new TaskCgroup(version, root, dirName);
+    for (const path of group.paths) await mkdir(path);
+    try {
+      if (version === 2) await group.limitV2(limits);
+      else await group.limitV1(limits);
+    } catch (err) {
+      await group.destroy().catch(() => undefined);
+      throw err;
     }
-    const paths = V1_CONTROLLERS.map((c) => join(ROOT, c, dirName));
-    for (const path of paths) await mkdir(path);
-    const group = new TaskCgroup(1, paths);
+    return group;
+  }
+
+  /**
+   * A handle on a task cgroup that already exists (what a crashed worker left, found by
+   * `findLeftovers`): it makes nothing and sets no limit, it can only see, kill and remove.
+   */
+  static existing(version: CgroupVersion, dirName: string, root = DEFAULT_CGROUP_ROOT): TaskCgroup {
+    return new TaskCgroup(version, root, dirName);
+  }
+
+  private async limitV2(limits: ResourceLimits): Promise<void> {
+    await this.write('memory.max', String(limits.memoryMB * 1024 * 1024));
+    await this.write('memory.swap.max', '0').catch(() => undefined);
+    // On OOM the whole task goes, not only its largest process.
+    await this.write('memory.oom.group', '1');
+    await this.write('pids.max', String(limits.pids));
+    await this.write('cpu.max', `${Math.round(limits.cpus * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
+  }
+
+  private async limitV1(limits: ResourceLimits): Promise<void> {
     await writeFile(
-      join(group.v1('memory'), 'memory.limit_in_bytes'),
+      join(this.v1('memory'), 'memory.limit_in_bytes'),
       String(limits.memoryMB * 1024 * 1024),
     );
     // With swap accounting, swap counts against the same limit (no swap on this VM kind).
     await writeFile(
-      join(group.v1('memory'), 'memory.memsw.limit_in_bytes'),
+      join(this.v1('memory'), 'memory.memsw.limit_in_bytes'),
       String(limits.memoryMB * 1024 * 1024),
     ).catch(() => undefined);
-    await writeFile(join(group.v1('pids'), 'pids.max'), String(limits.pids));
-    await writeFile(join(group.v1('cpu'), 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
+    await writeFile(join(this.v1('pids'), 'pids.max'), String(limits.pids));
+    await writeFile(join(this.v1('cpu'), 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
     await writeFile(
-      join(group.v1('cpu'), 'cpu.cfs_quota_us'),
+      join(this.v1('cpu'), 'cpu.cfs_quota_us'),
       String(Math.round(limits.cpus * CPU_PERIOD_US)),
     );
-    return group;
   }
 
   /** The `cgroup.procs` files a process writes its pid to, to enter this cgroup. */
@@ -78,9 +104,7 @@ export class TaskCgroup {
   }
 
   async pids(): Promise<number[]> {
-    const text = await readFile(join(this.paths[0] as string, 'cgroup.procs'), 'utf8').catch(
-      () => '',
-    );
+    const text = await readFile(join(this.main, 'cgroup.procs'), 'utf8').catch(() => '');
     return text.split('\n').filter(Boolean).map(Number);
   }
 
@@ -88,7 +112,7 @@ export class TaskCgroup {
   async oomKills(): Promise<number> {
     const file =
       this.version === 2
-        ? join(this.paths[0] as string, 'memory.events')
+        ? join(this.main, 'memory.events')
         : join(this.v1('memory'), 'memory.oom_control');
     const text = await readFile(file, 'utf8').catch(() => '');
     return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
@@ -96,23 +120,15 @@ export class TaskCgroup {
 
   /** How many CPU periods the quota held the task back in (proof the quota applies). */
   async throttledPeriods(): Promise<number> {
-    const file =
-      this.version === 2
-        ? join(this.paths[0] as string, 'cpu.stat')
-        : join(this.v1('cpu'), 'cpu.stat');
-    const text = await readFile(file, 'utf8').catch(() => '');
+    const dir = this.version === 2 ? this.main : this.v1('cpu');
+    const text = await readFile(join(dir, 'cpu.stat'), 'utf8').catch(() => '');
     return Number(/^nr_throttled (\d+)$/m.exec(text)?.[1] ?? 0);
   }
 
   /** Whether a fork was refused for exceeding the pids limit. */
   async pidsLimitHit(): Promise<boolean> {
-    const text = await readFile(
-      join(
-        this.paths.find((p) => p.includes('/pids/')) ?? (this.paths[0] as string),
-        'pids.events',
-      ),
-      'utf8',
-    ).catch(() => '');
+    const dir = this.version === 2 ? this.main : this.v1('pids');
+    const text = await readFile(join(dir, 'pids.events'), 'utf8').catch(() => '');
     const match = /^max (\d+)$/m.exec(text);
     return match !== null && Number(match[1]) > 0;
   }
@@ -124,7 +140,7 @@ export class TaskCgroup {
   async killAll(): Promise<void> {
     for (let attempt = 0; attempt < 200; attempt++) {
       // Usually the task's processes are gone already (the pid namespace took them).
-      if ((await this.pids()).length === 0) return;
+      if (await this.isEmpty()) return;
       if (this.version === 2) {
         await this.write('cgroup.kill', '1').catch(() => undefined);
       } else {
@@ -139,10 +155,25 @@ export class TaskCgroup {
         }
         await writeFile(join(freezer, 'freezer.state'), 'THAWED').catch(() => undefined);
       }
-      if ((await this.pids()).length === 0) return;
+      if (await this.isEmpty()) return;
       await sleep(5);
     }
-    throw new Error(`processes in ${this.paths[0]} survived being killed`);
+    throw new Error(`processes in ${this.main} survived being killed`);
+  }
+
+  /**
+   * v2: `populated 0` in `cgroup.events`, which counts the whole subtree and drops a
+   * process as it exits (before it is reaped); a cgroup already removed is empty, any
+   * other failure to read it is not taken for empty. v1: `cgroup.procs` lists nobody.
+   */
+  private async isEmpty(): Promise<boolean> {
+    if (this.version === 1) return (await this.pids()).length === 0;
+    try {
+      return /^populated 0$/m.test(await readFile(join(this.main, 'cgroup.events'), 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      throw err;
+    }
   }
 
   /** Kills what is left and removes the directories (retrying the kernel's brief EBUSY). */
@@ -152,29 +183,31 @@ export class TaskCgroup {
   }
 
   /** Every cgroup a worker with this prefix left behind (after a crash), in every hierarchy. */
-  static async findLeftovers(version: CgroupVersion, prefix: string): Promise<TaskCgroup[]> {
-    const parents = version === 2 ? [ROOT] : V1_CONTROLLERS.map((c) => join(ROOT, c));
+  static async findLeftovers(
+    version: CgroupVersion,
+    prefix: string,
+    root = DEFAULT_CGROUP_ROOT,
+  ): Promise<TaskCgroup[]> {
     const names = new Set<string>();
-    for (const parent of parents) {
-      for (const entry of await readdir(parent, { withFileTypes: true }).catch(() => [])) {
+    for (const top of hierarchyTops(version, root)) {
+      for (const entry of await readdir(top, { withFileTypes: true }).catch(() => [])) {
         if (entry.isDirectory() && entry.name.startsWith(`${prefix}-`)) names.add(entry.name);
       }
     }
-    return [...names].map(
-      (name) =>
-        new TaskCgroup(
-          version,
-          version === 2 ? [join(ROOT, name)] : V1_CONTROLLERS.map((c) => join(ROOT, c, name)),
-        ),
-    );
+    return [...names].map((name) => TaskCgroup.existing(version, name, root));
   }
 
-  private v1(controller: (typeof V1_CONTROLLERS)[number]): string {
-    return join(ROOT, controller, this.paths[0]?.split('/').at(-1) ?? '');
+  /** The directory whose `cgroup.procs` lists the task (every v1 one lists the same). */
+  private get main(): string {
+    return this.paths[0] as string;
+  }
+
+  private v1(controller: V1Controller): string {
+    return join(this.root, controller, this.name);
   }
 
   private write(file: string, value: string): Promise<void> {
-    return writeFile(join(this.paths[0] as string, file), value);
+    return writeFile(join(this.main, file), value);
   }
 }
 

@@ -21,10 +21,16 @@ export interface Leftovers {
 export async function destroyLeftovers(options: {
   prefix: string;
   cgroupVersion: CgroupVersion;
+  /** Where the cgroup hierarchies are mounted; `/sys/fs/cgroup` unless given. */
+  cgroupRoot?: string;
   /** Directories whose entries are all task directories of this worker. */
   taskDirParents: readonly string[];
 }): Promise<Leftovers> {
-  const cgroups = await TaskCgroup.findLeftovers(options.cgroupVersion, options.prefix);
+  const cgroups = await TaskCgroup.findLeftovers(
+    options.cgroupVersion,
+    options.prefix,
+    options.cgroupRoot,
+  );
   for (const cgroup of cgroups) await cgroup.destroy();
 
   const tag = networkTag(options.prefix);

@@ -22,6 +22,8 @@ import { seccompFilterBytes } from './seccomp-filter.js';
 
 export interface SandboxEngineOptions {
   cgroupVersion: CgroupVersion;
+  /** Where the cgroup hierarchies are mounted; `/sys/fs/cgroup` unless given. */
+  cgroupRoot?: string;
   /** Names this worker's cgroups and network objects, so a restart finds what a crash left. */
   prefix: string;
   /** The unprivileged user and group tasks run as. */
@@ -83,7 +85,12 @@ export class SandboxEngine implements Executor {
     const name = `${this.options.prefix}-${randomBytes(6).toString('hex')}`;
     let cgroup: TaskCgroup;
     try {
-      cgroup = await TaskCgroup.create(this.options.cgroupVersion, name, request.resources);
+      cgroup = await TaskCgroup.create(
+        this.options.cgroupVersion,
+        name,
+        request.resources,
+        this.options.cgroupRoot,
+      );
     } catch (err) {
       return failedToStart(`the task's cgroup could not be created: ${(err as Error).message}`);
     }

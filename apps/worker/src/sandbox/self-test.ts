@@ -51,7 +51,7 @@ const LIMITS_PROBE = [
 ].join('\n');
 
 const FIX_PACKAGES =
-  'check that bubblewrap, util-linux (setpriv, nsenter), iproute2, nftables and python3 are installed (scripts/system-packages.sh) and that the worker runs as root with a writable cgroup hierarchy';
+  'check that bubblewrap, util-linux (setpriv, nsenter), iproute2, nftables and python3 are installed (scripts/system-packages.sh) and that the worker runs as root with a writable cgroup hierarchy (on cgroup v2, with memory, pids and cpu enabled for child cgroups)';
 
 /**
  * Proves each control of the engine with a hostile probe run through it (S9), and
