@@ -16,6 +16,9 @@ export interface ConfigFile {
   replayProtection?: 'memory' | 'database';
   logLevel?: string;
   claimTimeoutSeconds?: number;
+  /** The AMQP broker the queue publishes task events to (holds a password: mode 0600). */
+  amqpUrl?: string;
+  amqpExchangePrefix?: string;
 }
 
 type Kind = 'string' | 'integer' | 'services' | 'keyring';
@@ -31,10 +34,12 @@ const KEYS: Record<keyof ConfigFile, Kind> = {
   replayProtection: 'string',
   logLevel: 'string',
   claimTimeoutSeconds: 'integer',
+  amqpUrl: 'string',
+  amqpExchangePrefix: 'string',
 };
 
-/** Keys whose values open the database or every sealed token and secret. */
-const SECRET_KEYS: readonly (keyof ConfigFile)[] = ['databaseUrl', 'keyring'];
+/** Keys whose values open the database, every sealed token and secret, or the broker. */
+const SECRET_KEYS: readonly (keyof ConfigFile)[] = ['databaseUrl', 'keyring', 'amqpUrl'];
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -96,8 +101,8 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
     const mode = (await stat(path)).mode & 0o777;
     if ((mode & 0o077) !== 0) {
       throw new Error(
-        `the config file ${path} holds the database URL or the keyring and users other than ` +
-          `its owner can read it ` +
+        `the config file ${path} holds the database URL, the keyring or the AMQP URL and ` +
+          `users other than its owner can read it ` +
           `(mode ${mode.toString(8)}); run: chmod 600 ${path}`,
       );
     }

@@ -20,6 +20,8 @@ export interface PlatformConfig {
   readonly logLevel: string;
   /** Seconds a claim lasts before it must be reclaimed (Taskcluster's default, 1200). */
   readonly claimTimeoutSeconds: number;
+  /** Where the queue also publishes task events (docs/events.md, AMQP); off when absent. */
+  readonly amqp: { readonly url: string; readonly exchangePrefix: string | undefined } | undefined;
   /** The filesystem blob store holding artifact data: `<dataDir>/blobs`. */
   readonly blobsDir: string;
   /**
@@ -128,6 +130,13 @@ export function resolveConfig(
   if (replay !== undefined && replay !== 'memory' && replay !== 'database') {
     throw new Error('BULWARK_REPLAY_PROTECTION must be "memory" or "database"');
   }
+  const amqpUrl = fromEnv(env, 'BULWARK_AMQP_URL') ?? file.amqpUrl;
+  // The URL usually holds a password: the message names the variable, never the value.
+  if (amqpUrl !== undefined && !/^amqps?:\/\/[^/]/.test(amqpUrl)) {
+    throw new Error('BULWARK_AMQP_URL must be an amqp:// or amqps:// URL');
+  }
+  const amqpExchangePrefix =
+    fromEnv(env, 'BULWARK_AMQP_EXCHANGE_PREFIX') ?? file.amqpExchangePrefix;
   const services = parseServices(
     input.services ?? fromEnv(env, 'BULWARK_SERVICES') ?? file.services ?? 'all',
   );
@@ -151,6 +160,10 @@ export function resolveConfig(
     replayProtection: replay ?? (databaseUrl ? 'database' : 'memory'),
     logLevel: fromEnv(env, 'BULWARK_LOG_LEVEL') ?? file.logLevel ?? 'info',
     claimTimeoutSeconds,
+    amqp:
+      amqpUrl === undefined
+        ? undefined
+        : Object.freeze({ url: amqpUrl, exchangePrefix: amqpExchangePrefix }),
     services: Object.freeze(services),
     resetRootCredentials: input.resetRootCredentials === true,
   });

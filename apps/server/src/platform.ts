@@ -105,6 +105,7 @@ export async function startPlatform(
         blobs: await FilesystemBlobStore.open({ directory: config.blobsDir }),
         artifacts: { rootUrl: () => published.rootUrl },
         identity: { clientId: queueClientId, accessToken: queueAccessToken },
+        ...(config.amqp && { events: { amqp: config.amqp } }),
       });
       const started = queue;
       stack.push(() => started.stop());

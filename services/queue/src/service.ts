@@ -16,6 +16,7 @@ import type { QueueContext, QueueIdentity } from './domain/context.js';
 import { runCredentialsRevocation } from './domain/revocation.js';
 import { WorkWaiters } from './domain/work-waiters.js';
 import { DEFAULT_EVENT_OPTIONS, TaskEventBus, type TaskEventBusOptions } from './events/bus.js';
+import { AmqpPublisher, type AmqpOptions } from './events/amqp/publisher.js';
 
 export interface QueueServiceOptions {
   pool: pg.Pool;
@@ -42,13 +43,18 @@ export interface QueueServiceOptions {
   artifacts?: Omit<ArtifactStorageOptions, 'store'>;
   /** How long an unreferenced blob is kept before it is collected; default 10 min. */
   blobGraceMs?: number;
-  /** Limits of the task event streams; see TaskEventBusOptions for the defaults. */
-  events?: Partial<TaskEventBusOptions>;
+  /**
+   * Limits of the task event streams (see TaskEventBusOptions for the defaults), and
+   * `amqp` to publish the same events to an AMQP broker as well (off when absent).
+   */
+  events?: Partial<TaskEventBusOptions> & { amqp?: AmqpOptions };
 }
 
 export interface QueueService {
   readonly api: typeof queueApi;
   readonly context: QueueContext;
+  /** The AMQP publisher, when `events.amqp` is configured. */
+  readonly amqp: AmqpPublisher | undefined;
   /** For the auth service's `isRevoked`: run credentials die when their run resolves (S3). */
   readonly runCredentialsRevoked: (clientId: string) => boolean | Promise<boolean>;
   stop(): Promise<void>;
@@ -62,10 +68,13 @@ export interface QueueService {
 export async function startQueueService(options: QueueServiceOptions): Promise<QueueService> {
   const waiters = new WorkWaiters(options.pool, options.logger);
   await waiters.start();
+  const { amqp: amqpOptions, ...eventLimits } = options.events ?? {};
   const events = new TaskEventBus(options.pool, options.logger, {
     ...DEFAULT_EVENT_OPTIONS,
-    ...options.events,
+    ...eventLimits,
   });
+  const amqp = amqpOptions && new AmqpPublisher(options.pool, options.logger, amqpOptions);
+  amqp?.start();
   const stopping = new AbortController();
   const context: QueueContext = Object.freeze({
     pool: options.pool,
@@ -109,6 +118,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
   return {
     api: queueApi,
     context,
+    amqp,
     runCredentialsRevoked: runCredentialsRevocation(options.pool),
     // Idempotent: the platform calls it before the HTTP server closes, so that
     // waiting claimWork calls answer at once instead of holding shutdown for 20 s,
@@ -121,6 +131,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
       await stopDeadlineResolver();
       await stopExpiry();
       await stopArtifactExpiry();
+      await amqp?.stop();
     },
     mountObjectApi: (app, mountOptions) => mountObjectApi(app, { ...mountOptions, context }),
   };

@@ -131,3 +131,34 @@ test('a config file: unknown keys, wrong types and readable secrets are refused'
   await writeFile(join(scratch, 'bad.json'), '{');
   await assert.rejects(loadConfigFile(join(scratch, 'bad.json')), /not valid JSON/);
 });
+
+test('AMQP publishing: off by default; the URL from environment or a private file', async () => {
+  assert.equal(resolveConfig({}, {}).amqp, undefined);
+  const url = 'amqp://bulwark:s3cret-pw@broker.example:5672/ci';
+  assert.deepEqual(resolveConfig({}, { BULWARK_AMQP_URL: url }).amqp, {
+    url,
+    exchangePrefix: undefined,
+  });
+  assert.deepEqual(
+    resolveConfig(
+      {},
+      { BULWARK_AMQP_EXCHANGE_PREFIX: 'exchange/env/' },
+      { amqpUrl: url, amqpExchangePrefix: 'exchange/file/' },
+    ).amqp,
+    { url, exchangePrefix: 'exchange/env/' },
+  );
+  // A bad URL is refused by the variable's name; the value, which may hold a password, is not echoed.
+  const bad = 'http://bulwark:s3cret-pw@broker.example';
+  assert.throws(
+    () => resolveConfig({}, { BULWARK_AMQP_URL: bad }),
+    (err: Error) =>
+      /BULWARK_AMQP_URL must be an amqp/.test(err.message) && !err.message.includes('s3cret'),
+  );
+  // The URL holds the broker's password: a file with it must be its owner's alone.
+  const path = join(scratch, 'amqp.json');
+  await writeFile(path, JSON.stringify({ amqpUrl: url }));
+  await chmod(path, 0o644);
+  await assert.rejects(loadConfigFile(path), /AMQP URL.*chmod 600/);
+  await chmod(path, 0o600);
+  assert.equal((await loadConfigFile(path)).amqpUrl, url);
+});

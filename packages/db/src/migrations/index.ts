@@ -8,6 +8,7 @@ import { taskEvents } from './0006-task-events.js';
 import { taskEventNotifications } from './0007-task-events.js';
 import { liveLogTables } from './0008-live-logs.js';
 import { auditPending } from './0009-audit-pending.js';
+import { artifactEventNotifications } from './0010-artifact-events.js';
 
 /** Every migration, in version order; `migrate` checks the numbering. Never edit one that shipped. */
 export const migrations: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   taskEventNotifications,
   liveLogTables,
   auditPending,
+  artifactEventNotifications,
 ];

@@ -1,15 +1,29 @@
 import type { RunState } from './queue-runs.js';
 
 /**
- * Where the triggers of migration 0007 announce task state changes. The name is
+ * Where the triggers of migrations 0007 and 0010 announce task changes. The name is
  * written into that migration's SQL, which can never change, so it is fixed here too.
  */
 export const TASK_EVENTS_CHANNEL = 'bulwark_task_events';
 
 /** One state change: a task was defined (`unscheduled`) or one of its runs changed state. */
-export type TaskChange =
+export type TaskStateChange =
   | { taskId: string; taskGroupId: string; state: 'unscheduled' }
   | { taskId: string; taskGroupId: string; runId: number; state: RunState };
+
+/** An artifact of a run became present (migration 0010). */
+export interface ArtifactChange {
+  taskId: string;
+  taskGroupId: string;
+  runId: number;
+  artifact: string;
+}
+
+export type TaskChange = TaskStateChange | ArtifactChange;
+
+export function isArtifactChange(change: TaskChange): change is ArtifactChange {
+  return 'artifact' in change;
+}
 
 const SLUG = /^[A-Za-z0-9_-]{22}$/;
 const RUN_STATES: ReadonlySet<string> = new Set([
@@ -25,7 +39,8 @@ const RUN_STATES: ReadonlySet<string> = new Set([
  * (another sender on the channel, a damaged payload) is ignored, never trusted.
  */
 export function parseTaskChange(payload: string | undefined): TaskChange | undefined {
-  if (payload === undefined || payload.length > 1000) return undefined;
+  // A 1024-character artifact name, every character JSON-escaped, plus the rest.
+  if (payload === undefined || payload.length > 7000) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(payload);
@@ -33,18 +48,20 @@ export function parseTaskChange(payload: string | undefined): TaskChange | undef
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { taskId, taskGroupId, runId, state } = value as Record<string, unknown>;
+  const { taskId, taskGroupId, runId, state, artifact } = value as Record<string, unknown>;
   if (typeof taskId !== 'string' || !SLUG.test(taskId)) return undefined;
   if (typeof taskGroupId !== 'string' || !SLUG.test(taskGroupId)) return undefined;
-  if (state === 'unscheduled' && runId === undefined) return { taskId, taskGroupId, state };
-  if (
-    typeof state === 'string' &&
-    RUN_STATES.has(state) &&
-    typeof runId === 'number' &&
-    Number.isInteger(runId) &&
-    runId >= 0 &&
-    runId <= 1000
-  ) {
+  if (state === 'unscheduled' && runId === undefined && artifact === undefined) {
+    return { taskId, taskGroupId, state };
+  }
+  const validRunId =
+    typeof runId === 'number' && Number.isInteger(runId) && runId >= 0 && runId <= 1000;
+  if (!validRunId) return undefined;
+  if (state === undefined && typeof artifact === 'string') {
+    if (artifact.length === 0 || artifact.length > 1024) return undefined;
+    return { taskId, taskGroupId, runId, artifact };
+  }
+  if (typeof state === 'string' && RUN_STATES.has(state) && artifact === undefined) {
     return { taskId, taskGroupId, runId, state: state as RunState };
   }
   return undefined;

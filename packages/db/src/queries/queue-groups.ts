@@ -74,6 +74,45 @@ export async function countTasksInGroup(db: Queryable, taskGroupId: string): Pro
 }
 
 /**
+ * The group's schedulerId and whether it is resolved: every task in it has a run and
+ * none is pending or running (Taskcluster's task-group-resolved condition; a task
+ * still waiting on its dependencies keeps its group unresolved). Undefined when there
+ * is no such group. `lastResolved`, the latest resolution in the group, tells one
+ * resolution of the group from the next (a group resolves again after a task is added
+ * or rerun) when the same one is read twice.
+ */
+export async function getGroupResolution(
+  db: Queryable,
+  taskGroupId: string,
+): Promise<{ schedulerId: string; resolved: boolean; lastResolved: Date | null } | undefined> {
+  const { rows } = await db.query<{
+    scheduler_id: string;
+    resolved: boolean;
+    last_resolved: Date | null;
+  }>(
+    `SELECT g.scheduler_id, (SELECT max(r.resolved) FROM tasks t JOIN task_runs r USING (task_id)
+                              WHERE t.task_group_id = g.task_group_id) AS last_resolved,
+       NOT EXISTS (
+         SELECT 1 FROM tasks t
+          WHERE t.task_group_id = g.task_group_id
+            AND (NOT EXISTS (SELECT 1 FROM task_runs r WHERE r.task_id = t.task_id)
+                 OR EXISTS (SELECT 1 FROM task_runs r
+                             WHERE r.task_id = t.task_id AND r.state IN ('pending', 'running')))
+       ) AS resolved
+       FROM task_groups g WHERE g.task_group_id = $1`,
+    [taskGroupId],
+  );
+  const row = rows[0];
+  return (
+    row && {
+      schedulerId: row.scheduler_id,
+      resolved: row.resolved,
+      lastResolved: row.last_resolved,
+    }
+  );
+}
+
+/**
  * Locks (FOR UPDATE, in taskId order so concurrent callers cannot deadlock each
  * other) up to `limit` tasks of the group after `after` that are not resolved:
  * unscheduled, pending or running, and before their deadline.

@@ -5,11 +5,13 @@ import { queries } from '@bulwark/db';
 import { taskStatusJson } from '../domain/task-status.js';
 import { ChangeListener } from './change-listener.js';
 import { EventStream, type EventStreamLimits, type StreamFilter } from './event-stream.js';
+import { loadGroupResolvedEvent, mayResolveGroup } from './group-events.js';
 import {
-  eventOfChange,
   historyOf,
   latestEventOf,
+  loadChangeEvent,
   loadTaskState,
+  type TaskEvent,
   type TaskState,
 } from './task-events.js';
 
@@ -55,6 +57,8 @@ export class TaskEventBus {
   private readonly byGroup = new Map<string, Set<EventStream>>();
   private readonly perClient = new Map<string, number>();
   private readonly reads = new Map<string, Promise<void>>();
+  /** Groups whose resolution is being read; `again` when another change came meanwhile. */
+  private readonly groupChecks = new Map<string, { again: boolean }>();
   private readonly listener: ChangeListener;
   private readonly readWaiters: (() => void)[] = [];
   private reading = 0;
@@ -148,10 +152,13 @@ export class TaskEventBus {
         const status = taskStatusJson(task, runs.get(task.taskId) ?? []);
         stream.send(latestEventOf({ task, status }));
       }
-      if (tasks.length < GROUP_PAGE) return;
+      if (tasks.length < GROUP_PAGE) break;
       after = tasks[tasks.length - 1]?.taskId;
       await stream.drained();
     }
+    // Where the group stands now includes whether it is resolved.
+    const resolved = await loadGroupResolvedEvent(this.pool, taskGroupId);
+    if (resolved) stream.send(resolved);
   }
 
   /** Ends every stream (clients reconnect elsewhere) and stops listening. Idempotent. */
@@ -203,19 +210,55 @@ export class TaskEventBus {
 
   /** Never rejects: a failed read cuts off the streams that would have missed the event. */
   private async deliver(change: TaskChange): Promise<void> {
-    let state: TaskState | undefined;
+    let event: TaskEvent | undefined;
     try {
-      state = await this.readSlot(() => loadTaskState(this.pool, change.taskId));
+      event = await this.readSlot(() => loadChangeEvent(this.pool, change));
     } catch (err) {
       this.logger.error({ err }, 'task event could not be read');
       for (const stream of this.streamsFor(change)) stream.abort('event could not be read');
       return;
     }
-    if (!state) return;
-    const event = eventOfChange(state, change);
+    if (!event) return;
+    const ready = event;
     // Streams that arrived during the read get the event too: their own catch-up
     // may have read the task before this change.
-    for (const stream of this.streamsFor(change)) stream.enqueue(() => stream.send(event));
+    for (const stream of this.streamsFor(change)) stream.enqueue(() => stream.send(ready));
+    if (mayResolveGroup(change)) this.checkGroupResolved(change.taskGroupId);
+  }
+
+  /**
+   * After a run's resolution, tells the group's streams if the group is now resolved.
+   * One read per group at a time; changes arriving meanwhile ask for one more read, so
+   * the last resolution is always checked after it committed. The check is queued
+   * behind the resolution's own event on every stream, so it arrives after it.
+   */
+  private checkGroupResolved(taskGroupId: string): void {
+    const running = this.groupChecks.get(taskGroupId);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const check = { again: false };
+    this.groupChecks.set(taskGroupId, check);
+    const loop = async (): Promise<void> => {
+      do {
+        check.again = false;
+        if (!this.byGroup.get(taskGroupId)?.size) return;
+        const event = await this.readSlot(() => loadGroupResolvedEvent(this.pool, taskGroupId));
+        if (!event) continue;
+        for (const stream of this.byGroup.get(taskGroupId) ?? []) {
+          stream.enqueue(() => stream.send(event));
+        }
+      } while (check.again);
+    };
+    void loop()
+      .catch((err: unknown) => {
+        this.logger.error({ err }, 'task group resolution could not be read');
+        for (const stream of this.byGroup.get(taskGroupId) ?? []) {
+          stream.abort('event could not be read');
+        }
+      })
+      .finally(() => this.groupChecks.delete(taskGroupId));
   }
 
   /** After a lost LISTEN connection: changes may have been missed, so read them again. */

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { GroupEvent } from './group-events.js';
 import { eventId, type TaskEvent } from './task-events.js';
 
 /** What a stream follows: one task, or every task of one group. */
@@ -16,6 +17,11 @@ export interface EventStreamLimits {
 }
 
 const HIGH_WATER_MARK = 64 * 1024;
+const RESOLUTIONS: ReadonlySet<string> = new Set([
+  'task-completed',
+  'task-failed',
+  'task-exception',
+]);
 
 /**
  * One subscriber's server-sent event stream. Everything it sends passes through one
@@ -27,6 +33,8 @@ const HIGH_WATER_MARK = 64 * 1024;
 export class EventStream {
   readonly readable: Readable;
   private readonly sent = new Map<string, number>();
+  /** task-group-resolved was sent and no task of the group has moved since. */
+  private groupResolvedSent = false;
   private chain: Promise<void>;
   private openGate: () => void = () => undefined;
   private readonly drainWaiters: (() => void)[] = [];
@@ -72,15 +80,25 @@ export class EventStream {
     this.chain = this.chain.then(() => this.run(work));
   }
 
-  /** Sends the event unless the client already has it or a later change of its task. */
-  send(event: TaskEvent): void {
+  /**
+   * Sends the event unless the client already has it or a later change of its task.
+   * Events without a position (artifact-created, task-group-resolved) go without an
+   * id, live only; a group's resolution is sent once until one of its tasks moves again.
+   */
+  send(event: TaskEvent | GroupEvent): void {
     if (this.ended) return;
-    const last = this.sent.get(event.taskId) ?? -1;
-    if (event.position <= last) return;
-    this.sent.set(event.taskId, event.position);
-    this.write(
-      `id: ${eventId(event)}\nevent: ${event.exchange}\ndata: ${JSON.stringify(event.body)}\n\n`,
-    );
+    let id = '';
+    if (event.exchange === 'task-group-resolved') {
+      if (this.groupResolvedSent) return;
+      this.groupResolvedSent = true;
+    } else if (event.position !== undefined) {
+      const last = this.sent.get(event.taskId) ?? -1;
+      if (event.position <= last) return;
+      this.sent.set(event.taskId, event.position);
+      id = `id: ${eventId(event.taskId, event.position)}\n`;
+      if (!RESOLUTIONS.has(event.exchange)) this.groupResolvedSent = false;
+    }
+    this.write(`${id}event: ${event.exchange}\ndata: ${JSON.stringify(event.body)}\n\n`);
   }
 
   /** Resolves once the client has read the backlog down (or the stream ended). */

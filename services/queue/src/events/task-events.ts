@@ -1,8 +1,10 @@
 import { queries, type Queryable } from '@bulwark/db';
+import { artifactJson } from '../domain/artifact-json.js';
 import { taskStatusJson, type RunJson, type TaskStatusJson } from '../domain/task-status.js';
 
 type TaskRow = queries.queueTasks.TaskRow;
 type TaskChange = queries.queueEvents.TaskChange;
+type TaskStateChange = queries.queueEvents.TaskStateChange;
 
 /** Taskcluster's queue exchanges (without `exchange/taskcluster-queue/v1/`) that Bulwark sends. */
 export type Exchange =
@@ -11,9 +13,13 @@ export type Exchange =
   | 'task-running'
   | 'task-completed'
   | 'task-failed'
-  | 'task-exception';
+  | 'task-exception'
+  | 'artifact-created';
 
-/** The message body, as Taskcluster's Pulse messages for these exchanges carry it. */
+/**
+ * The message body, as Taskcluster's Pulse messages for these exchanges carry it:
+ * state changes carry `task.tags`, artifact-created carries `artifact` instead.
+ */
 export interface TaskEventBody {
   version: 1;
   status: TaskStatusJson;
@@ -21,7 +27,8 @@ export interface TaskEventBody {
   workerGroup?: string;
   workerId?: string;
   takenUntil?: string;
-  task: { tags: Record<string, string> };
+  task?: { tags: Record<string, string> };
+  artifact?: { storageType: string; name: string; expires: string; contentType: string };
 }
 
 export interface TaskEvent {
@@ -32,8 +39,10 @@ export interface TaskEvent {
    * (pending, running, resolved). A task's changes only ever move forward, so a stream
    * that remembers the last position it sent per task can drop what it already sent,
    * and a client that names its last event can be sent exactly what followed.
+   * Undefined for artifact-created, which has no place in that order: it is sent live
+   * only, without an event id (listArtifacts says what a reconnecting client missed).
    */
-  readonly position: number;
+  readonly position: number | undefined;
   readonly body: TaskEventBody;
 }
 
@@ -59,8 +68,8 @@ export function positionOf(state: ChangedState, runId = 0): number {
 }
 
 /** Event ids are `<taskId>.<position>`: slugids never contain a dot. */
-export function eventId(event: TaskEvent): string {
-  return `${event.taskId}.${event.position}`;
+export function eventId(taskId: string, position: number): string {
+  return `${taskId}.${position}`;
 }
 
 export function parseEventId(id: string): { taskId: string; position: number } | undefined {
@@ -107,8 +116,48 @@ function eventFor(state: TaskState, changed: ChangedState, runId: number | undef
   };
 }
 
-export function eventOfChange(state: TaskState, change: TaskChange): TaskEvent {
+export function eventOfChange(state: TaskState, change: TaskStateChange): TaskEvent {
   return eventFor(state, change.state, change.state === 'unscheduled' ? undefined : change.runId);
+}
+
+/** artifact-created as Taskcluster sends it: the run's worker, the artifact, no tags. */
+function artifactEvent(
+  state: TaskState,
+  runId: number,
+  artifact: queries.queueArtifacts.ArtifactRow,
+): TaskEvent {
+  const { storageType, name, expires, contentType } = artifactJson(artifact);
+  const body: TaskEventBody = {
+    version: 1,
+    status: state.status,
+    runId,
+    artifact: { storageType, name, expires, contentType },
+  };
+  const run = state.status.runs.find((r) => r.runId === runId);
+  if (run?.workerGroup !== undefined) body.workerGroup = run.workerGroup;
+  if (run?.workerId !== undefined) body.workerId = run.workerId;
+  return { exchange: 'artifact-created', taskId: state.task.taskId, position: undefined, body };
+}
+
+/**
+ * The event a change announces, read now: undefined when the task (or the artifact)
+ * is gone or the artifact is no longer present.
+ */
+export async function loadChangeEvent(
+  db: Queryable,
+  change: TaskChange,
+): Promise<TaskEvent | undefined> {
+  if (!queries.queueEvents.isArtifactChange(change)) {
+    const state = await loadTaskState(db, change.taskId);
+    return state && eventOfChange(state, change);
+  }
+  const key = { taskId: change.taskId, runId: change.runId, name: change.artifact };
+  const [state, artifact] = await Promise.all([
+    loadTaskState(db, change.taskId),
+    queries.queueArtifacts.getArtifact(db, key),
+  ]);
+  if (!state || !artifact?.present) return undefined;
+  return artifactEvent(state, change.runId, artifact);
 }
 
 /**

@@ -1,0 +1,43 @@
+import { queries, type Queryable } from '@bulwark/db';
+
+/** The body of Taskcluster's `task-group-resolved` message. */
+export interface GroupEventBody {
+  version: 1;
+  taskGroupId: string;
+  schedulerId: string;
+}
+
+/**
+ * `task-group-resolved`: every task of the group is resolved (none unscheduled,
+ * pending or running). A group can resolve more than once: a task added later, or a
+ * rerun, makes it unresolved again, and its resolution is announced again.
+ */
+export interface GroupEvent {
+  readonly exchange: 'task-group-resolved';
+  readonly taskGroupId: string;
+  readonly body: GroupEventBody;
+  /** When the group's last task resolved: the same for two reads of one resolution. */
+  readonly resolvedAt: string;
+}
+
+/** The group's task-group-resolved event if it is resolved now, else undefined. */
+export async function loadGroupResolvedEvent(
+  db: Queryable,
+  taskGroupId: string,
+): Promise<GroupEvent | undefined> {
+  const group = await queries.queueGroups.getGroupResolution(db, taskGroupId);
+  if (!group?.resolved || !group.lastResolved) return undefined;
+  return {
+    exchange: 'task-group-resolved',
+    taskGroupId,
+    body: { version: 1, taskGroupId, schedulerId: group.schedulerId },
+    resolvedAt: group.lastResolved.toJSON(),
+  };
+}
+
+const RESOLVED_STATES: ReadonlySet<string> = new Set(['completed', 'failed', 'exception']);
+
+/** Whether a change can be the one that resolves its group: a run's resolution. */
+export function mayResolveGroup(change: queries.queueEvents.TaskChange): boolean {
+  return 'state' in change && RESOLVED_STATES.has(change.state);
+}
