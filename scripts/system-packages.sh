@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the worker's sandbox needs (bubblewrap, nftables,
-# iproute2, util-linux's setpriv and nsenter, python3 for the sandbox self-test), and
-# rabbitmq-server, whose broker the queue's AMQP tests start privately, when they are
-# missing. Idempotent. As root on Debian it installs them; otherwise it prints the one
-# command to run and fails.
+# iproute2, util-linux's setpriv and nsenter, python3 for the sandbox self-test) when
+# they are missing; with --tests, also rabbitmq-server, whose broker the queue's AMQP
+# tests start privately (running Bulwark needs no broker). Idempotent. As root on
+# Debian it installs them; otherwise it prints the one command to run and fails.
 set -euo pipefail
 
 # Paths as the sandbox sees them: only /usr is bound in, so python3 must be the system's.
 declare -A wanted=([/usr/bin/bwrap]=bubblewrap [/usr/sbin/nft]=nftables [/usr/sbin/ip]=iproute2
-  [/usr/bin/setpriv]=util-linux [/usr/bin/nsenter]=util-linux [/usr/bin/python3]=python3-minimal
-  [/usr/sbin/rabbitmq-server]=rabbitmq-server)
+  [/usr/bin/setpriv]=util-linux [/usr/bin/nsenter]=util-linux [/usr/bin/python3]=python3-minimal)
+if [ "${1:-}" = "--tests" ]; then
+  wanted[/usr/sbin/rabbitmq-server]=rabbitmq-server
+fi
 missing=()
 for tool in "${!wanted[@]}"; do
   [ -x "$tool" ] || missing+=("${wanted[$tool]}")

@@ -24,9 +24,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-/** The worker's sandbox tests need bubblewrap and friends; installed as root, else named. */
+/** The sandbox tests need bubblewrap and friends, the AMQP tests a broker; installed as root, else named. */
 function systemPackages() {
-  const result = spawnSync('bash', [join(root, 'scripts', 'system-packages.sh')], {
+  const result = spawnSync('bash', [join(root, 'scripts', 'system-packages.sh'), '--tests'], {
     stdio: 'inherit',
   });
   if (result.status !== 0) process.exit(result.status ?? 1);
