@@ -25,27 +25,81 @@ const names = fc.constantFrom(
   'xyz',
   'i d',
 );
+// Every class the grammar distinguishes: word characters, the rest of printable
+// ASCII (quote and backslash included), control characters, JavaScript's Unicode
+// whitespace, line terminators and other non-ASCII characters.
+const hostileChars =
+  '\u0000\u0007\u000b\u000c\u001f\u007f\u0085\u00a0\u1680\u2000\u200a\u200b\u2028\u2029\u202f\u205f\u3000\ufeff\r\ud83d';
 const valueChars = fc.constantFrom(
   ...'aZ09 _-+/=.,:;!#$%&\'()*<>?@[]^`{|}~"\\\u00e9\n\t'.split(''),
+  ...hostileChars.split(''),
 );
 const value = fc.string({ unit: valueChars, maxLength: 12 });
-const separator = fc.constantFrom(', ', ',', ' , ', ' ', '', ',  ', ';', '\t,');
+const separator = fc.constantFrom(
+  ', ',
+  ',',
+  ' , ',
+  ' ',
+  '',
+  ',  ',
+  ';',
+  '\t,',
+  ',\n',
+  '\r\n,',
+  ',\u2028',
+  '\u2029',
+  '\u00a0,\u3000',
+  ',\ufeff',
+  ',\u200b',
+  ',,',
+);
 const attribute = fc.tuple(names, value, separator).map(([n, v, sep]) => `${n}="${v}"${sep}`);
 const header = fc
   .tuple(
-    fc.constantFrom('Hawk ', 'hawk ', 'HAWK  ', 'Hawk', 'Bearer ', 'Hawk\t', ' Hawk '),
+    fc.constantFrom(
+      'Hawk ',
+      'hawk ',
+      'HAWK  ',
+      'Hawk',
+      'Bearer ',
+      'Hawk\t',
+      ' Hawk ',
+      'Hawk\n ',
+      'Hawk \r\n',
+      'Hawk\u2028',
+      'Hawk\u00a0',
+      'Hawk\ufeff ',
+      'Hawk\u200b',
+      'Hawkx ',
+      'Haw ',
+      'HawK_ ',
+      'Hawk,',
+      'Hawk\u0000',
+    ),
     fc.array(attribute, { maxLength: 7 }),
   )
   .map(([scheme, attrs]) => scheme + attrs.join(''));
 
 test('the header parser accepts exactly what hawk accepts, with the same attributes', () => {
   fc.assert(
-    fc.property(fc.oneof(header, fc.string({ maxLength: 60 })), (h) => {
-      assert.deepEqual(
-        parseHawkHeader(h) === undefined ? undefined : { ...parseHawkHeader(h) },
-        hawkParse(h),
-      );
-    }),
+    fc.property(
+      fc.oneof(
+        header,
+        fc.string({ maxLength: 60 }),
+        // Arbitrary text after a valid scheme, from the whole alphabet above.
+        fc.string({ unit: valueChars, maxLength: 40 }).map((rest) => `Hawk ${rest}`),
+        // A valid header with hostile text appended.
+        fc
+          .tuple(header, fc.string({ unit: valueChars, maxLength: 4 }))
+          .map(([h, tail]) => h + tail),
+      ),
+      (h) => {
+        assert.deepEqual(
+          parseHawkHeader(h) === undefined ? undefined : { ...parseHawkHeader(h) },
+          hawkParse(h),
+        );
+      },
+    ),
     { numRuns: 20_000 },
   );
 });
@@ -62,4 +116,52 @@ test('real client headers parse; oversized and malformed ones do not', () => {
   assert.equal(parseHawkHeader('Hawk id="a", id="b"'), undefined);
   assert.equal(parseHawkHeader('Hawk id="a" junk'), undefined);
   assert.equal(parseHawkHeader(''), undefined);
+});
+
+test('edge cases of the grammar: accepted or refused as hawk does', () => {
+  const accepted = [
+    'Hawk id="a"',
+    'hAwK id="a"',
+    'Hawk id="a",',
+    'Hawk id="a" ,  ts="1"  ',
+    'Hawk\n\r\u2028 id="a"',
+    'Hawk\u00a0\ufeff\u3000id="a"',
+    'Hawk id="a",\u00a0ts="1"\u205f',
+    'Hawk ext=" !#$%&\'()*+,-./:;<=>?@[]^`{|}~"',
+    `Hawk id="${'a'.repeat(4096 - 'Hawk id=""'.length)}"`,
+  ];
+  const refused = [
+    'Hawk',
+    'Hawk ',
+    'Hawk \n',
+    'Hawkid="a"',
+    'Hawk\u200bid="a"',
+    'Bearer id="a"',
+    ' Hawk id="a"',
+    'Hawk id=""',
+    'Hawk id="a"\n',
+    'Hawk id="a",\nts="1"',
+    'Hawk id="a"\u2029',
+    'Hawk id="a\\"',
+    'Hawk id="a\u00e9"',
+    'Hawk id="a\u007f"',
+    'Hawk id="a"ts="1"',
+    'Hawk id="a",,ts="1"',
+    'Hawk id = "a"',
+    'Hawk ID="a"',
+    'Hawk __proto__="a"',
+    'Hawk constructor="a"',
+    'Hawk id="a", mac="b", id="a"',
+    'Hawk id="a',
+    'Hawk id=a',
+    `Hawk id="${'a'.repeat(4097 - 'Hawk id=""'.length)}"`,
+  ];
+  for (const h of accepted) {
+    assert.notEqual(parseHawkHeader(h), undefined, JSON.stringify(h));
+    assert.deepEqual({ ...parseHawkHeader(h) }, hawkParse(h), JSON.stringify(h));
+  }
+  for (const h of refused) {
+    assert.equal(parseHawkHeader(h), undefined, JSON.stringify(h));
+    assert.equal(hawkParse(h), undefined, JSON.stringify(h));
+  }
 });

@@ -18,10 +18,14 @@ export interface ReplayGuard {
 
 /**
  * For a single replica: triples bucketed by timestamp so pruning drops whole
- * buckets, keeping memory proportional to the traffic inside the window.
+ * buckets, keeping memory proportional to the traffic inside the window. Within a
+ * bucket each timestamp (second) has its own set: a set per second stays small
+ * however long the window, which keeps inserts cheap (a set holding the whole
+ * window's traffic made each insert cost several times more, and could reach the
+ * engine's limit on a set's size under sustained load).
  */
 export class MemoryReplayGuard implements ReplayGuard {
-  private readonly buckets = new Map<number, Set<string>>();
+  private readonly buckets = new Map<number, Map<number, Set<string>>>();
 
   constructor(private readonly bucketSeconds: number) {}
 
@@ -29,14 +33,19 @@ export class MemoryReplayGuard implements ReplayGuard {
     const bucketId = Math.floor(ts / this.bucketSeconds);
     let bucket = this.buckets.get(bucketId);
     if (!bucket) {
-      bucket = new Set();
+      bucket = new Map();
       this.buckets.set(bucketId, bucket);
     }
+    let second = bucket.get(ts);
+    if (!second) {
+      second = new Set();
+      bucket.set(ts, second);
+    }
     // Length-prefixing the client id makes the key unambiguous whatever it contains.
-    const key = `${clientId.length}:${clientId}${ts}:${nonce}`;
-    if (bucket.has(key)) return false;
-    bucket.add(key);
-    return true;
+    const key = `${clientId.length}:${clientId}:${nonce}`;
+    // One hash lookup instead of has() then add(): the set grew iff the key was new.
+    const before = second.size;
+    return second.add(key).size !== before;
   }
 
   prune(oldestValidTs: number): Promise<void> {
@@ -48,7 +57,9 @@ export class MemoryReplayGuard implements ReplayGuard {
 
   get size(): number {
     let n = 0;
-    for (const bucket of this.buckets.values()) n += bucket.size;
+    for (const bucket of this.buckets.values()) {
+      for (const second of bucket.values()) n += second.size;
+    }
     return n;
   }
 }

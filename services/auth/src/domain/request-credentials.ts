@@ -1,5 +1,5 @@
 import type { HawkRequestInfo } from '@bulwark/api';
-import { parseHawkHeader } from './hawk-header.js';
+import { parseHawkHeader, type HawkAttributes } from './hawk-header.js';
 
 /** What the request claims, read before anything is verified. */
 export interface RequestCredentials {
@@ -11,7 +11,7 @@ export interface RequestCredentials {
   hash?: string;
   ext: { certificate?: unknown; authorizedScopes?: unknown };
   /** The header's attributes exactly as sent, for recomputing its MAC. */
-  header?: Readonly<Record<string, string>>;
+  header?: Readonly<HawkAttributes>;
 }
 
 class MalformedCredentials extends Error {}

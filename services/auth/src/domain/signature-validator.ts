@@ -54,6 +54,10 @@ function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
+function refuseReplay(fresh: boolean): void {
+  if (!fresh) fail('Unauthorized: this request was already used (replay)');
+}
+
 function authFailureResult(err: unknown): AuthenticationResult {
   if (err instanceof AuthFailure || err instanceof MalformedCredentials) {
     return { status: 'auth-failed', message: err.message };
@@ -276,11 +280,8 @@ export class SignatureValidator implements Authenticator {
     if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
       fail('Unauthorized: Bad mac');
     const seen = this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce);
-    const onReplay = (fresh: boolean): void => {
-      if (!fresh) fail('Unauthorized: this request was already used (replay)');
-    };
-    if (typeof seen === 'boolean') return onReplay(seen);
-    return seen.then(onReplay);
+    if (typeof seen === 'boolean') return refuseReplay(seen);
+    return seen.then(refuseReplay);
   }
 
   private async checkBewit(
