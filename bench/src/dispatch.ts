@@ -7,11 +7,15 @@
  * the task does is read the clock. The figure is that clock reading minus the time
  * just before createTask was sent (same machine, same clock). The baseline, measured
  * on the same requests, is createTask's own round trip. Target: median under 50 ms.
+ * The worker's debug log ('task handed to the sandbox', timed here with the same
+ * clock) splits the figure into the queue's part, the worker's, the engine's and the
+ * launcher chain's (setpriv, bubblewrap, the command's exec).
  * Needs root (namespaces, cgroups) and bubblewrap.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import tc from 'taskcluster-client';
@@ -21,12 +25,18 @@ import {
   detectCgroupVersion,
   SandboxEngine,
   Worker,
+  type Executor,
   type WorkerConfig,
 } from '@bulwark/worker';
 import { startServerProcess } from './server-process.js';
 import { percentile } from './stats.js';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
+/**
+ * BENCH_COMPARE_FRESH=1: every other task starts without a start prepared ahead (its
+ * cgroup made and entered when it arrives, as before prepared starts), in the same run.
+ */
+const COMPARE = process.env.BENCH_COMPARE_FRESH === '1';
 const QUEUE = 'bench/dispatch';
 const PREFIX = `bulwark-bdisp${process.pid}`;
 
@@ -42,6 +52,37 @@ const taskcluster = tc as unknown as Client;
 
 /** Wall-clock time in milliseconds with the precision of the monotonic clock. */
 const nowMs = (): number => performance.timeOrigin + performance.now();
+
+/** What the worker logs when it hands a task's first command to the sandbox. */
+interface StartLog {
+  time: number;
+  preparedStart: boolean;
+  workerMs: number;
+  engineMs: number;
+}
+
+/** The worker's logger: warnings to stderr, its start timings (debug) kept by task. */
+function workerLogger(starts: Map<string, StartLog>): pino.Logger {
+  const sink = new Writable({
+    write(line: Buffer, _encoding, done) {
+      const entry = JSON.parse(line.toString()) as StartLog & {
+        level: number;
+        msg: string;
+        taskId?: string;
+      };
+      if (entry.msg === 'task handed to the sandbox' && entry.taskId) {
+        starts.set(entry.taskId, entry);
+      } else if (entry.level >= 40) {
+        process.stderr.write(line);
+      }
+      done();
+    },
+  });
+  // Timestamps from the same clock as the bench's, to the microsecond.
+  return pino({ level: 'debug', timestamp: () => `,"time":${nowMs().toFixed(3)}` }, sink);
+}
+
+const median = (samples: readonly number[]): string => percentile(samples, 50).toFixed(1);
 
 async function main(): Promise<void> {
   const server = await startServerProcess();
@@ -75,6 +116,17 @@ async function main(): Promise<void> {
       shutdownGraceSeconds: 5,
     };
     const resolved = new Map<string, () => void>();
+    const starts = new Map<string, StartLog>();
+    const engine = new SandboxEngine({ cgroupVersion, prefix: PREFIX, uid: 61000, gid: 61000 });
+    // The worker asks for the next start right after a task ends: the loop below sets
+    // whether it gets one before the task that precedes it ends.
+    let prepareNext = true;
+    const executor: Executor = {
+      name: engine.name,
+      run: (request) => engine.run(request),
+      prepare: (limits) => (prepareNext ? engine.prepare(limits) : Promise.resolve()),
+      close: () => engine.close(),
+    };
     worker = new Worker(
       config,
       createWorkerQueue({
@@ -83,8 +135,8 @@ async function main(): Promise<void> {
         workerGroup: 'bench',
         workerId: 'w1',
       }),
-      new SandboxEngine({ cgroupVersion, prefix: PREFIX, uid: 61000, gid: 61000 }),
-      pino({ level: 'warn' }),
+      executor,
+      workerLogger(starts),
       (claim) => resolved.get(claim.taskId)?.(),
     );
     worker.start();
@@ -95,9 +147,15 @@ async function main(): Promise<void> {
     /** Of the dispatch: until the queue recorded the claim, then the worker and sandbox. */
     const claimed: number[] = [];
     const started: number[] = [];
+    /** Of the dispatch: until the worker has the claim, its steps, the engine's, the launcher chain's. */
+    const parts = { queue: [] as number[], worker: [] as number[], engine: [] as number[] };
+    const launcher: number[] = [];
+    const fresh: number[] = [];
     for (let i = 0; i < SAMPLES + 5; i++) {
       // Let the worker finish and go back to waiting in claimWork.
       await sleep(300);
+      // Task i + 1's start is prepared, or not, when task i ends.
+      prepareNext = !COMPARE || (i + 1) % 2 === 0;
       const taskId = taskcluster.slugid();
       const done = new Promise<void>((r) => resolved.set(taskId, r));
       const sent = nowMs();
@@ -126,14 +184,28 @@ async function main(): Promise<void> {
         status: { runs: { started: string }[] };
       };
       const claimedAt = Date.parse(status.runs[0]?.started ?? '');
-      dispatch.push(firstInstruction - sent);
+      const start = starts.get(taskId);
+      if (!start) throw new Error(`the worker logged no start for ${taskId}`);
       create.push(created);
+      if (!start.preparedStart) {
+        fresh.push(firstInstruction - sent);
+        continue;
+      }
+      const inHand = start.time - start.engineMs - start.workerMs;
+      parts.queue.push(inHand - sent);
+      parts.worker.push(start.workerMs);
+      parts.engine.push(start.engineMs);
+      launcher.push(firstInstruction - start.time);
+      dispatch.push(firstInstruction - sent);
       claimed.push(claimedAt - sent);
       started.push(firstInstruction - claimedAt);
     }
     const d = percentile(dispatch, 50);
     const c = percentile(create, 50);
-    console.log(`${SAMPLES} tasks, one at a time, an idle worker (sandbox engine) waiting`);
+    console.log(
+      `${SAMPLES} tasks, one at a time, an idle worker (sandbox engine) waiting; ` +
+        `${dispatch.length} started as prepared ahead, ${fresh.length} fresh`,
+    );
     console.log(
       `baseline  createTask round trip:                       median ${c.toFixed(1)} ms, p90 ${percentile(create, 90).toFixed(1)} ms`,
     );
@@ -144,6 +216,17 @@ async function main(): Promise<void> {
       `of which  until the queue claimed it for the worker: median ${percentile(claimed, 50).toFixed(1)} ms; ` +
         `claim -> first instruction (worker, sandbox): median ${percentile(started, 50).toFixed(1)} ms (ms-resolution clock)`,
     );
+    console.log(
+      `split     until the worker has the claim ${median(parts.queue)} ms, the worker's steps ` +
+        `${median(parts.worker)} ms, the engine's ${median(parts.engine)} ms, the launcher chain ` +
+        `to the first instruction ${median(launcher)} ms (medians)`,
+    );
+    if (fresh.length > 0) {
+      console.log(
+        `fresh     createTask sent -> first instruction, no start prepared ahead: median ` +
+          `${median(fresh)} ms, p90 ${percentile(fresh, 90).toFixed(1)} ms`,
+      );
+    }
     console.log(
       `ratio     ${(d / c).toFixed(2)}x createTask; target median < 50 ms: ${d < 50 ? 'MET' : 'NOT MET'}`,
     );

@@ -187,6 +187,20 @@ async function throughput(
         `server and PostgreSQL together busy ${(busy * 100).toFixed(0)}% of ${server.pinnedToCore ? 'their one core' : 'one core'}; ` +
         `load generator ${(generator * 100).toFixed(0)}% of a core`,
     );
+    // What bounds the figure on this machine: every CPU-second goes to the server, its
+    // PostgreSQL or the load generator (the published client, one connection per call),
+    // so each side's CPU per lifecycle gives the rate it alone would allow on all cores.
+    const cores = availableParallelism();
+    const perLifecycleUs = (cpu: (p: Probed<RoundResult>) => number): number =>
+      median(bulwark.map(cpu)) / LIFECYCLES;
+    const generatorUs = perLifecycleUs((b) => b.generatorCpu);
+    const platformUs = perLifecycleUs((b) => b.serverCpu + b.databaseCpu);
+    console.log(
+      `ceilings  on ${cores} cores: the load generator alone (${fmt(generatorUs)} µs CPU per lifecycle) caps at ` +
+        `${fmt((cores * 1e6) / generatorUs)} lifecycles/s; the server with its PostgreSQL alone ` +
+        `(${fmt(platformUs)} µs) at ${fmt((cores * 1e6) / platformUs)}/s; sharing the cores, at most ` +
+        `${fmt((cores * 1e6) / (generatorUs + platformUs))}/s`,
+    );
     // Each lifecycle takes the audit lock in createTask and in reportCompleted, and
     // once per claimWork batch; claim attempts that find nothing do not take it.
     const holds = median(bulwark.map((b) => 2 + b.result.claimCalls / LIFECYCLES));

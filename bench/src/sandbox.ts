@@ -6,7 +6,9 @@
  * cgroup and removes it), next to a bare spawn of the same command from the same
  * process in the same run, interleaved. Target: overhead under 25 ms. Then the same in
  * allowlist mode, where each task also gets a network namespace, a veth pair and an
- * nftables table, created and destroyed around it.
+ * nftables table, created and destroyed around it. And the same `true` with its start
+ * prepared ahead (cgroup made and entered before the run is timed), as the worker
+ * does while it waits for work.
  * Needs root (namespaces, cgroups) and bubblewrap.
  */
 import { spawn } from 'node:child_process';
@@ -27,6 +29,7 @@ const NONE: NetworkPolicy = { mode: 'none' };
 const VETH: NetworkPolicy = { mode: 'allowlist', allow: [] };
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const LIMITS = { memoryMB: 256, pids: 64, cpus: 1 };
 const PREFIX = `bulwark-bench${process.pid}`;
 
 function bareSpawn(): Promise<void> {
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
       commands: [['/usr/bin/true']],
       env: {},
       taskDir,
-      resources: { memoryMB: 256, pids: 64, cpus: 1 },
+      resources: LIMITS,
       maxRunTime: 30,
       network,
       proxySocket: undefined,
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     const bare: number[] = [];
     const full: number[] = [];
     const veth: number[] = [];
+    const prepared: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       let start = performance.now();
       await bareSpawn();
@@ -81,6 +85,10 @@ async function main(): Promise<void> {
       start = performance.now();
       await sandboxed(NONE);
       full.push(performance.now() - start);
+      await engine.prepare(LIMITS);
+      start = performance.now();
+      await sandboxed(NONE);
+      prepared.push(performance.now() - start);
       if (i % 4 === 0) {
         // Fewer of these: veth pairs cost the kernel tens of milliseconds each.
         start = performance.now();
@@ -100,11 +108,16 @@ async function main(): Promise<void> {
     console.log(
       `overhead  ${(f - b).toFixed(2)} ms per task (target < 25 ms); ratio ${(f / b).toFixed(1)}x`,
     );
+    const p = percentile(prepared, 50);
+    console.log(
+      `prepared  the same, its start prepared ahead:    median ${p.toFixed(2)} ms, p90 ${percentile(prepared, 90).toFixed(2)} ms; overhead ${(p - b).toFixed(2)} ms`,
+    );
     const v = percentile(veth, 50);
     console.log(
       `allowlist the same with its own netns, veth pair and nftables table (${veth.length} runs): median ${v.toFixed(2)} ms, p90 ${percentile(veth, 90).toFixed(2)} ms; the network adds ${(v - f).toFixed(2)} ms`,
     );
   } finally {
+    await engine.close();
     await destroyLeftovers({ prefix: PREFIX, cgroupVersion: version, taskDirParents: [] });
     await rm(scratch, { recursive: true, force: true });
   }

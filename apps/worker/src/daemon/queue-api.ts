@@ -8,6 +8,8 @@ export interface Claim {
   runId: number;
   takenUntil: Date;
   credentials: RunCredentials;
+  /** performance.now() when the worker had the claim in hand, for its timing logs. */
+  receivedAt?: number;
   task: {
     taskQueueId: string;
     deadline: string;
@@ -103,11 +105,13 @@ export function createWorkerQueue(options: {
           code: result.code,
         });
       }
+      const receivedAt = performance.now();
       return (result.tasks ?? []).map((raw) => ({
         taskId: raw.status.taskId,
         runId: raw.runId,
         takenUntil: new Date(raw.takenUntil),
         credentials: raw.credentials,
+        receivedAt,
         task: raw.task,
       }));
     },

@@ -37,12 +37,16 @@ export class RunOutputs {
     const run = this.run();
     // Not awaited: the task need not wait for the artifact record to start. The log is
     // accepted by the queue either way; only finishLog needs the reference to exist.
-    this.referenced = this.uploader
-      .createReference(
-        run,
-        LIVE_LOG,
-        liveLogUrl(this.uploader.rootUrl, run.taskId, run.runId),
-        this.taskExpires,
+    // Sent on the next turn of the event loop, once the task's start is under way:
+    // preparing the request takes about half a millisecond.
+    this.referenced = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() =>
+        this.uploader.createReference(
+          run,
+          LIVE_LOG,
+          liveLogUrl(this.uploader.rootUrl, run.taskId, run.runId),
+          this.taskExpires,
+        ),
       )
       .then(
         () => true,

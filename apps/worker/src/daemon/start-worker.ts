@@ -50,9 +50,10 @@ export async function prepareEngine(
     await rm(runs, { recursive: true, force: true });
     return { engine, checks: [] };
   }
-  const cgroupVersion = await detectCgroupVersion().catch(() => {
+  const cgroupVersion = await detectCgroupVersion().catch((err: unknown) => {
     throw new WorkerConfigError(
-      'no usable cgroup hierarchy under /sys/fs/cgroup: the sandbox cannot limit tasks',
+      'no usable cgroup hierarchy under /sys/fs/cgroup: the sandbox cannot limit tasks ' +
+        `(${err instanceof Error ? err.message : String(err)})`,
     );
   });
   await destroyLeftovers({ prefix, cgroupVersion, taskDirParents: [runs] });

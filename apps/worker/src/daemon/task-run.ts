@@ -1,4 +1,5 @@
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ArtifactUploader } from '../artifacts/artifact-uploader.js';
@@ -41,8 +42,10 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
   const taskDir = join(runDir, 'task');
   // The sandbox user must pass through the run directory to its task directory (and
   // nothing more: 0711 lets it traverse, not list; the files in it are 0600).
-  await mkdir(taskDir, { recursive: true, mode: 0o711 });
-  await chmod(runDir, 0o711);
+  // Synchronous: microseconds on the worker's own disk, where the asynchronous calls
+  // wait for the thread pool, all of it before the task can start.
+  mkdirSync(taskDir, { recursive: true, mode: 0o711 });
+  chmodSync(runDir, 0o711);
   const log = new TaskLog(join(runDir, 'live.log'));
   // The run's own credentials never reach the task; mask them anyway (S15).
   log.masker.addSecret(claim.credentials.accessToken);
@@ -115,7 +118,7 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
         logger,
       });
       // Its own directory: the sandbox binds that directory, and nothing else of the run.
-      await mkdir(join(runDir, 'proxy'), { mode: 0o700 });
+      mkdirSync(join(runDir, 'proxy'), { mode: 0o700 });
       proxySocket = join(runDir, 'proxy', 'proxy.sock');
       await proxy.listen({ path: proxySocket });
     }
@@ -123,6 +126,7 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     log.note(
       `task ${claim.taskId} run ${claim.runId} on ${config.workerGroup}/${config.workerId} (${deps.executor.name} engine)`,
     );
+    const handedAt = performance.now();
     const result = await deps.executor.run({
       commands: plan.commands,
       env: {
@@ -142,6 +146,20 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
       stdout: log.output,
       stderr: log.output,
       signal: abort,
+      // Where a task's start goes, in debug logs (no credential, no payload value):
+      // the worker's own steps from the claim to the engine, then the engine's until the
+      // command is handed to the launcher (bubblewrap's own start follows, not seen here).
+      onStarted: ({ prepared }) =>
+        logger.debug(
+          {
+            taskId: claim.taskId,
+            runId: claim.runId,
+            preparedStart: prepared,
+            workerMs: elapsed(claim.receivedAt ?? handedAt, handedAt),
+            engineMs: elapsed(handedAt, performance.now()),
+          },
+          'task handed to the sandbox',
+        ),
     });
     proxy?.revoke();
     describeResult(log, result);
@@ -162,6 +180,11 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     await outputs.abandon();
     await rm(runDir, { recursive: true, force: true });
   }
+}
+
+/** Milliseconds between two performance.now() readings, to a hundredth. */
+function elapsed(from: number, to: number): number {
+  return Math.round((to - from) * 100) / 100;
 }
 
 function judge(

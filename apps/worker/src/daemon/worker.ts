@@ -54,6 +54,7 @@ export class Worker {
     }
     this.shutdown.abort();
     await Promise.allSettled([...this.running.values(), released]);
+    await this.executor.close?.();
   }
 
   /** Tasks claimed after stop() began are resolved worker-shutdown at once, to be retried. */
@@ -80,6 +81,9 @@ export class Worker {
         });
         continue;
       }
+      // While the long poll waits, the engine readies the next task's start (it costs
+      // the sandbox tens of milliseconds that the task would otherwise wait for).
+      void this.executor.prepare?.(this.config.limits.defaults).catch(() => undefined);
       let claims: Claim[];
       const request = this.queue.claimWork(this.config.taskQueueId, room, stopping);
       try {

@@ -10,10 +10,12 @@ export const SANDBOX_FORWARDER = '/opt/bulwark/forwarder.js';
  * Descriptors the engine hands the launcher at these numbers (the spawn's stdio[3...]).
  * bubblewrap reads the first three: the seccomp program, the sandbox's /etc/hosts and
  * the proxy forwarder's source. The launcher reports on `joined` that it entered the
- * cgroup, and closes it before anything of the task runs. Directories are bound by
- * path: a process that changed its uid cannot open its own /proc/self/fd links.
+ * cgroup, and closes it before anything of the task runs. A launcher started ahead of
+ * its task (no command on its command line) waits for a line on `go`, then reads the
+ * command from the file at `argv`. Directories are bound by path: a process that
+ * changed its uid cannot open its own /proc/self/fd links.
  */
-export const FD = { seccomp: 3, hosts: 4, forwarder: 5, joined: 6 } as const;
+export const FD = { seccomp: 3, hosts: 4, forwarder: 5, joined: 6, go: 7, argv: 8 } as const;
 
 /** System files a build needs to run programs, read-only; nothing else of the host. */
 const READ_ONLY_FILES = [
@@ -123,29 +125,37 @@ export function bwrapArguments(options: BwrapOptions): string[] {
  * (only 0-2 and bubblewrap's inputs stay), says `joined` on FD.joined and closes that
  * too, so nothing the task runs can claim to be the launcher. When it cannot join,
  * it stops there (fail closed, S9).
+ *
+ * Without a command after `--`, it joins and then waits (ahead of its task: entering
+ * a cgroup costs the kernel an RCU grace period, 10 to 30 ms, that the task then need
+ * not wait for). The line `go [FD...]` on FD.go starts it: it closes the descriptors
+ * named (inputs this task does not use), reads the chain's NUL-separated arguments
+ * from the regular file at FD.argv (bash reads a pipe one byte per system call, a
+ * file in blocks), closes both and execs the chain. End of file on FD.go, which is
+ * also what it reads when the worker dies, makes it exit without running anything.
  */
 export const JOIN_CGROUP_SCRIPT = [
   'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 125; shift; done; shift',
-  `for f in /proc/$$/fd/*; do n=\${f##*/}; [ "$n" -gt ${FD.joined} ] && eval "exec $n>&-"; done`,
-  `echo joined >&${FD.joined}; exec ${FD.joined}>&-; exec "$@"`,
+  `keep=${FD.joined}; [ $# -eq 0 ] && keep=${FD.argv}`,
+  'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt $keep ] && eval "exec $n>&-"; done',
+  `echo joined >&${FD.joined}; exec ${FD.joined}>&-`,
+  'if [ $# -eq 0 ]; then',
+  `  read -r -a go <&${FD.go} && [ "\${go[0]}" = go ] || exit 125`,
+  `  for n in "\${go[@]:1}"; do case $n in ''|*[!0-9]*) exit 125;; esac; eval "exec $n>&-"; done`,
+  `  mapfile -d '' -t -u ${FD.argv} argv && [ \${#argv[@]} -gt 0 ] || exit 125`,
+  `  exec ${FD.go}>&- ${FD.argv}>&-; set -- "\${argv[@]}"`,
+  'fi',
+  'exec "$@"',
 ].join('\n');
 
-/** The launcher's argv: join the cgroup, enter the network namespace if any, drop to the user. */
-export function launcherArguments(options: {
-  procsFiles: readonly string[];
+/** What the launcher execs once in the cgroup: enter the network namespace if any, drop to the user, bwrap. */
+export function chainArguments(options: {
   netnsPath: string | undefined;
   uid: number;
   gid: number;
   bwrap: readonly string[];
 }): string[] {
   return [
-    '--norc',
-    '--noprofile',
-    '-c',
-    JOIN_CGROUP_SCRIPT,
-    'launcher',
-    ...options.procsFiles,
-    '--',
     ...(options.netnsPath !== undefined ? ['nsenter', `--net=${options.netnsPath}`, '--'] : []),
     'setpriv',
     `--reuid=${options.uid}`,
@@ -156,5 +166,22 @@ export function launcherArguments(options: {
     '--',
     'bwrap',
     ...options.bwrap,
+  ];
+}
+
+/** The launcher's argv: join the cgroup, then exec `chain`, or wait for it when it is empty. */
+export function launcherArguments(
+  procsFiles: readonly string[],
+  chain: readonly string[],
+): string[] {
+  return [
+    '--norc',
+    '--noprofile',
+    '-c',
+    JOIN_CGROUP_SCRIPT,
+    'launcher',
+    ...procsFiles,
+    '--',
+    ...chain,
   ];
 }

@@ -37,6 +37,11 @@ export interface ExecutionRequest {
   stderr: Writable;
   /** Aborts the task: the claim was lost, the deadline passed, or the worker is stopping. */
   signal: AbortSignal;
+  /**
+   * Told when the first command has been handed to the sandbox, and whether its start
+   * was prepared ahead (see Executor.prepare): for the worker's timing logs.
+   */
+  onStarted?: (start: { prepared: boolean }) => void;
 }
 
 export type ExecutionOutcome = 'exited' | 'oom' | 'timeout' | 'aborted' | 'failed-to-start';
@@ -60,4 +65,12 @@ export interface ExecutionResult {
 export interface Executor {
   readonly name: 'sandbox' | 'insecure';
   run(request: ExecutionRequest): Promise<ExecutionResult>;
+  /**
+   * Gets what the next task's start needs ready while the worker waits for work (the
+   * sandbox engine: its cgroup, with a launcher already in it), for a task with these
+   * limits. Never rejects: what cannot be prepared is made when the task comes.
+   */
+  prepare?(resources: ResourceLimits): Promise<void>;
+  /** Releases what prepare() made and no task used; called when the worker stops. */
+  close?(): Promise<void>;
 }

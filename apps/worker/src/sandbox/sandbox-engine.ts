@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { chmod, chown } from 'node:fs/promises';
+import { chmodSync, chownSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { bwrapArguments, FD, launcherArguments } from './bwrap-command.js';
+import type { ResourceLimits } from '../payload/payload.js';
+import { bwrapArguments, chainArguments } from './bwrap-command.js';
 import { TaskCgroup, type CgroupVersion } from './cgroup.js';
 import type { ExecutionRequest, ExecutionResult, Executor } from './engine.js';
 import {
@@ -18,7 +15,9 @@ import {
 import { networkTag } from './network/names.js';
 import { SlotAllocator } from './network/slots.js';
 import { TaskNetwork } from './network/task-network.js';
+import { forwarder, Launcher, type LauncherEnd } from './launcher.js';
 import { seccompFilterBytes } from './seccomp-filter.js';
+import { StartAhead, type PreparedStart } from './start-ahead.js';
 
 export interface SandboxEngineOptions {
   cgroupVersion: CgroupVersion;
@@ -31,22 +30,16 @@ export interface SandboxEngineOptions {
   gid: number;
 }
 
-const FORWARDER = fileURLToPath(new URL('./forwarder.js', import.meta.url));
-
-/** One command's end, as the launcher chain reported it. */
-interface CommandEnd {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  error?: Error;
-  joined: boolean;
-}
-
 /**
  * The default engine: each command in bubblewrap (all namespaces, no capabilities,
  * seccomp), as an unprivileged user, inside a per-task cgroup it joins before its
  * first instruction, with no network or, in allowlist mode, a namespace of its own
  * behind a per-task firewall. At the end the whole cgroup is killed and removed and
  * the network torn down, so nothing the task started survives it (S6).
+ *
+ * While the worker waits for work, prepare() makes the next task's cgroup, with its
+ * limits, and starts the launcher in it (StartAhead): the task then skips the slowest
+ * part of its start, and is still in its own cgroup before its first instruction.
  */
 export class SandboxEngine implements Executor {
   readonly name = 'sandbox';
@@ -54,13 +47,35 @@ export class SandboxEngine implements Executor {
   private readonly seccompFilter = seccompFilterBytes();
   private readonly networkTag: string;
   private readonly slots: SlotAllocator;
+  private readonly ahead = new StartAhead((resources) => this.prepareStart(resources));
+  /**
+   * The limits of the last task since the worker first asked for a prepared start (not
+   * those of the self-test before it): the next task most likely asks for the same.
+   */
+  private lastResources: ResourceLimits | undefined;
+  private preparing = false;
 
   constructor(private readonly options: SandboxEngineOptions) {
     this.networkTag = networkTag(options.prefix);
     this.slots = new SlotAllocator(this.networkTag);
   }
 
+  /**
+   * Makes the next task's cgroup and puts a launcher in it while the worker waits for
+   * work, with the limits of the last task (or `expected`, before the first).
+   */
+  prepare(expected: ResourceLimits): Promise<void> {
+    this.preparing = true;
+    return this.ahead.prepare(this.lastResources ?? expected);
+  }
+
+  /** Removes what prepare() made and no task used. */
+  close(): Promise<void> {
+    return this.ahead.close();
+  }
+
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
+    if (this.preparing) this.lastResources = request.resources;
     // Fail closed (S9): a control that cannot be applied means the task does not run.
     let destinations: ResolvedDestination[] = [];
     if (request.network.mode === 'allowlist') {
@@ -71,26 +86,11 @@ export class SandboxEngine implements Executor {
         throw err;
       }
     }
-    // The task's files and its proxy belong to the sandbox user alone: other users of
-    // the worker host can pass through the run directory (0711) but not into these.
-    await chown(request.taskDir, this.options.uid, this.options.gid);
-    await chmod(request.taskDir, 0o700);
-    if (request.proxySocket !== undefined) {
-      const proxyDir = dirname(request.proxySocket);
-      await chown(proxyDir, this.options.uid, this.options.gid);
-      await chmod(proxyDir, 0o700);
-      await chown(request.proxySocket, this.options.uid, this.options.gid);
-      await chmod(request.proxySocket, 0o600);
-    }
-    const name = `${this.options.prefix}-${randomBytes(6).toString('hex')}`;
+    this.handOver(request);
+    const prepared = await this.ahead.take(request.resources);
     let cgroup: TaskCgroup;
     try {
-      cgroup = await TaskCgroup.create(
-        this.options.cgroupVersion,
-        name,
-        request.resources,
-        this.options.cgroupRoot,
-      );
+      cgroup = prepared?.cgroup ?? (await this.createCgroup(request.resources));
     } catch (err) {
       return failedToStart(`the task's cgroup could not be created: ${(err as Error).message}`);
     }
@@ -106,52 +106,98 @@ export class SandboxEngine implements Executor {
       const deadline = Date.now() + request.maxRunTime * 1000;
       const hosts = hostsFile(destinations);
       let last: ExecutionResult = { outcome: 'exited', exitCode: 0, insecure: false };
+      // The prepared launcher runs the first command; later ones join the cgroup afresh.
+      let first = true;
       for (const argv of request.commands) {
-        last = await this.runCommand(argv, request, { cgroup, network, hosts, deadline });
+        const task = { cgroup, network, hosts, deadline, first };
+        last = await this.runCommand(argv, request, task, first ? prepared : undefined);
+        first = false;
         if (last.outcome !== 'exited' || last.exitCode !== 0) break;
       }
       return last;
     } finally {
+      prepared?.launcher.abandon();
       await cgroup.destroy();
       await network?.destroy();
+    }
+  }
+
+  /**
+   * The task's files and its proxy belong to the sandbox user alone: other users of
+   * the worker host can pass through the run directory (0711) but not into these.
+   * Synchronous: each call takes microseconds on the worker's own disk, where an
+   * asynchronous one waits for a thread of the pool, about 0.3 ms each on a busy host,
+   * all of it before the task can start.
+   */
+  private handOver(request: ExecutionRequest): void {
+    const { uid, gid } = this.options;
+    const own = (path: string, mode: number): void => {
+      chownSync(path, uid, gid);
+      chmodSync(path, mode);
+    };
+    own(request.taskDir, 0o700);
+    if (request.proxySocket !== undefined) {
+      own(dirname(request.proxySocket), 0o700);
+      own(request.proxySocket, 0o600);
+    }
+  }
+
+  private createCgroup(resources: ResourceLimits): Promise<TaskCgroup> {
+    const name = `${this.options.prefix}-${randomBytes(6).toString('hex')}`;
+    return TaskCgroup.create(this.options.cgroupVersion, name, resources, this.options.cgroupRoot);
+  }
+
+  /** A cgroup with these limits and a launcher already in it, waiting for its task. */
+  private async prepareStart(resources: ResourceLimits): Promise<PreparedStart> {
+    const cgroup = await this.createCgroup(resources);
+    try {
+      const oomKillsBefore = await cgroup.oomKills();
+      const launcher = Launcher.ahead(cgroup.procsFiles);
+      if (!(await launcher.joined)) throw new Error('the launcher could not enter the cgroup');
+      return { cgroup, launcher, resources, oomKillsBefore };
+    } catch (err) {
+      await cgroup.destroy();
+      throw err;
     }
   }
 
   private async runCommand(
     argv: string[],
     request: ExecutionRequest,
-    task: { cgroup: TaskCgroup; network: TaskNetwork | undefined; hosts: string; deadline: number },
+    task: {
+      cgroup: TaskCgroup;
+      network: TaskNetwork | undefined;
+      hosts: string;
+      deadline: number;
+      first: boolean;
+    },
+    prepared: PreparedStart | undefined,
   ): Promise<ExecutionResult> {
     const { cgroup } = task;
-    const bwrap = bwrapArguments({
-      taskDir: request.taskDir,
-      env: request.env,
-      proxySocket: request.proxySocket,
-      shareNet: task.network !== undefined,
-      argv,
-    });
-    const launcher = launcherArguments({
-      procsFiles: cgroup.procsFiles,
+    const chain = chainArguments({
       netnsPath: task.network?.netnsPath,
       uid: this.options.uid,
       gid: this.options.gid,
-      bwrap,
+      bwrap: bwrapArguments({
+        taskDir: request.taskDir,
+        env: request.env,
+        proxySocket: request.proxySocket,
+        shareNet: task.network !== undefined,
+        argv,
+      }),
     });
-    // Descriptors at the numbers FD names; the forwarder's slot stays empty without a proxy.
-    const forwarderFd = request.proxySocket !== undefined ? openSync(FORWARDER, 'r') : 'ignore';
-    const oomKillsBefore = await cgroup.oomKills();
-    const child = spawn('/bin/bash', launcher, {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', forwarderFd, 'pipe'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-      cwd: '/',
-    });
-    if (typeof forwarderFd === 'number') closeSync(forwarderFd);
-    // Node types stdio only up to index 4; the launcher's report arrives on FD.joined.
-    const stdio = child.stdio as unknown as (Readable | Writable | null)[];
-    (stdio[FD.seccomp] as Writable).on('error', () => undefined).end(this.seccompFilter);
-    (stdio[FD.hosts] as Writable).on('error', () => undefined).end(task.hosts);
-    let joined = false;
-    (stdio[FD.joined] as Readable).on('data', () => (joined = true)).on('error', () => {});
+    const inputs = {
+      seccomp: this.seccompFilter,
+      hosts: task.hosts,
+      forwarder: request.proxySocket !== undefined ? forwarder() : undefined,
+    };
+    const oomKillsBefore = prepared?.oomKillsBefore ?? (await cgroup.oomKills());
+    // A prepared launcher that is gone (killed meanwhile) is replaced by a fresh one.
+    const ready = prepared?.launcher.waiting === true ? prepared.launcher : undefined;
+    ready?.go(chain, inputs);
+    const launcher = ready ?? Launcher.start(cgroup.procsFiles, chain, inputs);
+    if (task.first) request.onStarted?.({ prepared: ready !== undefined });
+    const { child } = launcher;
     child.stdout?.pipe(request.stdout, { end: false });
     child.stderr?.pipe(request.stderr, { end: false });
 
@@ -165,10 +211,7 @@ export class SandboxEngine implements Executor {
     const onAbort = (): void => stop('aborted');
     request.signal.addEventListener('abort', onAbort, { once: true });
     if (request.signal.aborted) onAbort();
-    const end = await new Promise<CommandEnd>((resolve) => {
-      child.once('error', (error) => resolve({ code: null, signal: null, error, joined }));
-      child.once('close', (code, signal) => resolve({ code, signal, joined }));
-    });
+    const end = await launcher.ended;
     clearTimeout(timer);
     request.signal.removeEventListener('abort', onAbort);
     await cgroup.killAll();
@@ -176,7 +219,7 @@ export class SandboxEngine implements Executor {
   }
 
   private async judge(
-    end: CommandEnd,
+    end: LauncherEnd,
     request: ExecutionRequest,
     stoppedFor: 'timeout' | 'aborted' | undefined,
     oomKills: number,
