@@ -201,6 +201,12 @@ async function throughput(
         `(${fmt(platformUs)} µs) at ${fmt((cores * 1e6) / platformUs)}/s; sharing the cores, at most ` +
         `${fmt((cores * 1e6) / (generatorUs + platformUs))}/s`,
     );
+    const floorDatabaseUs = median(floor.map((f) => f.databaseCpu)) / LIFECYCLES;
+    console.log(
+      `          even a queue costing no more than the raw-SQL floor's PostgreSQL CPU ` +
+        `(${fmt(floorDatabaseUs)} µs) and nothing in Node would stop at ` +
+        `${fmt((cores * 1e6) / (generatorUs + floorDatabaseUs))}/s beside this load generator`,
+    );
     // Each lifecycle takes the audit lock in createTask and in reportCompleted, and
     // once per claimWork batch; claim attempts that find nothing do not take it.
     const holds = median(bulwark.map((b) => 2 + b.result.claimCalls / LIFECYCLES));
