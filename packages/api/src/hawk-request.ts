@@ -28,7 +28,10 @@ export function hawkRequestInfo(req: FastifyRequest): HawkRequestInfo | undefine
     resource: req.url,
     host: parsed.host,
     port,
-    sourceIp: req.ip,
+    // Only a remote authenticator sends it on; Fastify works it out on each read.
+    get sourceIp() {
+      return req.ip;
+    },
   };
   const authorization = singleHeader(req.headers.authorization);
   if (authorization !== undefined) info.authorization = authorization;
@@ -39,10 +42,33 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-function parseHostHeader(header: string): { host: string; port: number } | undefined {
+interface HostAndPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Host headers seen recently, parsed: a deployment is reached under a handful of
+ * names, so every authenticated request would otherwise run the same expression on
+ * the same string. Bounded (cleared when full), so varied headers cannot grow it.
+ */
+const parsedHosts = new Map<string, HostAndPort | null>();
+const MAX_PARSED_HOSTS = 64;
+
+function parseHostHeader(header: string): HostAndPort | undefined {
+  let parsed = parsedHosts.get(header);
+  if (parsed === undefined) {
+    parsed = parseHost(header);
+    if (parsedHosts.size >= MAX_PARSED_HOSTS) parsedHosts.clear();
+    parsedHosts.set(header, parsed);
+  }
+  return parsed ?? undefined;
+}
+
+function parseHost(header: string): HostAndPort | null {
   // IPv6 literals keep their brackets in the Host header; the client signs the bare address.
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(?::([0-9]{1,5}))?$/.exec(header);
-  if (!match?.[1]) return undefined;
+  if (!match?.[1]) return null;
   const host = match[1].startsWith('[') ? match[1].slice(1, -1) : match[1];
-  return { host: host.toLowerCase(), port: match[2] ? Number(match[2]) : 80 };
+  return Object.freeze({ host: host.toLowerCase(), port: match[2] ? Number(match[2]) : 80 });
 }
