@@ -19,8 +19,8 @@ import { expandScopesNaive, RoleIndex, type Role } from '@bulwark/scopes';
 import { runLoad } from './load.js';
 import { startServerProcess } from './server-process.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const CONCURRENCY = 8;
 const MAX_PER_PHASE = 60_000;
 
@@ -84,8 +84,13 @@ async function httpBench(): Promise<void> {
       hawk: [],
     };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of kinds) results[kind].push(await phase(kind, SECONDS));
+      // Each round starts with another kind, so no kind always follows the same one.
+      const order = kinds.map((_, i) => kinds[(i + round) % kinds.length]!);
+      for (const kind of order) results[kind].push(await phase(kind, SECONDS));
     }
+    // The same comparison within each round: drifts of the machine between rounds cancel.
+    const paired = results.hawk.map((h, i) => h.cpuUs / (results.anonymous[i]?.cpuUs ?? NaN));
+    const sortedPairs = [...paired].sort((a, b) => a - b);
     const cpu = (kind: Kind): number => median(results[kind].map((p) => p.cpuUs));
     const rps = (kind: Kind): number => median(results[kind].map((p) => p.rps));
     console.log(
@@ -111,6 +116,10 @@ async function httpBench(): Promise<void> {
         `throughput ratio ${(rps('anonymous') / rps('hawk')).toFixed(3)}; ` +
         `against the same-size unauthenticated request ${(cpu('hawk') / cpu('padded')).toFixed(3)}; ` +
         `against /ping ${(cpu('hawk') / cpu('ping')).toFixed(3)}`,
+    );
+    console.log(
+      `          per round (Hawk/unauthenticated in the same round): median ${median(paired).toFixed(3)}, ` +
+        `range ${sortedPairs[0]?.toFixed(3)}–${sortedPairs[sortedPairs.length - 1]?.toFixed(3)} over ${paired.length} rounds`,
     );
   } finally {
     await server.stop();
