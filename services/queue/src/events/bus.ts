@@ -14,6 +14,7 @@ import {
   type TaskEvent,
   type TaskState,
 } from './task-events.js';
+import { ReadLimiter } from './read-limiter.js';
 
 type TaskChange = queries.queueEvents.TaskChange;
 
@@ -60,8 +61,7 @@ export class TaskEventBus {
   /** Groups whose resolution is being read; `again` when another change came meanwhile. */
   private readonly groupChecks = new Map<string, { again: boolean }>();
   private readonly listener: ChangeListener;
-  private readonly readWaiters: (() => void)[] = [];
-  private reading = 0;
+  private readonly readLimiter = new ReadLimiter(MAX_READS);
   private count = 0;
   private stopped = false;
 
@@ -212,7 +212,7 @@ export class TaskEventBus {
   private async deliver(change: TaskChange): Promise<void> {
     let event: TaskEvent | undefined;
     try {
-      event = await this.readSlot(() => loadChangeEvent(this.pool, change));
+      event = await this.readLimiter.run(() => loadChangeEvent(this.pool, change));
     } catch (err) {
       this.logger.error({ err }, 'task event could not be read');
       for (const stream of this.streamsFor(change)) stream.abort('event could not be read');
@@ -244,7 +244,9 @@ export class TaskEventBus {
       do {
         check.again = false;
         if (!this.byGroup.get(taskGroupId)?.size) return;
-        const event = await this.readSlot(() => loadGroupResolvedEvent(this.pool, taskGroupId));
+        const event = await this.readLimiter.run(() =>
+          loadGroupResolvedEvent(this.pool, taskGroupId),
+        );
         if (!event) continue;
         for (const stream of this.byGroup.get(taskGroupId) ?? []) {
           stream.enqueue(() => stream.send(event));
@@ -281,20 +283,6 @@ export class TaskEventBus {
 
   private catchUpGroup(stream: EventStream, taskGroupId: string): Promise<void> {
     return this.logged(this.sendGroup(stream, taskGroupId));
-  }
-
-  /** At most MAX_READS reads at a time, so a burst of changes cannot drain the pool. */
-  private async readSlot<T>(read: () => Promise<T>): Promise<T> {
-    while (this.reading >= MAX_READS) {
-      await new Promise<void>((resolve) => this.readWaiters.push(resolve));
-    }
-    this.reading += 1;
-    try {
-      return await read();
-    } finally {
-      this.reading -= 1;
-      this.readWaiters.shift()?.();
-    }
   }
 
   private async logged<T>(work: Promise<T>): Promise<T> {

@@ -12,6 +12,7 @@ import {
   TASK_EXCHANGES,
   taskRoutingKey,
 } from './routing-key.js';
+import { ReadLimiter } from '../read-limiter.js';
 
 type TaskChange = queries.queueEvents.TaskChange;
 
@@ -83,8 +84,7 @@ export class AmqpPublisher {
   private readonly maxBacklog: number;
   private readonly backlog: AmqpMessage[] = [];
   private chain: Promise<void> = Promise.resolve();
-  private readonly readWaiters: (() => void)[] = [];
-  private reading = 0;
+  private readonly reads = new ReadLimiter(MAX_READS);
   private pendingReads = 0;
   private draining = false;
   private stopping = false;
@@ -191,12 +191,12 @@ export class AmqpPublisher {
     this.pendingReads += 1;
     // Settled at once, so a failed read is never an unhandled rejection while it
     // waits for the reads before it.
-    const read: Promise<Settled<ReadChange | undefined>> = this.readSlot(() =>
-      this.readChange(change),
-    ).then(
-      (ok) => ({ ok }),
-      (err: unknown) => ({ err }),
-    );
+    const read: Promise<Settled<ReadChange | undefined>> = this.reads
+      .run(() => this.readChange(change))
+      .then(
+        (ok) => ({ ok }),
+        (err: unknown) => ({ err }),
+      );
     this.chain = this.chain.then(async () => {
       const result = await read;
       this.pendingReads -= 1;
@@ -225,7 +225,7 @@ export class AmqpPublisher {
   private async publishGroupResolution(taskGroupId: string): Promise<void> {
     let event: GroupEvent | undefined;
     try {
-      event = await this.readSlot(() => loadGroupResolvedEvent(this.pool, taskGroupId));
+      event = await this.reads.run(() => loadGroupResolvedEvent(this.pool, taskGroupId));
     } catch (err) {
       this.logger.error({ err, taskGroupId }, 'task group resolution not read for AMQP');
       this.drop(1, 'the task group could not be read');
@@ -314,20 +314,6 @@ export class AmqpPublisher {
       failures = 0;
       this.backlog.splice(0, batch.length);
       this.publishedCount += batch.length;
-    }
-  }
-
-  /** At most MAX_READS task reads at a time; the rest wait their turn, in order. */
-  private async readSlot<T>(read: () => Promise<T>): Promise<T> {
-    while (this.reading >= MAX_READS) {
-      await new Promise<void>((resolve) => this.readWaiters.push(resolve));
-    }
-    this.reading += 1;
-    try {
-      return await read();
-    } finally {
-      this.reading -= 1;
-      this.readWaiters.shift()?.();
     }
   }
 
