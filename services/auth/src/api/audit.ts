@@ -26,7 +26,8 @@ function page(records: AuditRecord[], limit: number): Record<string, unknown> {
 }
 
 const afterSeq = (token: string | undefined): bigint => BigInt(token ?? '0');
-const seqToken = { pattern: /^[0-9]{1,19}$/, maxLength: 19 };
+// At most 18 digits: a larger number could exceed the bigint seq and fail in SQL.
+const seqToken = { pattern: /^[0-9]{1,18}$/, maxLength: 18 };
 
 authApi.declare<{ entityType: string; entityId: string }, undefined, PageQuery>({
   name: 'getEntityHistory',

@@ -153,6 +153,20 @@ test('S14: every change is in the hash-chained audit log, and the chain verifies
   assert.ok(body.checked > 5);
 });
 
+test('S10: audit continuation tokens past a bigint are refused with a 400, not a 5xx', async () => {
+  for (const path of [
+    'audit/role/idem',
+    `clients/${encodeURIComponent(platform.root.clientId)}/audit`,
+  ]) {
+    for (const token of ['9223372036854775808', '9999999999999999999']) {
+      const url = `${platform.rootUrl}/api/auth/v1/${path}?continuationToken=${token}`;
+      const res = await fetch(url, { headers: { authorization: hawkHeaderFor(url) } });
+      assert.equal(res.status, 400, `${path} ${token}`);
+      assert.equal(((await res.json()) as { code: string }).code, 'InvalidRequestArguments');
+    }
+  }
+});
+
 function hawkHeaderFor(url: string): string {
   // The published client has no method for this Bulwark endpoint; sign as it would.
   return hawk.client.header(url, 'GET', {

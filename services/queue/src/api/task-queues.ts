@@ -76,7 +76,8 @@ queueApi.declare<QueueParams, undefined, undefined>({
   },
 });
 
-const DIGITS = /^[0-9]{1,19}$/;
+// Keys that are bigints: at most 18 digits, so a token can never name one past int8.
+const DIGITS = /^[0-9]{1,18}$/;
 const PRIORITY = /^[1-7]$/;
 
 queueApi.declare<QueueParams, undefined, PageQuery>({

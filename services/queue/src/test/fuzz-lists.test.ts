@@ -101,3 +101,27 @@ for (const endpoint of queueApi.endpoints.filter((e) => e.query)) {
     );
   });
 }
+
+// Found by the fuzzer above: a key past the largest bigint reached SQL and failed there.
+test('S10: continuation tokens naming numbers beyond a bigint are refused with a 400', async () => {
+  const cases: [string, string][] = [
+    ['pending', '1:9223372036854775808'],
+    ['pending', '7:99999999999999999999'],
+    ['claimed', `9223372036854775808:${taskId}`],
+  ];
+  for (const [list, key] of cases) {
+    const url =
+      `${platform.rootUrl}${queueApi.basePath}/task-queues/test-prov%2Ftest-worker/${list}` +
+      `?continuationToken=${encodeContinuationToken(key)}`;
+    const res = await fetch(url, { headers: signedHeaders(url, 'GET') });
+    const body = (await res.json()) as { code: string };
+    assert.equal(res.status, 400, `${list} ${key}`);
+    assert.equal(body.code, 'InvalidRequestArguments');
+  }
+  // The largest key a token may carry still pages normally (nothing after it).
+  const url =
+    `${platform.rootUrl}${queueApi.basePath}/task-queues/test-prov%2Ftest-worker/pending` +
+    `?continuationToken=${encodeContinuationToken('1:999999999999999999')}`;
+  const res = await fetch(url, { headers: signedHeaders(url, 'GET') });
+  assert.equal(res.status, 200);
+});
