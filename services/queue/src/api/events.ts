@@ -67,8 +67,9 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
     'Streams the task’s state changes: first every change it went through so far',
     '(`task-defined`, then per run `task-pending`, `task-running` and its resolution),',
     'or only those after `Last-Event-ID` when reconnecting, then each change as it',
-    'happens on any replica. A rerun is a new run, so the stream stays open after',
-    'the task resolves.',
+    'happens on any replica, with `artifact-created` (live only, without an id) when an',
+    'artifact of a run becomes readable. A rerun is a new run, so the stream stays open',
+    'after the task resolves.',
     DESCRIPTION_TAIL,
   ].join(' '),
   async handler(ctx, req) {
@@ -112,6 +113,8 @@ queueApi.declare<{ taskGroupId: string }, undefined, undefined>({
     'latest change (where it stands now), then each change as it happens on any',
     'replica, tasks added later included. On reconnecting the same snapshot comes',
     'first again, so nothing is missed; `Last-Event-ID` is checked but not needed.',
+    '`task-group-resolved` (without an id) follows whenever no task of the group is',
+    'left unscheduled, pending or running, the snapshot included.',
     DESCRIPTION_TAIL,
   ].join(' '),
   async handler(ctx, req) {

@@ -212,7 +212,7 @@ export class TaskEventBus {
   private async deliver(change: TaskChange): Promise<void> {
     let event: TaskEvent | undefined;
     try {
-      event = await this.readLimiter.run(() => loadChangeEvent(this.pool, change));
+      event = (await this.readLimiter.run(() => loadChangeEvent(this.pool, change)))?.event;
     } catch (err) {
       this.logger.error({ err }, 'task event could not be read');
       for (const stream of this.streamsFor(change)) stream.abort('event could not be read');

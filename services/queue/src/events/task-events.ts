@@ -116,7 +116,7 @@ function eventFor(state: TaskState, changed: ChangedState, runId: number | undef
   };
 }
 
-export function eventOfChange(state: TaskState, change: TaskStateChange): TaskEvent {
+function eventOfChange(state: TaskState, change: TaskStateChange): TaskEvent {
   return eventFor(state, change.state, change.state === 'unscheduled' ? undefined : change.runId);
 }
 
@@ -140,16 +140,17 @@ function artifactEvent(
 }
 
 /**
- * The event a change announces, read now: undefined when the task (or the artifact)
- * is gone or the artifact is no longer present.
+ * The event a change announces, read now, with the task it was built from (whose
+ * routes an AMQP message is CCed to): undefined when the task (or the artifact) is
+ * gone or the artifact is no longer present.
  */
 export async function loadChangeEvent(
   db: Queryable,
   change: TaskChange,
-): Promise<TaskEvent | undefined> {
+): Promise<{ event: TaskEvent; task: TaskRow } | undefined> {
   if (!queries.queueEvents.isArtifactChange(change)) {
     const state = await loadTaskState(db, change.taskId);
-    return state && eventOfChange(state, change);
+    return state && { event: eventOfChange(state, change), task: state.task };
   }
   const key = { taskId: change.taskId, runId: change.runId, name: change.artifact };
   const [state, artifact] = await Promise.all([
@@ -157,7 +158,7 @@ export async function loadChangeEvent(
     queries.queueArtifacts.getArtifact(db, key),
   ]);
   if (!state || !artifact?.present) return undefined;
-  return artifactEvent(state, change.runId, artifact);
+  return { event: artifactEvent(state, change.runId, artifact), task: state.task };
 }
 
 /**

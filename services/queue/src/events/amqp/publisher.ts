@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { queries } from '@bulwark/db';
 import { loadGroupResolvedEvent, mayResolveGroup, type GroupEvent } from '../group-events.js';
-import { eventOfChange, loadChangeEvent, loadTaskState, type TaskEvent } from '../task-events.js';
+import { loadChangeEvent, type TaskEvent } from '../task-events.js';
 import { BrokerConnection, redactedUrl, type AmqpMessage } from './broker.js';
 import { LeaderLock } from './leader-lock.js';
 import {
@@ -247,21 +247,10 @@ export class AmqpPublisher {
     this.kick();
   }
 
-  /**
-   * The event as the SSE streams send it. A state change needs the task and its runs,
-   * which also hold the routes; an artifact change needs the artifact as well, so its
-   * event comes from task-events.ts whole and the routes from the task row.
-   */
+  /** The event as the SSE streams send it, and the task's routes to CC it to. */
   private async readChange(change: TaskChange): Promise<ReadChange | undefined> {
-    if (!queries.queueEvents.isArtifactChange(change)) {
-      const state = await loadTaskState(this.pool, change.taskId);
-      return state && { event: eventOfChange(state, change), routes: state.task.routes };
-    }
-    const [event, task] = await Promise.all([
-      loadChangeEvent(this.pool, change),
-      queries.queueTasks.getTask(this.pool, change.taskId),
-    ]);
-    return event && task && { event, routes: task.routes };
+    const read = await loadChangeEvent(this.pool, change);
+    return read && { event: read.event, routes: read.task.routes };
   }
 
   private messageOf({ event, routes }: ReadChange): AmqpMessage {
