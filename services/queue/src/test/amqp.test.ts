@@ -304,7 +304,7 @@ test('two replicas on one database publish each change exactly once', async () =
   assert.equal(publisherOf(leaders[0] === a ? b : a).published, 0, 'the other never published');
 });
 
-test('with the broker stopped the API keeps working; publishing resumes when it returns', async (t) => {
+test('with the broker stopped the API keeps working; publishing resumes when it returns; S1: the broker password is never logged', async (t) => {
   const [a, b] = replicas();
   const admin = queueWith(a, a.root);
   await broker!.stop();
