@@ -18,6 +18,7 @@ import taskcluster from 'taskcluster-client';
 import { expandScopesNaive, RoleIndex, type Role } from '@bulwark/scopes';
 import { runLoad } from './load.js';
 import { startServerProcess } from './server-process.js';
+import { fmt, median } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -194,10 +195,6 @@ function expansionBench(): void {
     `measured  cached client expansion:       ${cachedUs.toFixed(2)} µs  (target < 10 µs)`,
   );
 }
-
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
 expansionBench();
 await httpBench();

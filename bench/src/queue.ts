@@ -48,7 +48,7 @@ import {
   type ServerCluster,
   type WaitProfile,
 } from './queue-database.js';
-import { percentile } from './stats.js';
+import { fmt, median, percentile } from './stats.js';
 
 const LIFECYCLES = Number(process.env.BENCH_LIFECYCLES ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -109,9 +109,6 @@ async function probed<T>(
   }
 }
 
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const ms = (n: number): string => `${n.toFixed(1)} ms`;
 const spread = (xs: number[]): string =>
   `median ${ms(median(xs))}, p90 ${ms(percentile(xs, 90))}, p99 ${ms(percentile(xs, 99))}`;
