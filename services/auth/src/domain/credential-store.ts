@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Keyring } from '@bulwark/crypto';
 import { queries, type ClientRow } from '@bulwark/db';
 import { mergeScopeSets, RoleIndex, sortAndNormalize } from '@bulwark/scopes';
+import { MacKey } from './hawk-mac.js';
 
 export const AUTH_CHANNEL = 'bulwark_auth';
 export const LAST_USED_GRANULARITY_MS = 6 * 60 * 60 * 1000;
@@ -11,6 +12,8 @@ export const LAST_USED_GRANULARITY_MS = 6 * 60 * 60 * 1000;
 export interface CachedClient {
   readonly clientId: string;
   readonly accessToken: string;
+  /** The access token prepared as an HMAC key, for verifying request MACs. */
+  readonly macKey: MacKey;
   readonly expires: Date;
   readonly disabled: boolean;
   /** As stored: unexpanded. */
@@ -129,9 +132,11 @@ export class CredentialStore {
   }
 
   private fromRow(row: ClientRow): CachedClient {
+    const accessToken = this.keyring.openString(row.sealedAccessToken, `client:${row.clientId}`);
     return {
       clientId: row.clientId,
-      accessToken: this.keyring.openString(row.sealedAccessToken, `client:${row.clientId}`),
+      accessToken,
+      macKey: new MacKey(accessToken),
       expires: row.expires,
       disabled: row.disabled,
       scopes: row.scopes,

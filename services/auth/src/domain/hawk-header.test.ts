@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import hawk from 'hawk';
-import { parseHawkHeader } from './hawk-header.js';
+import { parseHawkHeader, type HawkAttributes } from './hawk-header.js';
 
 /** What the `hawk` package itself makes of a header: its attributes, or undefined if refused. */
 function hawkParse(header: string): Record<string, string> | undefined {
@@ -11,6 +11,14 @@ function hawkParse(header: string): Record<string, string> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Our attributes as a plain object of the ones present, the form hawk returns. */
+function present(attributes: HawkAttributes | undefined): Record<string, string> | undefined {
+  if (attributes === undefined) return undefined;
+  return Object.fromEntries(
+    Object.entries(attributes).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 const names = fc.constantFrom(
@@ -24,6 +32,15 @@ const names = fc.constantFrom(
   'dlg',
   'xyz',
   'i d',
+  // Names of the attributes object's own machinery, and prefixes and extensions of real ones.
+  '__proto__',
+  'constructor',
+  'set',
+  'nonc',
+  'nonces',
+  'i',
+  'IDs',
+  'Mac',
 );
 // Every class the grammar distinguishes: word characters, the rest of printable
 // ASCII (quote and backslash included), control characters, JavaScript's Unicode
@@ -94,10 +111,7 @@ test('the header parser accepts exactly what hawk accepts, with the same attribu
           .map(([h, tail]) => h + tail),
       ),
       (h) => {
-        assert.deepEqual(
-          parseHawkHeader(h) === undefined ? undefined : { ...parseHawkHeader(h) },
-          hawkParse(h),
-        );
+        assert.deepEqual(present(parseHawkHeader(h)), hawkParse(h));
       },
     ),
     { numRuns: 20_000 },
@@ -111,7 +125,7 @@ test('real client headers parse; oversized and malformed ones do not', () => {
   });
   const parsed = parseHawkHeader(signed);
   assert.equal(parsed?.id, 'static/root');
-  assert.deepEqual({ ...parsed }, hawkParse(signed));
+  assert.deepEqual(present(parsed), hawkParse(signed));
   assert.equal(parseHawkHeader(`Hawk id="${'a'.repeat(5000)}"`), undefined);
   assert.equal(parseHawkHeader('Hawk id="a", id="b"'), undefined);
   assert.equal(parseHawkHeader('Hawk id="a" junk'), undefined);
@@ -158,7 +172,7 @@ test('edge cases of the grammar: accepted or refused as hawk does', () => {
   ];
   for (const h of accepted) {
     assert.notEqual(parseHawkHeader(h), undefined, JSON.stringify(h));
-    assert.deepEqual({ ...parseHawkHeader(h) }, hawkParse(h), JSON.stringify(h));
+    assert.deepEqual(present(parseHawkHeader(h)), hawkParse(h), JSON.stringify(h));
   }
   for (const h of refused) {
     assert.equal(parseHawkHeader(h), undefined, JSON.stringify(h));

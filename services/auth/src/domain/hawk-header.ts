@@ -57,9 +57,7 @@ export function parseHawkHeader(header: string): HawkAttributes | undefined {
   // `(?:\s+(.*))?` with nothing after the whitespace leaves no attributes: refused.
   if (i === n) return undefined;
 
-  // A plain object keeps V8's fast properties; names are limited to the known
-  // attributes, so no attribute can reach the prototype.
-  const attributes: Record<string, string> = {};
+  const attributes = new ParsedAttributes();
   while (i < n) {
     const nameStart = i;
     while (i < n && isWord(header.charCodeAt(i))) i++;
@@ -88,26 +86,79 @@ export function parseHawkHeader(header: string): HawkAttributes | undefined {
       i = skipSpaceOnLine(header, i + 1);
       if (i < 0) return undefined;
     }
-    const name = header.slice(nameStart, nameEnd);
-    if (!isKnownName(name) || Object.hasOwn(attributes, name)) return undefined;
-    attributes[name] = header.slice(valueStart, valueEnd);
+    if (!attributes.set(header, nameStart, nameEnd - nameStart, valueStart, valueEnd)) {
+      return undefined;
+    }
   }
   return attributes;
 }
 
-function isKnownName(name: string): boolean {
-  switch (name) {
-    case 'id':
-    case 'ts':
-    case 'nonce':
-    case 'hash':
-    case 'ext':
-    case 'mac':
-    case 'app':
-    case 'dlg':
-      return true;
+/**
+ * The attributes of one header. Every field exists from construction, so all
+ * instances share one shape, and names are matched in place: no attribute name is
+ * sliced out of the header, looked up or used as a property key, so none can reach
+ * the prototype either.
+ */
+class ParsedAttributes implements HawkAttributes {
+  id: string | undefined = undefined;
+  ts: string | undefined = undefined;
+  nonce: string | undefined = undefined;
+  hash: string | undefined = undefined;
+  ext: string | undefined = undefined;
+  mac: string | undefined = undefined;
+  app: string | undefined = undefined;
+  dlg: string | undefined = undefined;
+
+  /** Stores the attribute named at `header[nameStart..]`; false for an unknown name or a repeat. */
+  set(header: string, nameStart: number, nameLength: number, from: number, to: number): boolean {
+    // Each field assigned by name, not through a computed key: one store the engine
+    // can keep fast, and nothing outside the eight names can be written.
+    switch (attributeNamed(header, nameStart, nameLength)) {
+      case 'id':
+        return this.id === undefined && (this.id = header.slice(from, to)).length > 0;
+      case 'ts':
+        return this.ts === undefined && (this.ts = header.slice(from, to)).length > 0;
+      case 'nonce':
+        return this.nonce === undefined && (this.nonce = header.slice(from, to)).length > 0;
+      case 'hash':
+        return this.hash === undefined && (this.hash = header.slice(from, to)).length > 0;
+      case 'ext':
+        return this.ext === undefined && (this.ext = header.slice(from, to)).length > 0;
+      case 'mac':
+        return this.mac === undefined && (this.mac = header.slice(from, to)).length > 0;
+      case 'app':
+        return this.app === undefined && (this.app = header.slice(from, to)).length > 0;
+      case 'dlg':
+        return this.dlg === undefined && (this.dlg = header.slice(from, to)).length > 0;
+      case undefined:
+        return false;
+    }
+  }
+}
+
+/** Which of hawk's attribute names `header[start..start + length]` is, matched in place. */
+function attributeNamed(
+  header: string,
+  start: number,
+  length: number,
+): keyof HawkAttributes | undefined {
+  switch (length) {
+    case 2:
+      if (header.startsWith('id', start)) return 'id';
+      if (header.startsWith('ts', start)) return 'ts';
+      return undefined;
+    case 3:
+      if (header.startsWith('mac', start)) return 'mac';
+      if (header.startsWith('ext', start)) return 'ext';
+      if (header.startsWith('app', start)) return 'app';
+      if (header.startsWith('dlg', start)) return 'dlg';
+      return undefined;
+    case 4:
+      return header.startsWith('hash', start) ? 'hash' : undefined;
+    case 5:
+      return header.startsWith('nonce', start) ? 'nonce' : undefined;
     default:
-      return false;
+      return undefined;
   }
 }
 

@@ -10,6 +10,7 @@ import {
   temporaryAccessToken,
 } from '@bulwark/crypto';
 import type { CachedClient } from './credential-store.js';
+import { headerMac, MacKey, macsEqual } from './hawk-mac.js';
 import {
   MalformedCredentials,
   parseCredentialsInRequest,
@@ -68,6 +69,8 @@ function authFailureResult(err: unknown): AuthenticationResult {
 /** What verified credentials are allowed, narrowed step by step. */
 interface Grant {
   key: string;
+  /** `key` prepared for HMAC. */
+  macKey: MacKey;
   expires: number;
   scopes: readonly string[];
   /** True once a certificate or authorizedScopes replaced the client's own scopes. */
@@ -109,6 +112,7 @@ function applyCertificate(
     fail('ext.certificate.signature is not valid');
   }
   grant.key = temporaryAccessToken(issuerAccessToken, c.seed);
+  grant.macKey = new MacKey(grant.key);
   grant.expires = Math.min(grant.expires, c.expiry);
   grant.scopes = c.scopes;
   grant.restricted = true;
@@ -193,6 +197,7 @@ export class SignatureValidator implements Authenticator {
     }
     const grant: Grant = {
       key: client.accessToken,
+      macKey: client.macKey,
       expires: client.expires.getTime(),
       scopes: this.options.store.expandedClientScopes(client),
       restricted: false,
@@ -200,7 +205,7 @@ export class SignatureValidator implements Authenticator {
     if (parsed.ext.certificate !== undefined) {
       applyCertificate(grant, parsed.ext.certificate, parsed.id, client.accessToken, now);
     }
-    return andThen(this.checkMac(request, parsed, grant.key), () =>
+    return andThen(this.checkMac(request, parsed, grant), () =>
       // Only verified requests reach the revocation check, which may cost a query.
       andThen(this.options.isRevoked?.(parsed.id) ?? false, (revoked) => {
         // Credentials the platform revoked before their expiry (a resolved run's, S3).
@@ -255,30 +260,23 @@ export class SignatureValidator implements Authenticator {
   private checkMac(
     request: HawkRequestInfo,
     parsed: RequestCredentials,
-    key: string,
+    grant: Grant,
   ): void | Promise<void> {
-    if (parsed.scheme === 'bewit') return this.checkBewit(request, parsed, key);
+    if (parsed.scheme === 'bewit') return this.checkBewit(request, parsed, grant.key);
     const attributes = parsed.header ?? fail('Bad Request: Missing attributes');
-    const expected = hawk.crypto.calculateMac(
-      'header',
-      { id: parsed.id, key, algorithm: 'sha256' },
-      {
-        method: request.method.toUpperCase(),
-        resource: request.resource,
-        host: request.host,
-        port: request.port,
-        ts: attributes.ts ?? '',
-        nonce: attributes.nonce ?? '',
-        hash: attributes.hash,
-        ext: attributes.ext,
-        app: attributes.app,
-        dlg: attributes.dlg,
-      },
-    );
-    const given = Buffer.from(attributes.mac ?? '');
-    const wanted = Buffer.from(expected);
-    if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
-      fail('Unauthorized: Bad mac');
+    const expected = headerMac(grant.macKey, {
+      method: request.method.toUpperCase(),
+      resource: request.resource,
+      host: request.host,
+      port: request.port,
+      ts: attributes.ts ?? '',
+      nonce: attributes.nonce ?? '',
+      hash: attributes.hash,
+      ext: attributes.ext,
+      app: attributes.app,
+      dlg: attributes.dlg,
+    });
+    if (!macsEqual(attributes.mac ?? '', expected)) fail('Unauthorized: Bad mac');
     const seen = this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce);
     if (typeof seen === 'boolean') return refuseReplay(seen);
     return seen.then(refuseReplay);
