@@ -14,7 +14,7 @@ export class FingerprintSet {
   /** (0, 0) marks an empty slot, so that one fingerprint is kept aside. */
   private holdsZero = false;
 
-  constructor(initialCapacity = 1024) {
+  constructor(initialCapacity = 64) {
     let capacity = 16;
     while (capacity < initialCapacity) capacity *= 2;
     this.words = new Uint32Array(capacity * 2);

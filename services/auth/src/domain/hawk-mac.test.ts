@@ -74,6 +74,29 @@ test('headerMac agrees with hawk.crypto.calculateMac on every attribute', () => 
   );
 });
 
+test('a resource hawk cannot parse has no MAC rather than an exception', () => {
+  const input = {
+    method: 'GET',
+    host: 'example.com',
+    port: 443,
+    ts: '1',
+    nonce: 'n',
+    hash: undefined,
+    ext: undefined,
+    app: undefined,
+    dlg: undefined,
+  };
+  assert.equal(headerMac(new MacKey('k'), { ...input, resource: 'http://[::1' }), undefined);
+  assert.equal(typeof headerMac(new MacKey('k'), { ...input, resource: 'http://h/p' }), 'string');
+});
+
+test('S1: a prepared key shows nothing of the key when serialized or inspected', async () => {
+  const { inspect } = await import('node:util');
+  const key = new MacKey('a-secret-access-token-of-44-characters-abcde');
+  assert.equal(JSON.stringify({ key }), '{"key":"[MacKey]"}');
+  assert.equal(inspect({ key }), '{ key: [MacKey] }');
+});
+
 test('S13: macsEqual accepts only the identical MAC', () => {
   const mac = new MacKey('key').macBase64('message');
   assert.equal(macsEqual(mac, mac), true);

@@ -264,18 +264,19 @@ export class SignatureValidator implements Authenticator {
   ): void | Promise<void> {
     if (parsed.scheme === 'bewit') return this.checkBewit(request, parsed, grant.key);
     const attributes = parsed.header ?? fail('Bad Request: Missing attributes');
-    const expected = headerMac(grant.macKey, {
-      method: request.method.toUpperCase(),
-      resource: request.resource,
-      host: request.host,
-      port: request.port,
-      ts: attributes.ts ?? '',
-      nonce: attributes.nonce ?? '',
-      hash: attributes.hash,
-      ext: attributes.ext,
-      app: attributes.app,
-      dlg: attributes.dlg,
-    });
+    const expected =
+      headerMac(grant.macKey, {
+        method: request.method.toUpperCase(),
+        resource: request.resource,
+        host: request.host,
+        port: request.port,
+        ts: attributes.ts ?? '',
+        nonce: attributes.nonce ?? '',
+        hash: attributes.hash,
+        ext: attributes.ext,
+        app: attributes.app,
+        dlg: attributes.dlg,
+      }) ?? fail('Bad Request: Invalid resource');
     if (!macsEqual(attributes.mac ?? '', expected)) fail('Unauthorized: Bad mac');
     const seen = this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce);
     if (typeof seen === 'boolean') return refuseReplay(seen);

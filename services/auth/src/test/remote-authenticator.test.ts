@@ -81,3 +81,25 @@ test('S13: a request replayed to another service is still refused', async () => 
   assert.equal((await fetch(url, { headers: { authorization: header } })).status, 200);
   assert.equal((await fetch(url, { headers: { authorization: header } })).status, 401);
 });
+
+test('authenticate-hawk answers a resource hawk cannot parse with auth-failed, never a 5xx', async () => {
+  // Absolute-form resources are parsed as URLs by hawk; an unparsable one once escaped
+  // as an exception from computing the MAC.
+  const ts = Math.floor(Date.now() / 1000);
+  for (const resource of ['http://[::1', 'http://', 'x']) {
+    const response = await fetch(`${platform.rootUrl}/api/auth/v1/authenticate-hawk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        method: 'get',
+        resource,
+        host: 'example.com',
+        port: 443,
+        authorization: `Hawk id="${reader.clientId}", ts="${ts}", nonce="n${resource.length}", mac="AAAA"`,
+      }),
+    });
+    assert.equal(response.status, 200, resource);
+    const body = (await response.json()) as { status: string; message: string };
+    assert.equal(body.status, 'auth-failed', resource);
+  }
+});
