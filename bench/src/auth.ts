@@ -24,6 +24,16 @@ import { fmt, median } from './stats.js';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 /** Requests per phase: about a second of saturated server each. */
 const PER_PHASE = Number(process.env.BENCH_PHASE_REQUESTS ?? 20_000);
+/** The reference at a fixed rate: its rounds, and its clients (one request in flight each). */
+const FIXED_RATE_ROUNDS = Math.ceil(ROUNDS / 2);
+const FIXED_RATE_CLIENTS = 64;
+
+/** How the load generator drives a phase: saturating by default. */
+interface LoadShape {
+  connections?: number;
+  pipelining?: number;
+  rate?: number;
+}
 
 type Kind = 'ping' | 'anonymous' | 'padded' | 'hawk';
 interface Phase {
@@ -44,7 +54,7 @@ async function httpBench(): Promise<void> {
     // own nonce, valid for the skew window), by the hawk package as a client signs:
     // signing is the client's cost, and here it would slow the load generator.
     // Room is left for requests the generator prepares but never sends.
-    const hawkPhases = ROUNDS + 1;
+    const hawkPhases = ROUNDS + 1 + FIXED_RATE_ROUNDS;
     const signed = Array.from(
       { length: Math.ceil(hawkPhases * PER_PHASE * 1.1) },
       () =>
@@ -72,12 +82,13 @@ async function httpBench(): Promise<void> {
       padded: (i) => ({ 'x-bench-padding': signed[i % signed.length] ?? '' }),
       hawk: () => ({ authorization: takeSigned() }),
     };
-    const phase = async (kind: Kind): Promise<Phase> => {
+    const phase = async (kind: Kind, shape: LoadShape = {}): Promise<Phase> => {
       const cpuBefore = await server.cpuMicros();
       const headers = headersOf[kind];
       const result = await saturate({
         url: kind === 'ping' ? pingUrl : authUrl,
         requests: PER_PHASE,
+        ...shape,
         ...(headers && { headers }),
       });
       const cpuUs = (await server.cpuMicros()) - cpuBefore;
@@ -98,6 +109,20 @@ async function httpBench(): Promise<void> {
       for (const kind of shuffled(kinds)) results[kind].push(await phase(kind));
     }
     printHttpResults(results, server.pinnedToCore);
+
+    // Reference: many clients with one request in flight each, as real clients send,
+    // both kinds at one fixed rate (40% of the saturated Hawk throughput: below where
+    // one request per connection saturates), so the load generator works and idles
+    // alike in both and only the server's work differs.
+    const rate = Math.round(0.4 * median(results.hawk.map((p) => p.perSecond)));
+    const shape: LoadShape = { connections: FIXED_RATE_CLIENTS, pipelining: 1, rate };
+    const fixedRate: Record<'anonymous' | 'hawk', Phase[]> = { anonymous: [], hawk: [] };
+    for (let round = 0; round < FIXED_RATE_ROUNDS; round++) {
+      for (const kind of shuffled(['anonymous', 'hawk'] as const)) {
+        fixedRate[kind].push(await phase(kind, shape));
+      }
+    }
+    printFixedRateResults(fixedRate, rate);
   } finally {
     await server.stop();
   }
@@ -140,6 +165,16 @@ function printHttpResults(results: Record<Kind, Phase[]>, pinned: boolean): void
     `          throughput ratio ${(rps('anonymous') / rps('hawk')).toFixed(3)}; ` +
       `against the same-size unauthenticated request ${(cpu('hawk') / cpu('padded')).toFixed(3)}; ` +
       `against /ping ${(cpu('hawk') / cpu('ping')).toFixed(3)}`,
+  );
+}
+
+function printFixedRateResults(results: Record<'anonymous' | 'hawk', Phase[]>, rate: number): void {
+  const cpu = (kind: 'anonymous' | 'hawk'): number => median(results[kind].map((p) => p.cpuUs));
+  const paired = results.hawk.map((h, i) => h.cpuUs / (results.anonymous[i]?.cpuUs ?? NaN));
+  console.log(
+    `reference ${FIXED_RATE_CLIENTS} clients, one request in flight each, both at ${fmt(rate)} req/s ` +
+      `(${FIXED_RATE_ROUNDS} rounds): unauthenticated ${fmt(cpu('anonymous'))} µs/req, ` +
+      `Hawk ${fmt(cpu('hawk'))} µs/req, per-round ratio median ${median(paired).toFixed(3)}`,
   );
 }
 

@@ -21,6 +21,8 @@ export async function saturate(options: {
   requests: number;
   connections?: number;
   pipelining?: number;
+  /** Requests per second over all connections; as fast as the server answers when absent. */
+  rate?: number;
   /** Extra headers for the i-th request sent. */
   headers?: (i: number) => Record<string, string>;
 }): Promise<LoadResult> {
@@ -38,6 +40,7 @@ export async function saturate(options: {
         connections: options.connections ?? 16,
         pipelining: options.pipelining ?? 16,
         amount: options.requests,
+        ...(options.rate !== undefined && { overallRate: options.rate }),
         requests: [
           {
             method: 'GET',

@@ -63,8 +63,11 @@ export function parseCredentialsInRequest(
   return { scheme: 'bewit', id, ts: Number(exp), nonce: '', ext: decodeExt(ext) };
 }
 
+/** Shared by every request without `ext` (most of them), so none allocates one. */
+const NO_EXT: RequestCredentials['ext'] = Object.freeze({});
+
 function decodeExt(ext: string | undefined): RequestCredentials['ext'] {
-  if (!ext) return {};
+  if (!ext) return NO_EXT;
   if (ext.length > MAX_EXT_LENGTH) throw new MalformedCredentials('ext is too large');
   let value: unknown;
   try {

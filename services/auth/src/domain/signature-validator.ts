@@ -50,11 +50,6 @@ const fail = (message: string): never => {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Continues synchronously when the value is already there, else after the promise. */
-function andThen<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
-
 function refuseReplay(fresh: boolean): void {
   if (!fresh) fail('Unauthorized: this request was already used (replay)');
 }
@@ -178,9 +173,11 @@ export class SignatureValidator implements Authenticator {
       }
       issuerId = rawCert.issuer as string;
     }
-    return andThen(this.options.store.getClient(issuerId), (client) =>
-      this.verifyWithIssuer(request, parsed, issuerId, client, now),
-    );
+    const client = this.options.store.getClient(issuerId);
+    // Closures only on the asynchronous path: the common one allocates none.
+    return client instanceof Promise
+      ? client.then((found) => this.verifyWithIssuer(request, parsed, issuerId, found, now))
+      : this.verifyWithIssuer(request, parsed, issuerId, client, now);
   }
 
   private verifyWithIssuer(
@@ -205,14 +202,35 @@ export class SignatureValidator implements Authenticator {
     if (parsed.ext.certificate !== undefined) {
       applyCertificate(grant, parsed.ext.certificate, parsed.id, client.accessToken, now);
     }
-    return andThen(this.checkMac(request, parsed, grant), () =>
-      // Only verified requests reach the revocation check, which may cost a query.
-      andThen(this.options.isRevoked?.(parsed.id) ?? false, (revoked) => {
-        // Credentials the platform revoked before their expiry (a resolved run's, S3).
-        if (revoked) fail('These credentials have been revoked');
-        return this.finish(parsed, client, grant, now);
-      }),
-    );
+    const checked = this.checkMac(request, parsed, grant);
+    return checked instanceof Promise
+      ? checked.then(() => this.afterMac(parsed, client, grant, now))
+      : this.afterMac(parsed, client, grant, now);
+  }
+
+  /** Only verified requests reach the revocation check, which may cost a query. */
+  private afterMac(
+    parsed: RequestCredentials,
+    client: CachedClient,
+    grant: Grant,
+    now: number,
+  ): AuthenticationResult | Promise<AuthenticationResult> {
+    const revoked = this.options.isRevoked?.(parsed.id) ?? false;
+    return revoked instanceof Promise
+      ? revoked.then((r) => this.finishUnlessRevoked(r, parsed, client, grant, now))
+      : this.finishUnlessRevoked(revoked, parsed, client, grant, now);
+  }
+
+  private finishUnlessRevoked(
+    revoked: boolean,
+    parsed: RequestCredentials,
+    client: CachedClient,
+    grant: Grant,
+    now: number,
+  ): AuthenticationResult {
+    // Credentials the platform revoked before their expiry (a resolved run's, S3).
+    if (revoked) fail('These credentials have been revoked');
+    return this.finish(parsed, client, grant, now);
   }
 
   /** Applies authorizedScopes (which only narrows) and builds the result. */
