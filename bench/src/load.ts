@@ -9,14 +9,19 @@ export interface LoadResult {
 }
 
 /**
- * Keeps the server under test saturated: `connections` keep-alive connections with
- * `pipelining` requests in flight on each, 16 x 16 by default, so the server always
- * has a backlog and how fast the generator refills it does not change what a request
- * costs. The generator is autocannon, whose HTTP client costs far less per request
- * than Node's: one core of it outruns one core of server. Sends about `requests` GETs
- * (autocannon rounds to whole pipelines) and stops. Loopback only.
+ * The default load: 16 keep-alive connections with 16 requests in flight on each, so
+ * the server always has a backlog and how fast the generator refills it does not
+ * change what a request costs.
  */
-export async function saturate(options: {
+export const SATURATING_LOAD = { connections: 16, pipelining: 16 } as const;
+
+/**
+ * Sends about `requests` GETs (autocannon rounds to whole pipelines) and stops:
+ * saturating (SATURATING_LOAD) unless the caller gives another shape or a `rate`.
+ * The generator is autocannon, whose HTTP client costs far less per request than
+ * Node's: one core of it outruns one core of server. Loopback only.
+ */
+export async function generateLoad(options: {
   url: string;
   requests: number;
   connections?: number;
@@ -37,8 +42,8 @@ export async function saturate(options: {
     const instance = autocannon(
       {
         url: options.url,
-        connections: options.connections ?? 16,
-        pipelining: options.pipelining ?? 16,
+        connections: options.connections ?? SATURATING_LOAD.connections,
+        pipelining: options.pipelining ?? SATURATING_LOAD.pipelining,
         amount: options.requests,
         ...(options.rate !== undefined && { overallRate: options.rate }),
         requests: [

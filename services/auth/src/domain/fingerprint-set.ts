@@ -38,20 +38,23 @@ export class FingerprintSet {
       this.used++;
       return true;
     }
+    // At most half full, so probes stay short and an empty slot always exists.
+    if ((this.used + 1) * 2 > this.capacity) this.grow();
     const mask = this.capacity - 1;
     for (let slot = slotOf(h, l) & mask; ; slot = (slot + 1) & mask) {
       const storedHigh = this.words[2 * slot] ?? 0;
       const storedLow = this.words[2 * slot + 1] ?? 0;
-      if (storedHigh === 0 && storedLow === 0) break;
       if (storedHigh === h && storedLow === l) return false;
+      if (storedHigh === 0 && storedLow === 0) {
+        this.words[2 * slot] = h;
+        this.words[2 * slot + 1] = l;
+        this.used++;
+        return true;
+      }
     }
-    // At most half full, so probes stay short and an empty slot always exists.
-    if ((this.used + 1) * 2 > this.capacity) this.grow();
-    this.insertNew(h, l);
-    this.used++;
-    return true;
   }
 
+  /** Places a fingerprint known to be absent (while growing). */
   private insertNew(high: number, low: number): void {
     const mask = this.capacity - 1;
     let slot = slotOf(high, low) & mask;
