@@ -13,7 +13,7 @@ import { registerTask } from './commands/task.js';
 import { registerUp } from './commands/up.js';
 import { registerWhoami } from './commands/whoami.js';
 import { registerWorker } from './commands/worker.js';
-import { attachExamples } from './lib/examples.js';
+import { attachExamples, hasOwnAction, markHelpOnly } from './lib/examples.js';
 import { EXIT } from './lib/run.js';
 
 const { version } = JSON.parse(
@@ -63,7 +63,9 @@ export function buildProgram(): Command {
  * A word that names no subcommand is a usage error (exit 2).
  */
 function helpForBareGroups(command: Command): void {
-  if (command.commands.length === 0) return;
+  for (const sub of command.commands) helpForBareGroups(sub);
+  if (command.commands.length === 0 || hasOwnAction(command)) return;
+  markHelpOnly(command);
   command.action((_options: unknown, self: Command) => {
     if (self.args.length > 0) {
       self.error(`unknown command '${self.args[0]}'`, {
@@ -73,7 +75,6 @@ function helpForBareGroups(command: Command): void {
     }
     self.outputHelp();
   });
-  for (const sub of command.commands) helpForBareGroups(sub);
 }
 
 /** Runs the program on argv; usage errors exit 2, help and version 0. */

@@ -141,7 +141,19 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   'task cancel': [['cancel, without a question', 'bulwark task cancel <taskId> --yes']],
   'task rerun': [['run a resolved task again', 'bulwark task rerun <taskId>']],
   'group list': [['the tasks of a group', 'bulwark group list <taskGroupId>']],
-  worker: [['a worker on another machine', 'bulwark worker --config /etc/bulwark/worker.json']],
+  worker: [
+    ['a worker on another machine', 'bulwark worker --config /etc/bulwark/worker.json'],
+    [
+      'prove the sandbox controls here, then exit',
+      'bulwark worker --config worker.json --self-test',
+    ],
+  ],
+  'worker init': [
+    [
+      'a worker client and its config file, for a worker host',
+      'bulwark worker init --root-url http://10.0.0.5:8080 --queue proj/linux --worker-id w1',
+    ],
+  ],
 };
 
 /** A command's path below the program: `task run`, `clients create`. */
@@ -151,9 +163,24 @@ export function commandPath(command: Command): string {
   return names.join(' ');
 }
 
+/** Whether a command does something of its own (not only holding subcommands). */
+export function hasOwnAction(command: Command): boolean {
+  // commander keeps the handler private; reading it is the only way to ask.
+  return (command as unknown as { _actionHandler?: unknown })._actionHandler != null;
+}
+
+/** Groups given an action that only prints their help: not commands of their own. */
+const helpOnly = new WeakSet<Command>();
+export function markHelpOnly(command: Command): void {
+  helpOnly.add(command);
+}
+
 /** Every command that runs something (not the groups), depth first. */
 export function leafCommands(program: Command): Command[] {
-  return program.commands.flatMap((c) => (c.commands.length > 0 ? leafCommands(c) : [c]));
+  return program.commands.flatMap((c) => [
+    ...(hasOwnAction(c) && !helpOnly.has(c) ? [c] : []),
+    ...leafCommands(c),
+  ]);
 }
 
 /** Adds each command's examples to its help. Returns the paths that have none. */
