@@ -166,7 +166,8 @@ export function commandPath(command: Command): string {
 /** Whether a command does something of its own (not only holding subcommands). */
 export function hasOwnAction(command: Command): boolean {
   // commander keeps the handler private; reading it is the only way to ask.
-  return (command as unknown as { _actionHandler?: unknown })._actionHandler != null;
+  const handler = (command as unknown as { _actionHandler?: unknown })._actionHandler;
+  return handler !== undefined && handler !== null;
 }
 
 /** Groups given an action that only prints their help: not commands of their own. */

@@ -80,7 +80,8 @@ test('S11: credentials are read only from a file no one else can read', async ()
 });
 
 test('S11: credentials kept in the configuration are read from it, under the same 0600 rule', async () => {
-  const { credentialsFile: _unused, ...withoutFile } = BASE;
+  const withoutFile: Record<string, unknown> = { ...BASE };
+  delete withoutFile.credentialsFile;
   const inline = {
     ...withoutFile,
     credentials: { clientId: 'worker/w1', accessToken: 'y'.repeat(44) },
