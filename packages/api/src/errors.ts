@@ -40,6 +40,15 @@ export class ApiError extends Error {
   }
 }
 
+/** The same error, saying which incident it was: the id is also in the server's log line. */
+export function withIncident(error: ApiError, incidentId: string): ApiError {
+  return new ApiError(
+    error.code,
+    `${error.message} (incident ${incidentId}; the operator's logs have the details)`,
+    { ...error.details, incidentId },
+  );
+}
+
 export const notFound = (what: string): ApiError =>
   new ApiError('ResourceNotFound', `${what} not found`);
 export const conflict = (message: string): ApiError => new ApiError('RequestConflict', message);
