@@ -10,6 +10,7 @@ import {
   downloadTo,
   listAllArtifacts,
   RESOLVED,
+  stdoutRendering,
   streamLog,
   taskStatus,
   waitForStatus,
@@ -27,6 +28,7 @@ interface RunOptions {
   proxy?: boolean;
   out: string;
   download: boolean;
+  raw?: boolean;
 }
 
 /** Runs that end this way are run again by the queue; `task run` follows the next one. */
@@ -59,13 +61,20 @@ export function registerTaskRun(task: Command): void {
     .option('--deadline <duration>', 'give up on the task after this long', '1 hour')
     .option('--out <dir>', 'where artifacts are saved', '.')
     .option('--no-download', 'do not download the artifacts')
+    .option('--raw', 'print the log’s bytes as they are, terminal control sequences included')
     .action(
       action(async (argv: string[], options: RunOptions) => {
         const { client, signed } = await queue();
         const taskId = taskcluster.slugid();
         await client.createTask!(taskId, runDefinition(argv, options));
         say(`task ${taskId} created on ${options.queue}`);
-        const { status, exitCode } = await follow(client, signed, taskId, options.deadline);
+        const { status, exitCode } = await follow(
+          client,
+          signed,
+          taskId,
+          options.deadline,
+          options.raw === true,
+        );
         const run = status.runs[status.runs.length - 1];
         say(
           `task ${taskId} ${status.state}${run?.reasonResolved && run.reasonResolved !== status.state ? ` (${run.reasonResolved})` : ''}`,
@@ -81,8 +90,9 @@ export function registerTaskRun(task: Command): void {
     .command('log <taskId>')
     .description('print a run’s log, following it while the run goes on')
     .option('--run <runId>', 'which run (the latest by default)')
+    .option('--raw', 'print the log’s bytes as they are, terminal control sequences included')
     .action(
-      action(async (taskId: string, options: { run?: string }) => {
+      action(async (taskId: string, options: { run?: string; raw?: boolean }) => {
         const { client, signed } = await queue();
         const status = await waitForStatus(
           client,
@@ -93,6 +103,7 @@ export function registerTaskRun(task: Command): void {
         const runId = chooseRun(status, options.run);
         const { found } = await streamLog(client, signed, taskId, runId, process.stdout, {
           waitMs: LOG_WAIT_MS,
+          ...stdoutRendering(options.raw === true),
         });
         if (!found) throw apiFailure(404, 'ResourceNotFound', `run ${runId} has no log`);
       }),
@@ -147,6 +158,7 @@ async function follow(
   signed: boolean,
   taskId: string,
   deadline: string,
+  raw: boolean,
 ): Promise<{ status: TaskStatus; exitCode: number | undefined }> {
   // The queue resolves a task whose deadline passed within about a minute after it.
   const giveUpAt = fromNow(deadline, '--deadline').getTime() + 3 * 60_000;
@@ -167,6 +179,7 @@ async function follow(
     if (status.runs[runId] === undefined) return { status, exitCode: undefined };
     const { exitCode } = await streamLog(client, signed, taskId, runId, process.stdout, {
       waitMs: LOG_WAIT_MS,
+      ...stdoutRendering(raw),
     });
     status = await waitForStatus(
       client,

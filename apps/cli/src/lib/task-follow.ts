@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import taskcluster, { type ServiceClient } from 'taskcluster-client';
+import { LogRenderer, type LogRenderOptions } from './log-render.js';
 import { fileWithProgress } from './progress.js';
 
 export const LIVE_LOG = 'public/logs/live.log';
@@ -59,9 +60,11 @@ export function artifactUrl(
 }
 
 /**
- * Copies a run's log to `out` as it is written: the live log while the run goes on,
- * the uploaded log afterwards (the same artifact name serves both). Answers the
- * text's last `[bulwark] exit code N`, which the worker writes after the task ends.
+ * Shows a run's log on `out` as it is written: the live log while the run goes on, the
+ * uploaded log afterwards (the same artifact name serves both). The task's control
+ * characters are shown, not acted on, unless `raw` (S18; see LogRenderer). Answers the
+ * last `[bulwark] exit code N` among the worker's own lines, which the worker writes
+ * after the task ends; no task output can stand for one.
  */
 export async function streamLog(
   queue: ServiceClient,
@@ -69,31 +72,30 @@ export async function streamLog(
   taskId: string,
   runId: number,
   out: NodeJS.WritableStream,
-  options: { waitMs: number },
+  options: { waitMs: number } & LogRenderOptions,
 ): Promise<{ found: boolean; exitCode: number | undefined }> {
   const until = Date.now() + options.waitMs;
   for (;;) {
     const response = await fetch(artifactUrl(queue, signed, taskId, runId, LIVE_LOG));
     if (response.ok && response.body) {
-      let tail = '';
-      let exitCode: number | undefined;
-      const decoder = new TextDecoder();
+      const renderer = new LogRenderer(out, options);
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        out.write(chunk);
-        // Only the worker's own line counts; the last one wins, so a task printing
-        // the same words earlier changes nothing.
-        tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4096);
-        for (const match of tail.matchAll(/^\[bulwark\] exit code (\d+)$/gm)) {
-          exitCode = Number(match[1]);
-        }
+        renderer.write(chunk);
       }
-      return { found: true, exitCode };
+      renderer.end();
+      return { found: true, exitCode: renderer.exitCode };
     }
     await response.body?.cancel();
     // 404: the worker has not published the log yet; anything else is final.
     if (response.status !== 404 || Date.now() > until) return { found: false, exitCode: undefined };
     await sleep(POLL_MS);
   }
+}
+
+/** How logs are shown on this process's stdout: colour only on a terminal, unless NO_COLOR. */
+export function stdoutRendering(raw: boolean): LogRenderOptions {
+  const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  return { raw, color };
 }
 
 export interface ArtifactEntry {

@@ -78,7 +78,10 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
       log.note(`${missing} declared artifact(s) missing: the task is resolved failed`);
       final = { kind: 'failed' };
     }
-    await outputs.finishLog();
+    if (!(await outputs.finishLog()) && final.kind !== 'exception') {
+      // S18: a result is reported only with the worker's log that backs it.
+      final = { kind: 'exception', reason: 'internal-error' };
+    }
     return await resolve(deps, lease, final);
   };
   try {

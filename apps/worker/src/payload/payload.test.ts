@@ -111,3 +111,30 @@ test('S12: artifact paths stay inside the task directory; reserved env names are
     /set by the worker/,
   );
 });
+
+test('S18: artifact names under public/logs/ are the worker’s log and refused in payloads', () => {
+  const refused = [
+    { type: 'file', path: 'forged.log', name: 'public/logs/live_backing.log' },
+    { type: 'file', path: 'forged.log', name: 'public/logs/live.log' },
+    { type: 'file', path: 'forged.log', name: 'Public/Logs/live.log' },
+    { type: 'directory', path: 'logs', name: 'public/logs' },
+    { type: 'directory', path: 'logs', name: 'PUBLIC/LOGS/sub' },
+  ];
+  for (const artifact of refused) {
+    const found = problems({ command: ['true'], artifacts: [artifact] });
+    assert.match(
+      found.join('\n'),
+      /is under public\/logs\/, which holds the worker's own log; choose another name/,
+      JSON.stringify(artifact),
+    );
+  }
+  // Names beside the prefix are the task's.
+  for (const artifact of [
+    { type: 'file', path: 'a', name: 'public/logs' },
+    { type: 'file', path: 'a', name: 'public/logsx/a' },
+    { type: 'directory', path: 'a', name: 'public' },
+    { type: 'directory', path: 'a', name: 'public/log' },
+  ]) {
+    assert.ok(planTask({ command: ['true'], artifacts: [artifact] }, TASK, POOL).ok);
+  }
+});

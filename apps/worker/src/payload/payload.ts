@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { satisfiesScope } from '@bulwark/scopes';
 import { artifactNameProblem } from '../artifacts/artifact-name.js';
+import { workerLogNameProblem } from '../artifacts/worker-log-names.js';
 import { workerPayloadSchema } from './payload-schema.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
@@ -107,6 +108,9 @@ export function planTask(
     if (trouble) problems.push(`artifact ${artifact.name}: ${trouble}`);
     const badName = artifactNameProblem(artifact.name);
     if (badName) problems.push(`artifact name ${JSON.stringify(artifact.name)} ${badName}`);
+    // S18: the worker's log is the worker's word, never a task's file.
+    const logName = workerLogNameProblem(artifact.name, artifact.type);
+    if (logName) problems.push(`artifact name ${JSON.stringify(artifact.name)} ${logName}`);
   }
   if (problems.length > 0) return { ok: false, problems };
   return {
