@@ -39,7 +39,9 @@ test('S13: a guard of another process, or of a restarted one, knows every triple
 });
 
 test('S13: replicas racing one triple: exactly one of them accepts it', async () => {
-  const pools = [0, 1].map(() => createPool(db.connectionString, { max: 4, allowExitOnIdle: true }));
+  const pools = [0, 1].map(() =>
+    createPool(db.connectionString, { max: 4, allowExitOnIdle: true }),
+  );
   try {
     const guards = pools.map((pool) => new ReplayGuard(pool, SKEW));
     for (let round = 0; round < 20; round++) {

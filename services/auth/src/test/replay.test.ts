@@ -25,7 +25,11 @@ interface Captured {
 function capture(platform: TestPlatform): Captured {
   const url = `${platform.rootUrl}${PATH}`;
   const { header } = hawk.client.header(url, 'GET', {
-    credentials: { id: platform.root.clientId, key: platform.root.accessToken, algorithm: 'sha256' },
+    credentials: {
+      id: platform.root.clientId,
+      key: platform.root.accessToken,
+      algorithm: 'sha256',
+    },
   });
   return { authorization: header, port: Number(new URL(url).port) };
 }
