@@ -1,6 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import hawk from 'hawk';
+import { createPool } from '@bulwark/db';
+import { ReplayGuard } from '../domain/replay-guard.js';
+import { SignatureValidator } from '../domain/signature-validator.js';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 
 // S13: a captured Hawk request is accepted once by the whole control plane: by
@@ -97,4 +100,27 @@ test('S13: one request sent to two replicas at once is accepted once', async () 
   } finally {
     await replica.close();
   }
+});
+
+test('S13: a request whose nonce cannot be recorded is not accepted', async () => {
+  // A database that cannot be reached: the guard's connections are gone.
+  const unreachable = createPool(primary.connectionString, { max: 1, allowExitOnIdle: true });
+  await unreachable.end();
+  const validator = new SignatureValidator({
+    store: primary.auth.context.store,
+    replayGuard: new ReplayGuard(unreachable, 300),
+    skewSeconds: 300,
+  });
+  const captured = capture(primary);
+  const request = {
+    method: 'get',
+    resource: PATH,
+    host: '127.0.0.1',
+    port: captured.port,
+    authorization: captured.authorization,
+  };
+  // It fails (a 5xx over HTTP, which clients retry with a fresh signature), never succeeds.
+  await assert.rejects(async () => validator.authenticate(request));
+  // The same request is still fresh for the real guard: nothing was recorded.
+  assert.equal((await send(primary, captured)).status, 200);
 });
