@@ -81,7 +81,6 @@ export async function startPlatform(
       pool,
       keyring,
       logger,
-      replayProtection: config.replayProtection,
       isRevoked: runCredentialsRevocation(pool),
     });
     stack.push(() => auth.stop());

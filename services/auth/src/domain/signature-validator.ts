@@ -51,7 +51,12 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function refuseReplay(fresh: boolean): void {
-  if (!fresh) fail('Unauthorized: this request was already used (replay)');
+  if (!fresh) {
+    fail(
+      'Unauthorized: this request was already used (replay): sign every request anew, ' +
+        'with a fresh nonce',
+    );
+  }
 }
 
 function authFailureResult(err: unknown): AuthenticationResult {
@@ -134,8 +139,9 @@ export class SignatureValidator implements Authenticator {
   }
 
   /**
-   * Synchronous in the common case (cached client, in-memory replay guard): the
-   * request pipeline then pays no extra promise hops for authentication.
+   * Synchronous where no state is touched (no credentials, or a request refused
+   * before its nonce is recorded); a verified Hawk header always waits for the
+   * replay guard's database write.
    */
   authenticate(request: HawkRequestInfo): AuthenticationResult | Promise<AuthenticationResult> {
     try {
@@ -303,9 +309,9 @@ export class SignatureValidator implements Authenticator {
         dlg: attributes.dlg,
       }) ?? fail('Bad Request: Invalid resource');
     if (!macsEqual(attributes.mac ?? '', expected)) fail('Unauthorized: Bad mac');
-    const seen = this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce);
-    if (typeof seen === 'boolean') return refuseReplay(seen);
-    return seen.then(refuseReplay);
+    // Committed to the shared table before the request can be answered, so a replay
+    // is refused by every process, also after this one restarts or is killed.
+    return this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce).then(refuseReplay);
   }
 
   private async checkBewit(
