@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { RunRef } from '../artifacts/artifact-uploader.js';
 import type { TaskLog } from '../daemon/task-log.js';
-import { signRequest } from '../proxy/run-credentials.js';
+import { signRequest, targetOfUrl } from '../proxy/run-credentials.js';
 
 /** How long bytes wait to be sent with others: readers see output this much later at most. */
 const FLUSH_MS = 150;
@@ -103,7 +103,7 @@ export class LiveLogPusher {
             authorization: signRequest(
               credentials,
               [`queue:create-artifact:${taskId}/${runId}`],
-              url,
+              targetOfUrl(new URL(url)),
               'POST',
             ),
             'content-type': 'application/octet-stream',
