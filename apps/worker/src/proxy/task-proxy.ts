@@ -32,6 +32,7 @@ export interface TaskProxyOptions {
 const SECRET_GET_PATH = /^\/api\/secrets\/v1\/secret\//;
 /** createArtifact: its answer for an `object` artifact carries upload credentials. */
 const CREATE_ARTIFACT_PATH = /^\/api\/queue\/v1\/task\/[^/]+\/runs\/[^/]+\/artifacts\//;
+const MAX_SOCKET_PATH_BYTES = 107;
 /** JSON answers are read whole to be scrubbed; larger ones are refused, not relayed. */
 const MAX_JSON_ANSWER = 16 * 1024 * 1024;
 
@@ -75,6 +76,11 @@ export class TaskProxy {
 
   /** Listens on a unix socket path (bound into the sandbox) or a loopback port. */
   async listen(target: { path: string } | { port: number }): Promise<string> {
+    // Linux cuts a longer unix socket path silently (sun_path is 108 bytes with its NUL),
+    // and the socket would appear under another name.
+    if ('path' in target && Buffer.byteLength(target.path) > MAX_SOCKET_PATH_BYTES) {
+      throw new Error(`the proxy socket path is longer than ${MAX_SOCKET_PATH_BYTES} bytes`);
+    }
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       if ('path' in target) this.server.listen(target.path, resolve);
