@@ -38,6 +38,8 @@ const REFUSED: [string, PathRefusal][] = [
   ['/api/secrets/v1/secret/%E2%80%A4%E2%80%A4', 'encoded-control-or-non-ascii'],
   ['/api/secrets/v1/secret/proj\u00e9', 'forbidden-character'],
   ['/api/secrets/v1/secret/pr oj', 'forbidden-character'],
+  // A raw `;`, which some routers take for a delimiter (the client sends `%3B`).
+  ['/api/secrets/v1/secret/proj%2Fx;/other%2Fy', 'forbidden-character'],
   // Malformed escapes.
   ['/api/secrets/v1/secret/proj%2', 'malformed-percent-encoding'],
   ['/api/secrets/v1/secret/proj%zz', 'malformed-percent-encoding'],
@@ -74,6 +76,7 @@ test('S2: canonical targets are accepted as they are, the query kept verbatim', 
     ['/api/object/v1/upload/t%2Fabc%2F0%2Fpublic%2Fx', 'object'],
     ['/api/secrets/v1/secret/100%25', 'secrets'],
     ["/api/secrets/v1/secret/it's", 'secrets'],
+    ['/api/secrets/v1/secret/a%3Bb', 'secrets'],
   ];
   for (const [target, service] of accepted) {
     const result = canonicalTarget(target);

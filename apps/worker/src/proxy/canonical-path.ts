@@ -11,10 +11,11 @@
  * which every reader agrees on the meaning, and forwards that very string, unchanged:
  *
  * - origin-form only (`/…`), no fragment, at most MAX_TARGET_LENGTH characters;
- * - the path holds only RFC 3986 path characters; `%` is followed by two upper-case
- *   hex digits; what is percent-encoded must need it: never an unreserved character
- *   (`%2E`, `%73`), never a backslash, a control character or a byte outside ASCII
- *   (which also rules out overlong UTF-8 such as `%C0%AE`);
+ * - the path holds only RFC 3986 path characters, except a raw `;` (which some
+ *   routers read as a delimiter); `%` is followed by two upper-case hex digits; what
+ *   is percent-encoded must need it: never an unreserved character (`%2E`, `%73`),
+ *   never a backslash, a control character or a byte outside ASCII (which also rules
+ *   out overlong UTF-8 such as `%C0%AE`);
  * - no empty segment (except one trailing `/`, which routes such as `/clients/`
  *   have), no `.` or `..` segment, neither raw nor once decoded: a segment that
  *   decodes to `../x` (`..%2Fx`) or `a//b` is refused like the raw spelling;
@@ -58,8 +59,11 @@ export type CanonicalTarget =
 /** Longer targets are refused; API paths are a few hundred characters at most. */
 export const MAX_TARGET_LENGTH = 8192;
 
-/** RFC 3986 pchar without `%` (checked on its own) plus `/`. */
-const PATH_CHARACTERS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
+/**
+ * RFC 3986 pchar plus `/`, without `;`: some routers cut a path at `;` (path
+ * parameters, or a query delimiter) and the published client always encodes it.
+ */
+const PATH_CHARACTERS = /^[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/;
 /** RFC 3986 query: pchar, `/` and `?`. */
 const QUERY_CHARACTERS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;

@@ -285,6 +285,26 @@ test('S2: the upload URL the task gets is a handle on the proxy, spent after use
     uploadId: created.uploadId,
   });
   await queue.finishArtifact(taskA, 0, name, { uploadId: created.uploadId });
+
+  // An `s3` artifact's one-time URL is swapped for a handle the same way.
+  const s3Name = 'public/through-proxy/s3.bin';
+  const s3 = await queue.createArtifact(taskA, 0, s3Name, {
+    storageType: 's3',
+    expires,
+    contentType: 'application/octet-stream',
+    contentLength: data.length,
+  });
+  const s3Url = new URL(s3.putUrl as string);
+  assert.equal(s3Url.origin, proxyUrl);
+  const s3Put = await fetch(s3Url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: data,
+  });
+  assert.equal(s3Put.status, 200);
+  const reader = new taskcluster.Queue({ rootUrl, credentials: root });
+  const stored = await fetch(reader.buildSignedUrl(reader.getArtifact, taskA, 0, s3Name));
+  assert.ok(Buffer.from(await stored.arrayBuffer()).equals(data));
 });
 
 test('S2: an access token the control plane answers with never reaches the task', async () => {
