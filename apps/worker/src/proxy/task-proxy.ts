@@ -10,7 +10,12 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { canonicalTarget } from './canonical-path.js';
 import { scrubCredentials } from './credential-scrub.js';
-import { signRequest, type RunCredentials, type SignedTarget } from './run-credentials.js';
+import {
+  signRequest,
+  targetOfUrl,
+  type RunCredentials,
+  type SignedTarget,
+} from './run-credentials.js';
 import { readBody, refuse, relayedHeaders, requestHeaders, taskOrigin } from './proxy-http.js';
 import { OBJECT_UPLOAD_PATH, UPLOAD_DATA_PATH, UploadGrants } from './upload-grants.js';
 import { registerSecret } from './secret-answer.js';
@@ -116,6 +121,8 @@ export class TaskProxy {
     const target = canonicalTarget(req.url ?? '');
     if (!target.ok) {
       req.resume();
+      // The reason only: the path may name a secret (S1).
+      this.options.logger.debug({ reason: target.reason }, 'proxy refused a request target');
       if (target.reason === 'not-an-api-path') {
         return refuse(res, 404, 'ResourceNotFound', target.message);
       }
@@ -131,15 +138,8 @@ export class TaskProxy {
     const origin = taskOrigin(req.headers.host);
     if (origin === undefined) {
       req.resume();
-      return refuse(
-        res,
-        400,
-        'InvalidRequestArguments',
-        'The Host header is missing or malformed',
-        {
-          reason: 'host',
-        },
-      );
+      const why = 'The Host header is missing or malformed';
+      return refuse(res, 400, 'InvalidRequestArguments', why, { reason: 'host' });
     }
     const method = req.method ?? 'GET';
     const route = this.route(method, target.path, target.search, credentials);
@@ -147,17 +147,7 @@ export class TaskProxy {
       req.resume();
       return refuse(res, 404, 'ResourceNotFound', 'This upload URL was not issued by this proxy');
     }
-    const signed: SignedTarget = {
-      protocol: this.root.protocol === 'https:' ? 'https:' : 'http:',
-      hostname: this.root.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port:
-        this.root.port === ''
-          ? this.root.protocol === 'https:'
-            ? 443
-            : 80
-          : Number(this.root.port),
-      resource: route.resource,
-    };
+    const signed: SignedTarget = { ...targetOfUrl(this.root), resource: route.resource };
     const headers = requestHeaders(req);
     if (route.credentials !== undefined) {
       headers.authorization = signRequest(
@@ -280,7 +270,7 @@ export class TaskProxy {
     let body = raw;
     if (raw.length > 0) {
       // Unparsable JSON is not relayed: it could hold anything (S2, S15).
-      const parsed = JSON.parse(raw.toString('utf8')) as unknown;
+      const parsed = parseJson(raw);
       if (fromSecrets) registerSecret(parsed, this.options.onSecretValue);
       if (method === 'POST' && CREATE_ARTIFACT_PATH.test(path)) this.keepUploadGrant(parsed);
       const changed = scrubCredentials(parsed, {
@@ -309,5 +299,14 @@ export class TaskProxy {
       accessToken,
       ...(typeof certificate === 'string' ? { certificate } : {}),
     });
+  }
+}
+
+/** JSON.parse, with an error that quotes nothing of the text (it may hold a secret, S1). */
+function parseJson(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    throw new Error('the control plane answered JSON that does not parse');
   }
 }
