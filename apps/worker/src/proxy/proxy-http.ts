@@ -79,6 +79,10 @@ export function refuse(
   message: string,
   details: Record<string, string> = {},
 ): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ code, message, ...details }));
+  const body = Buffer.from(JSON.stringify({ code, message, ...details }));
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(body.length),
+  });
+  res.end(body);
 }

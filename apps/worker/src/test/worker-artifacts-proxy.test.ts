@@ -115,3 +115,79 @@ test('S2, S1: a sandboxed task uploads an object artifact through its proxy and 
   }
   assert.doesNotMatch(log, /accessToken|"certificate"|\\"certificate\\"/i);
 });
+
+const SECRET_VALUE = 'sandboxed-secret-value-8613';
+
+/** Sends each request target byte for byte (fetch would normalize them) and prints the answer. */
+const SPELLINGS_SCRIPT = (targets: string[]): string => `
+const net = require('net');
+const { port } = new URL(process.env.TASKCLUSTER_PROXY_URL);
+const targets = ${JSON.stringify(targets)};
+const ask = (target) => new Promise((resolve) => {
+  const socket = net.connect(Number(port), '127.0.0.1');
+  let text = '';
+  socket.setTimeout(10000, () => socket.destroy());
+  socket.on('data', (d) => { text += d; });
+  socket.on('close', () => resolve(text));
+  socket.on('error', () => resolve(text));
+  socket.write('GET ' + target + ' HTTP/1.1\\r\\nhost: 127.0.0.1:' + port + '\\r\\nconnection: close\\r\\n\\r\\n');
+});
+(async () => {
+  for (const target of targets) {
+    const answer = await ask(target);
+    const body = answer.slice(answer.indexOf('\\r\\n\\r\\n') + 4).replace(/\\r?\\n/g, ' ');
+    console.log('TARGET', JSON.stringify(target), answer.split('\\r\\n')[0], body);
+  }
+})();
+`;
+
+test('S15, S2, S12: a secret fetched by any spelling the proxy accepts is masked in the task’s log', async () => {
+  const secrets = new taskcluster.Secrets({
+    rootUrl: sandboxed.rootUrl,
+    credentials: sandboxed.root,
+  });
+  await secrets.set('pxu/masked', {
+    secret: { value: SECRET_VALUE },
+    expires: new Date(Date.now() + 3600_000).toJSON(),
+  });
+  // The hostile spellings first: a secret they fetched would not be known to the
+  // masker yet (the red-team finding printed it in clear this way).
+  const accepted = [
+    '/api/secrets/v1/secret/pxu%2Fmasked',
+    '/api/secrets/v1/secret/pxu/masked',
+    '/api/secrets/v1/secret/pxu%2Fmasked?x=1',
+  ];
+  const refused = [
+    '/api/secrets/v1/%73ecret/pxu%2Fmasked',
+    '/api/%73ecrets/v1/secret/pxu%2Fmasked',
+    '/api/auth/v1/%2e%2e/%2e%2e/secrets/v1/secret/pxu%2Fmasked',
+    '/api/auth/v1/%2E%2E/%2E%2E/secrets/v1/secret/pxu%2Fmasked',
+    '/api/auth/v1/%252e%252e/%252e%252e/secrets/v1/secret/pxu%2Fmasked',
+    '/api/auth/v1\\..\\..\\secrets/v1/secret/pxu%2Fmasked',
+    '/api/secrets/v1/secret//pxu%2Fmasked',
+    '/api/secrets/v1/secret/..%2fpxu%2Fmasked',
+    '/api/secrets/v1/secret/%C0%AE%C0%AE%2Fpxu%2Fmasked',
+  ];
+  const targets = [...refused, ...accepted];
+  const taskId = await sandboxed.createTask(
+    {
+      command: ['/usr/bin/node', '-e', SPELLINGS_SCRIPT(targets)],
+      features: { taskclusterProxy: true },
+    },
+    ['secrets:get:pxu/masked'],
+  );
+  const { state } = await sandboxed.waitForResolution(taskId);
+  const log = await (await fetchArtifact(taskId, 'public/logs/live.log')).text();
+  assert.equal(state, 'completed', log);
+  assert.ok(!log.includes(SECRET_VALUE), 'a secret value is in the log in clear');
+  const lines = log.split('\n').filter((line) => line.startsWith('TARGET '));
+  assert.equal(lines.length, targets.length, log);
+  for (const [index, line] of lines.entries()) {
+    if (index < refused.length) {
+      assert.match(line, /HTTP\/1\.1 400 .*InvalidRequestArguments/, line);
+    } else {
+      // Accepted: the secret reached the task, and its log shows it masked.
+      assert.match(line, /HTTP\/1\.1 200 .*"secret":\[secret\]/, line);
+    }
+  }
+});
