@@ -101,28 +101,42 @@ test('S2, S12: an accepted target is forwarded and signed byte for byte; a refus
 });
 
 test('S2: credentials in any answer are removed before the task sees them', async () => {
+  for (const contentType of [
+    'application/json; charset=utf-8',
+    'application/problem+json',
+    'text/json',
+  ]) {
+    answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': contentType });
+      res.end(
+        JSON.stringify({
+          clientId: 'made',
+          accessToken: 'leaked-token-1',
+          credentials: { clientId: 'c', accessToken: 'leaked-token-2', certificate: '{"seed":1}' },
+          items: [{ nested: { AccessToken: 'leaked-token-3', certificate: { signature: 's' } } }],
+          kept: 'ordinary value',
+        }),
+      );
+    };
+    const got = await rawRequest(proxyPort, '/api/auth/v1/clients/made');
+    assert.equal(got.status, 200, contentType);
+    assert.doesNotMatch(got.body, /leaked-token|accessToken|certificate|signature|seed/i);
+    assert.deepEqual(JSON.parse(got.body), {
+      clientId: 'made',
+      credentials: {},
+      items: [{ nested: {} }],
+      kept: 'ordinary value',
+    });
+    assert.equal(got.headers['content-length'], String(Buffer.byteLength(got.body)));
+  }
+  // An answer that says it is JSON but does not parse is not relayed either.
   answer = (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-    res.end(
-      JSON.stringify({
-        clientId: 'made',
-        accessToken: 'leaked-token-1',
-        credentials: { clientId: 'c', accessToken: 'leaked-token-2', certificate: '{"seed":1}' },
-        items: [{ nested: { AccessToken: 'leaked-token-3', certificate: { signature: 's' } } }],
-        kept: 'ordinary value',
-      }),
-    );
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"accessToken": "leaked-token-4"');
   };
-  const got = await rawRequest(proxyPort, '/api/auth/v1/clients/made');
-  assert.equal(got.status, 200);
-  assert.doesNotMatch(got.body, /leaked-token|accessToken|certificate|signature|seed/i);
-  assert.deepEqual(JSON.parse(got.body), {
-    clientId: 'made',
-    credentials: {},
-    items: [{ nested: {} }],
-    kept: 'ordinary value',
-  });
-  assert.equal(got.headers['content-length'], String(Buffer.byteLength(got.body)));
+  const broken = await rawRequest(proxyPort, '/api/auth/v1/clients/made');
+  assert.equal(broken.status, 502);
+  assert.doesNotMatch(broken.body, /leaked-token/);
 });
 
 test('S15: a secret answer is registered whole before relaying; one that cannot be read is not relayed', async () => {

@@ -258,7 +258,8 @@ export class TaskProxy {
     const isSecret = success && method === 'GET' && SECRET_GET_PATH.test(path);
     const fromSecrets = success && path.startsWith('/api/secrets/');
     const contentType = String(upstream.headers['content-type'] ?? '').toLowerCase();
-    const isJson = contentType.startsWith('application/json');
+    // Any JSON media type (application/json, application/problem+json, text/json, …).
+    const isJson = /^[a-z]+\/(?:[a-z0-9.+-]*\+)?json\s*(?:;|$)/.test(contentType);
     if (method === 'HEAD' || status === 204 || status === 304 || (!isJson && !isSecret)) {
       res.writeHead(status, headers);
       await pipeline(upstream, res);
