@@ -74,7 +74,14 @@ export class TaskProxy {
   constructor(private readonly options: TaskProxyOptions) {
     this.credentials = options.credentials;
     this.root = new URL(options.rootUrl);
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        // Nothing a request does may take the worker down; the task gets a plain 500.
+        options.logger.error({ err: (err as Error).name }, 'proxy failed on a request');
+        if (!res.headersSent) refuse(res, 500, 'InternalServerError', 'the proxy failed');
+        else res.destroy();
+      });
+    });
     this.server.maxConnections = options.maxConcurrentRequests ?? 32;
     this.server.headersTimeout = 30_000;
   }
@@ -149,15 +156,15 @@ export class TaskProxy {
     }
     const signed: SignedTarget = { ...targetOfUrl(this.root), resource: route.resource };
     const headers = requestHeaders(req);
-    if (route.credentials !== undefined) {
-      headers.authorization = signRequest(
-        route.credentials,
-        route.authorizedScopes,
-        signed,
-        method,
-      );
-    }
     try {
+      if (route.credentials !== undefined) {
+        headers.authorization = signRequest(
+          route.credentials,
+          route.authorizedScopes,
+          signed,
+          method,
+        );
+      }
       const upstream = await this.forward(req, signed, headers);
       await this.answer(method, target.path, origin, upstream, res);
       if (route.uploadHandle !== undefined && (upstream.statusCode ?? 500) < 300) {
@@ -165,7 +172,9 @@ export class TaskProxy {
       }
       this.options.logger.debug({ method, status: upstream.statusCode }, 'proxied');
     } catch (err) {
-      this.options.logger.warn({ err: (err as Error).message }, 'proxy request failed');
+      // A SyntaxError's message quotes the text it failed on, which may be a secret (S1).
+      const why = err instanceof SyntaxError ? 'SyntaxError' : (err as Error).message;
+      this.options.logger.warn({ err: why }, 'proxy request failed');
       if (!res.headersSent) {
         refuse(
           res,
