@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { RunRef } from '../artifacts/artifact-uploader.js';
 import type { TaskLog } from '../daemon/task-log.js';
 import { createArtifactScope, workerLogScope } from '../artifacts/worker-log-names.js';
-import { signRequest } from '../proxy/run-credentials.js';
+import { signRequest, targetOfUrl } from '../proxy/run-credentials.js';
 
 /** How long bytes wait to be sent with others: readers see output this much later at most. */
 const FLUSH_MS = 150;
@@ -105,7 +105,7 @@ export class LiveLogPusher {
             authorization: signRequest(
               credentials,
               [createArtifactScope(taskId, runId), workerLogScope(taskId, runId)],
-              url,
+              targetOfUrl(new URL(url)),
               'POST',
             ),
             'content-type': 'application/octet-stream',

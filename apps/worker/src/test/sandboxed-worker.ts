@@ -9,6 +9,7 @@ import { createWorkerQueue } from '../daemon/queue-api.js';
 import type { Resolution } from '../daemon/task-run.js';
 import { Worker } from '../daemon/worker.js';
 import type { WorkerConfig } from '../daemon/worker-config.js';
+import type { RunCredentials } from '../proxy/run-credentials.js';
 import { detectCgroupVersion, TaskCgroup } from '../sandbox/cgroup.js';
 import { SandboxEngine } from '../sandbox/sandbox-engine.js';
 
@@ -20,6 +21,8 @@ export interface SandboxedWorker {
   waitForResolution: (
     taskId: string,
   ) => Promise<{ resolution: Resolution; state: string; reason: string }>;
+  /** The credentials the worker held for a resolved task's run (never the task). */
+  runCredentials: (taskId: string) => RunCredentials | undefined;
   stop: () => Promise<void>;
 }
 
@@ -75,8 +78,16 @@ export async function startSandboxedWorker(name: string): Promise<SandboxedWorke
     workerId: 'w1',
   });
   const resolutions = new Map<string, Resolution>();
-  const worker = new Worker(config, queue, engine, pino({ level: 'silent' }), (claim, resolution) =>
-    resolutions.set(claim.taskId, resolution),
+  const credentials = new Map<string, RunCredentials>();
+  const worker = new Worker(
+    config,
+    queue,
+    engine,
+    pino({ level: process.env.BULWARK_TEST_WORKER_LOG ?? 'silent' }),
+    (claim, resolution) => {
+      credentials.set(claim.taskId, claim.credentials);
+      resolutions.set(claim.taskId, resolution);
+    },
   );
   worker.start();
   const rootQueue = new taskcluster.Queue({ rootUrl, credentials: root });
@@ -114,6 +125,7 @@ export async function startSandboxedWorker(name: string): Promise<SandboxedWorke
       }
       throw new Error(`task ${taskId} did not resolve`);
     },
+    runCredentials: (taskId) => credentials.get(taskId),
     stop: async () => {
       await worker.stop(0);
       await running.stop();
