@@ -13,8 +13,8 @@ test('the README’s first command, `npm start`, brings the platform up and stop
   const readme = await readFile(join(repository, 'README.md'), 'utf8');
   assert.match(readme, /^npm ci && npm start\b/m, 'the README still says npm start');
   const scratch = await mkdtemp(join(tmpdir(), 'bulwark-readme-'));
-  // The embedded PostgreSQL runs as its own user, which must pass through here.
-  await chmod(scratch, 0o711);
+  // Private, like a clone under /root or `mktemp -d`: nothing here is loosened for anyone.
+  await chmod(scratch, 0o700);
   // Its own process group, so Ctrl-C reaches npm, the shell and bulwark up alike.
   const started = spawn(
     'npm',
