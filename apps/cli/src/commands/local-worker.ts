@@ -61,7 +61,10 @@ export class LocalWorker {
     const startedAt = Date.now();
     child.once('error', (err) => this.exited(child, startedAt, { error: err.message }));
     child.once('exit', (code, signal) => this.exited(child, startedAt, { code, signal }));
-    this.options.logger.info({ pid: child.pid, restarts: this.restarts }, 'local worker started');
+    this.options.logger.info(
+      { workerPid: child.pid, restarts: this.restarts },
+      'local worker started',
+    );
   }
 
   /** Stops the worker in order (its running tasks resolve worker-shutdown) and restarts no more. */
@@ -75,7 +78,10 @@ export class LocalWorker {
     const timeout = this.options.stopTimeoutMs ?? 60_000;
     const late = sleep(timeout, 'late' as const, { ref: false });
     if ((await Promise.race([exited, late])) === 'late') {
-      this.options.logger.warn({ pid: child.pid }, 'the local worker did not stop; killing it');
+      this.options.logger.warn(
+        { workerPid: child.pid },
+        'the local worker did not stop; killing it',
+      );
       child.kill('SIGKILL');
       await exited;
     }

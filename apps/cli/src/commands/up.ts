@@ -42,6 +42,8 @@ export function registerUp(program: Command): void {
     .option('--port <port>', 'TCP port (0 picks a free one)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (options: UpOptions) => {
+      // A terminal closed while we stop must cost output, never a crash mid-shutdown.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
       ensureSystemPackages();
       const config = resolveConfig({
         dataDir: options.dataDir,
