@@ -106,9 +106,7 @@ function runTests(files, env) {
 /** 0700, or as root 0710 with the worker sandbox's group (its SANDBOX_GID). */
 async function restrictToSandboxGroup(dir) {
   if (process.getuid?.() !== 0) return chmod(dir, 0o700);
-  const { SANDBOX_GID } = await import(
-    pathToFileURL(join(root, 'apps/worker/dist/index.js')).href
-  );
+  const { SANDBOX_GID } = await import(pathToFileURL(join(root, 'apps/worker/dist/index.js')).href);
   await chown(dir, 0, SANDBOX_GID);
   await chmod(dir, 0o710);
 }
