@@ -1,5 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { LocalWorker } from '../commands/local-worker.js';
 
@@ -92,4 +96,61 @@ test('stop() ends a running worker with SIGTERM and waits for it', async () => {
   assert.equal(worker.pid, undefined);
   assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
   assert.equal(logged.filter((l) => l.level === 'warn').length, 0, 'a stop is not a crash');
+});
+
+/** The state letter and session of `pid` (Z: exited, not yet reaped), undefined when gone. */
+async function processState(pid: number): Promise<{ state: string; session: number } | undefined> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', session: Number(fields[3]) };
+}
+
+test('the worker has a session of its own and stops when bulwark up is SIGKILLed', async () => {
+  const module = pathToFileURL(
+    join(dirname(fileURLToPath(import.meta.url)), '../commands/local-worker.js'),
+  );
+  const script = `
+    const { LocalWorker } = await import(${JSON.stringify(module.href)});
+    const logger = { info() {}, warn() {} };
+    const worker = new LocalWorker({
+      argv: ['/bin/sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.05; done'],
+      logger,
+    });
+    worker.start();
+    console.log(worker.pid);
+    setInterval(() => undefined, 1000);
+  `;
+  const owner = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((done) => owner.once('exit', done));
+  let workerPid: number | undefined;
+  try {
+    workerPid = await new Promise<number>((done, fail) => {
+      let out = '';
+      owner.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('\n')) done(Number(out.split('\n', 1)[0]));
+      });
+      owner.once('exit', (code) => fail(new Error(`the owner exited early (${String(code)})`)));
+    });
+    // Its own session: a Ctrl-C at the terminal of bulwark up never reaches it directly.
+    assert.equal((await processState(workerPid))?.session, workerPid);
+    owner.kill('SIGKILL');
+    await exited;
+    let state = await processState(workerPid);
+    for (let i = 0; i < 300 && state !== undefined && state.state !== 'Z'; i++) {
+      await sleep(20);
+      state = await processState(workerPid);
+    }
+    assert.ok(state === undefined || state.state === 'Z', 'the worker stopped with its owner');
+  } finally {
+    if (owner.exitCode === null && owner.signalCode === null) owner.kill('SIGKILL');
+    await exited;
+    const state = workerPid === undefined ? undefined : await processState(workerPid);
+    if (workerPid !== undefined && state !== undefined && state.state !== 'Z') {
+      process.kill(workerPid, 'SIGKILL');
+    }
+  }
 });
