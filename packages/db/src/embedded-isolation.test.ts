@@ -118,6 +118,28 @@ void describe('an embedded server in a directory only its owner may enter', () =
     }
   });
 
+  void test(
+    'as root, the server sees its binaries read-only and its cluster through mounts of its own',
+    { skip: !runningAsRoot && 'needs root' },
+    async () => {
+      const runtime = dirname(socketDirOf(server));
+      const pidLine = await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8');
+      const mountinfo = await readFile(`/proc/${pidLine.split('\n', 1)[0]}/mountinfo`, 'utf8');
+      // Fields: id parent dev root mountpoint options ...
+      const optionsAt = (point: string): string[] | undefined =>
+        mountinfo
+          .split('\n')
+          .map((line) => line.split(' '))
+          .find((fields) => fields[4] === point)?.[5]
+          ?.split(',');
+      assert.ok(optionsAt(join(runtime, 'install'))?.includes('ro'), 'binaries read-only');
+      const cluster = optionsAt(join(runtime, 'cluster'));
+      assert.ok(cluster?.includes('rw') && cluster.includes('nosuid') && cluster.includes('nodev'));
+      // The mounts are the server's alone: none of them is visible outside its namespace.
+      assert.ok(!(await readFile('/proc/self/mountinfo', 'utf8')).includes(runtime));
+    },
+  );
+
   // S19: one instance never disturbs another: a refused start changes nothing.
   void test('a second start on the data directory in use is refused and touches nothing', async () => {
     const beforeFiles = await walk(dataDir);
