@@ -7,13 +7,14 @@ import { SANDBOX_GID } from '@bulwark/worker';
  * Where the local worker of `bulwark up` keeps its runs. The sandbox user must pass
  * through every directory above a task's directory, which a data directory under a
  * private home (0700) does not allow, and must not (S11). So the runs live under
- * /var/lib/bulwark-worker, which only root and the sandbox's own group may pass
- * (0710), one directory per data directory. They belong to that data directory:
+ * /var/lib/bulwark-local-workers, which only root and the sandbox's own group may pass
+ * (0710), one directory per data directory; apart from the directory of the workers
+ * installed on the host (/var/lib/bulwark-worker), which this never touches. They belong to that data directory:
  * `bulwark up` removes them when it stops, and any `bulwark up` removes those of a
  * data directory that no longer exists and whose instance is gone, so nothing stays
  * behind in a host-wide directory.
  */
-export const WORKER_RUNS_ROOT = '/var/lib/bulwark-worker';
+export const WORKER_RUNS_ROOT = '/var/lib/bulwark-local-workers';
 
 export function workerRunsDirectory(dataDir: string): string {
   return join(WORKER_RUNS_ROOT, runsId(dataDir));
