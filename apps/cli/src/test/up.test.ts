@@ -1,6 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, lstat, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,6 +62,7 @@ before(async () => {
   // Private, like a clone under /root or `mktemp -d`: nothing here is loosened for anyone.
   await chmod(scratch, 0o700);
   dataDir = join(scratch, 'data');
+  await plantLeftoverRuns();
   up = spawn(process.execPath, [bin, 'up', '--data-dir', dataDir, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' },
@@ -80,8 +91,36 @@ before(async () => {
 after(async () => {
   if (up.exitCode === null) up.kill('SIGKILL');
   await rm(workerRunsDirectory(dataDir), { recursive: true, force: true });
+  for (const dir of [dataDir, ...Object.values(leftovers)].map(workerRunsDirectory)) {
+    await rm(dir, { recursive: true, force: true });
+    await rm(`${dir}.owner`, { force: true });
+  }
   await rm(scratch, { recursive: true, force: true });
 });
+
+/** Data directories (never created) whose local worker's runs were left behind. */
+const leftovers = {
+  /** Its instance is gone (a pid that has exited): the next `bulwark up` removes its runs. */
+  orphaned: '',
+  /** Its instance still runs (this process): left alone, even though its data directory is gone. */
+  live: '',
+};
+
+async function plantLeftoverRuns(): Promise<void> {
+  leftovers.orphaned = join(scratch, 'deleted-data');
+  leftovers.live = join(scratch, 'moved-data');
+  const gone = spawn('true');
+  await new Promise((done) => gone.once('exit', done));
+  await mkdir(WORKER_RUNS_ROOT, { recursive: true, mode: 0o700 });
+  for (const [dir, pid] of [
+    [leftovers.orphaned, gone.pid!],
+    [leftovers.live, process.pid],
+  ] as const) {
+    const runs = workerRunsDirectory(dir);
+    await mkdir(join(runs, 'runs', 'some-task'), { recursive: true, mode: 0o700 });
+    await writeFile(`${runs}.owner`, JSON.stringify({ dataDir: dir, pid }), { mode: 0o600 });
+  }
+}
 
 test('bulwark up runs a task in the local sandboxed worker', async () => {
   const created = await cli(
@@ -264,6 +303,14 @@ test('S19: a killed local worker is restarted and the API keeps answering', asyn
   }
   assert.ok(next !== undefined, 'a new worker came up');
   assert.equal(await runToCompletion('echo after the restart'), 'completed');
+});
+
+test('runs left by an instance that is gone, with its data directory, are removed', async () => {
+  await assert.rejects(stat(workerRunsDirectory(leftovers.orphaned)), { code: 'ENOENT' });
+  await assert.rejects(stat(`${workerRunsDirectory(leftovers.orphaned)}.owner`), {
+    code: 'ENOENT',
+  });
+  assert.ok((await stat(join(workerRunsDirectory(leftovers.live), 'runs'))).isDirectory());
 });
 
 test('Ctrl-C stops the worker, then the control plane, and exits cleanly', async () => {
