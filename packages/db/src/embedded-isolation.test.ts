@@ -229,3 +229,16 @@ void test('the server has a session of its own and stops when its owner is SIGKI
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+// S11: the test runner (scripts/test.mjs) keeps the same rule for its own directories.
+void test(
+  'S11: the test run directory and TMPDIR have no mode bit for others',
+  { skip: !/\/bulwark-test-[^/]+\/tmp$/.test(tmpdir()) && 'not run by scripts/test.mjs' },
+  async () => {
+    for (const dir of [tmpdir(), dirname(tmpdir())]) {
+      const info = await stat(dir);
+      assert.equal(info.mode & 0o007, 0, `${dir} is closed to others`);
+      assert.equal(info.mode & 0o777, runningAsRoot ? 0o710 : 0o700);
+    }
+  },
+);
