@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   InputTooLarge: 413,
   TooManyRequests: 429,
   InternalServerError: 500,
+  ServiceUnavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

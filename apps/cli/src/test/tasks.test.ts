@@ -45,7 +45,9 @@ test('task create from YAML with durations, then status, show, cancel, rerun', a
   assert.match(status.stdout, /state\s+pending/);
   assert.match(status.stdout, /RUN\s+STATE/);
 
-  const canceled = JSON.parse((await harness.run(['task', 'cancel', taskId, '--json'])).stdout);
+  const canceled = JSON.parse(
+    (await harness.run(['task', 'cancel', taskId, '--yes', '--json'])).stdout,
+  );
   assert.equal(canceled.state, 'exception');
   assert.equal(canceled.runs[0].reasonResolved, 'canceled');
   const rerun = await harness.run(['task', 'rerun', taskId]);
@@ -158,7 +160,7 @@ test('task watch prints state changes live and ends with the task’s resolution
   const taskId = created.stdout.trim();
   const watching = harness.run(['task', 'watch', taskId]);
   await new Promise((r) => setTimeout(r, 1000));
-  const canceled = await harness.run(['task', 'cancel', taskId]);
+  const canceled = await harness.run(['task', 'cancel', taskId, '--yes']);
   assert.equal(canceled.code, 0, canceled.stderr);
   const watched = await watching;
   assert.equal(watched.code, 8, watched.stderr);

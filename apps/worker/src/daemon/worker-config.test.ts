@@ -78,3 +78,25 @@ test('S11: credentials are read only from a file no one else can read', async ()
   await chmod(file, 0o600);
   assert.equal((await loadWorkerCredentials(file)).clientId, 'worker/local');
 });
+
+test('S11: credentials kept in the configuration are read from it, under the same 0600 rule', async () => {
+  const withoutFile: Record<string, unknown> = { ...BASE };
+  delete withoutFile.credentialsFile;
+  const inline = {
+    ...withoutFile,
+    credentials: { clientId: 'worker/w1', accessToken: 'y'.repeat(44) },
+  };
+  const file = await configFile(inline);
+  const config = await loadWorkerConfig(file, {});
+  assert.equal(config.credentialsFile, file);
+  await chmod(file, 0o644);
+  await assert.rejects(loadWorkerCredentials(file), /readable by others/);
+  await chmod(file, 0o600);
+  assert.equal((await loadWorkerCredentials(file)).clientId, 'worker/w1');
+  // Both places, or neither, is a mistake that is named.
+  await assert.rejects(
+    loadWorkerConfig(await configFile({ ...inline, credentialsFile: '/x' }), {}),
+    /not both/,
+  );
+  await assert.rejects(loadWorkerConfig(await configFile(withoutFile), {}), /not both/);
+});

@@ -75,12 +75,15 @@ interface Grant {
 /**
  * Checks a temporary-credentials certificate against its issuer (S4) and narrows
  * the grant to it: the derived key, the earlier expiry, the certificate's scopes.
+ * The issuer's scopes are its effective ones, the anonymous role's included, as for
+ * authorizedScopes: every caller holds those, so granting them escalates nothing, and a
+ * certificate minted from `currentScopes` (which reports them) must verify.
  */
 function applyCertificate(
   grant: Grant,
   rawCert: unknown,
   credentialName: string,
-  issuerAccessToken: string,
+  issuer: { accessToken: string; scopes: readonly string[] },
   now: number,
 ): void {
   const parsedCert = parseCertificate(rawCert);
@@ -92,21 +95,21 @@ function applyCertificate(
   }
   if (
     c.issuer !== undefined &&
-    !satisfiesScope(grant.scopes, `auth:create-client:${credentialName}`)
+    !satisfiesScope(issuer.scopes, `auth:create-client:${credentialName}`)
   ) {
     fail(
       `ext.certificate issuer \`${c.issuer}\` doesn't have \`auth:create-client:${credentialName}\``,
     );
   }
-  if (!satisfiesExpression(grant.scopes, { AllOf: c.scopes })) {
+  if (!satisfiesExpression(issuer.scopes, { AllOf: c.scopes })) {
     fail("ext.certificate issuer doesn't have sufficient scopes");
   }
-  const expected = Buffer.from(certificateSignature(c, credentialName, issuerAccessToken));
+  const expected = Buffer.from(certificateSignature(c, credentialName, issuer.accessToken));
   const given = Buffer.from(c.signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     fail('ext.certificate.signature is not valid');
   }
-  grant.key = temporaryAccessToken(issuerAccessToken, c.seed);
+  grant.key = temporaryAccessToken(issuer.accessToken, c.seed);
   grant.macKey = new MacKey(grant.key);
   grant.expires = Math.min(grant.expires, c.expiry);
   grant.scopes = c.scopes;
@@ -200,7 +203,11 @@ export class SignatureValidator implements Authenticator {
       restricted: false,
     };
     if (parsed.ext.certificate !== undefined) {
-      applyCertificate(grant, parsed.ext.certificate, parsed.id, client.accessToken, now);
+      const issuer = {
+        accessToken: client.accessToken,
+        scopes: this.options.store.effectiveClientScopes(client),
+      };
+      applyCertificate(grant, parsed.ext.certificate, parsed.id, issuer, now);
     }
     const checked = this.checkMac(request, parsed, grant);
     return checked instanceof Promise
