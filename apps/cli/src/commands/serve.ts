@@ -37,6 +37,8 @@ export function registerServe(program: Command): void {
       'mint a new root token into <data-dir>/root-credentials.json (a process serving auth)',
     )
     .action(async (options: ServeOptions) => {
+      // Output lost to a closed terminal or pipe must not crash an orderly stop.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
       const file = options.config ? await loadConfigFile(options.config) : {};
       const config = resolveConfig(
         {
@@ -51,6 +53,8 @@ export function registerServe(program: Command): void {
         file,
       );
       const platform = await startPlatform(config);
+      // The embedded database runs in a session of its own: a signal from the terminal
+      // or a supervisor reaches us only, and we stop in order (HTTP, services, database).
       let stopping = false;
       const shutdown = (): void => {
         if (stopping) return;
