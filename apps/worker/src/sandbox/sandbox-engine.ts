@@ -13,6 +13,9 @@ import {
   type ResolvedDestination,
 } from './network/destinations.js';
 import { networkTag } from './network/names.js';
+import { NetworkAhead } from './network/network-ahead.js';
+import { DEFAULT_CHECK_INTERVAL_MS, type NetworkOptions } from './network/network-options.js';
+import { PolicyWatch } from './network/policy-watch.js';
 import { SlotAllocator } from './network/slots.js';
 import { TaskNetwork } from './network/task-network.js';
 import { forwarder, Launcher, type LauncherEnd } from './launcher.js';
@@ -28,6 +31,8 @@ export interface SandboxEngineOptions {
   /** The unprivileged user and group tasks run as. */
   uid: number;
   gid: number;
+  /** Allowlist networks: made ahead or not, how often checked, and the tools. */
+  network?: NetworkOptions;
 }
 
 /**
@@ -47,6 +52,7 @@ export class SandboxEngine implements Executor {
   private readonly seccompFilter = seccompFilterBytes();
   private readonly networkTag: string;
   private readonly slots: SlotAllocator;
+  private readonly networks: NetworkAhead;
   private readonly ahead = new StartAhead((resources) => this.prepareStart(resources));
   /**
    * The limits of the last task since the worker first asked for a prepared start (not
@@ -57,21 +63,30 @@ export class SandboxEngine implements Executor {
 
   constructor(private readonly options: SandboxEngineOptions) {
     this.networkTag = networkTag(options.prefix);
-    this.slots = new SlotAllocator(this.networkTag);
+    this.slots = new SlotAllocator(this.networkTag, options.network?.slots);
+    this.networks = new NetworkAhead(() => this.createNetwork());
   }
 
   /**
    * Makes the next task's cgroup and puts a launcher in it while the worker waits for
    * work, with the limits of the last task (or `expected`, before the first).
    */
-  prepare(expected: ResourceLimits): Promise<void> {
+  async prepare(expected: ResourceLimits): Promise<void> {
     this.preparing = true;
-    return this.ahead.prepare(this.lastResources ?? expected);
+    await Promise.all([
+      this.ahead.prepare(this.lastResources ?? expected),
+      this.options.network?.prepareAhead ? this.networks.prepare() : this.networks.settled(),
+    ]);
   }
 
-  /** Removes what prepare() made and no task used. */
-  close(): Promise<void> {
-    return this.ahead.close();
+  /** Removes what prepare() made and no task used, and waits for every network's removal. */
+  async close(): Promise<void> {
+    await Promise.all([this.ahead.close(), this.networks.close()]);
+  }
+
+  /** Resolves once the networks of finished tasks are removed (run() returns before that). */
+  networksRemoved(): Promise<void> {
+    return this.networks.settled();
   }
 
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
@@ -80,7 +95,10 @@ export class SandboxEngine implements Executor {
     let destinations: ResolvedDestination[] = [];
     if (request.network.mode === 'allowlist') {
       try {
-        destinations = await resolveDestinations(request.network.allow);
+        destinations = await resolveDestinations(
+          request.network.allow,
+          this.options.network?.resolveName,
+        );
       } catch (err) {
         if (err instanceof DestinationRefused) return failedToStart(`network.allow ${err.message}`);
         throw err;
@@ -95,14 +113,20 @@ export class SandboxEngine implements Executor {
       return failedToStart(`the task's cgroup could not be created: ${(err as Error).message}`);
     }
     let network: TaskNetwork | undefined;
+    let watch: PolicyWatch | undefined;
     try {
       if (request.network.mode === 'allowlist') {
         try {
-          network = await TaskNetwork.create(this.networkTag, this.slots, destinations);
+          network = (await this.networks.take()) ?? (await this.createNetwork());
+          await network.apply(destinations);
         } catch (err) {
           return failedToStart(`the task's network could not be set up: ${(err as Error).message}`);
         }
+        const checkEvery = this.options.network?.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
+        watch = new PolicyWatch(() => (network as TaskNetwork).policyProblem(), checkEvery);
       }
+      // A policy found missing stops the task as an abort does (S9).
+      const signal = watch ? AbortSignal.any([request.signal, watch.signal]) : request.signal;
       const deadline = Date.now() + request.maxRunTime * 1000;
       const hosts = hostsFile(destinations);
       let last: ExecutionResult = { outcome: 'exited', exitCode: 0, insecure: false };
@@ -110,16 +134,29 @@ export class SandboxEngine implements Executor {
       let first = true;
       for (const argv of request.commands) {
         const task = { cgroup, network, hosts, deadline, first };
-        last = await this.runCommand(argv, request, task, first ? prepared : undefined);
+        last = await this.runCommand(
+          argv,
+          { ...request, signal },
+          task,
+          first ? prepared : undefined,
+        );
         first = false;
         if (last.outcome !== 'exited' || last.exitCode !== 0) break;
       }
+      if (watch?.problem !== undefined) return { ...last, ...networkLost(watch.problem) };
       return last;
     } finally {
+      watch?.stop();
       prepared?.launcher.abandon();
       await cgroup.destroy();
-      await network?.destroy();
+      // Every process of the task is dead: its network goes off the task's path.
+      if (network !== undefined) this.networks.retire(network);
     }
+  }
+
+  private createNetwork(): Promise<TaskNetwork> {
+    const nft = this.options.network?.nft ?? 'nft';
+    return TaskNetwork.create(this.networkTag, this.slots, nft);
   }
 
   /**
@@ -262,6 +299,14 @@ export class SandboxEngine implements Executor {
     }
     return { outcome: 'exited', ...exit, ...(notes.length ? { message: notes.join('; ') } : {}) };
   }
+}
+
+/** A task stopped because its network policy was found missing or changed while it ran. */
+function networkLost(problem: string): Pick<ExecutionResult, 'outcome' | 'message'> {
+  return {
+    outcome: 'aborted',
+    message: `the task's network policy was found missing or changed while it ran (${problem}), so the task was stopped`,
+  };
 }
 
 function failedToStart(message: string): ExecutionResult {
