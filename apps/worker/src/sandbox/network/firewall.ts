@@ -21,13 +21,25 @@ export class Firewall {
     return runTool('nsenter', [`--net=${this.netnsPath}`, '--', this.nft, ...args], input);
   }
 
+  /** Loads a script; a failure says which table and where, with nft's own words. */
+  private async runScript(script: string): Promise<void> {
+    try {
+      await this.run(['-f', '-'], script);
+    } catch (err) {
+      const said = err instanceof ToolError ? err.stderr.trim().split('\n').slice(0, 3).join('; ') : '';
+      throw new Error(
+        `nft could not load the firewall table ${this.table} ${this.where}: ${said || (err as Error).message}`,
+      );
+    }
+  }
+
   private get where(): string {
     return this.netnsPath === undefined ? "in the host's namespace" : "in the task's namespace";
   }
 
   /** Replaces the table with `printed` and proves it is in place; throws saying what differs. */
   async load(printed: string): Promise<void> {
-    await this.run(['-f', '-'], replaceTableScript(this.table, printed));
+    await this.runScript(replaceTableScript(this.table, printed));
     const difference = await this.difference(printed);
     if (difference !== undefined) {
       throw new Error(`nft reported success, but ${difference}`);

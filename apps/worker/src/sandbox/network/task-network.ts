@@ -25,6 +25,7 @@ export class TaskNetwork {
   private readonly namespaceFirewall: Firewall;
   /** The tables as they must be while the task runs (printed form). */
   private meant: { host: string; namespace: string };
+  private released = false;
 
   private constructor(
     readonly names: NetworkNames,
@@ -143,7 +144,11 @@ export class TaskNetwork {
     try {
       await destroyNetworkObjects(this.names, this.hostFirewall);
     } finally {
-      if (!networkObjectsExist(this.names)) this.allocator.release(this.slot);
+      // Once only: after that the slot may already belong to another task's network.
+      if (!this.released && !networkObjectsExist(this.names)) {
+        this.released = true;
+        this.allocator.release(this.slot);
+      }
     }
   }
 }
