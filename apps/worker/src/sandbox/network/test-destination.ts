@@ -29,7 +29,9 @@ process.stdin.on('end', () => process.exit(0)).resume();
  * ports. Two more addresses of it are routed through that link:
  * - `metadataAddress`, in 169.254.250.0/24, a metadata-style link-local address;
  * - `publicAddress`, in 203.0.113.0/24 (reserved for documentation), which the worker
- *   host reaches through a router, as it reaches public hosts.
+ *   host reaches through a router, as it reaches public hosts;
+ * - `neighbourAddress`, in 198.51.100.0/24 (documentation too), on the link itself: a
+ *   host of the worker's own network with an address that looks public.
  * Every instance picks a subnet no interface of the host uses, so test files running
  * at the same time do not collide. Everything it creates is removed by close().
  */
@@ -45,6 +47,7 @@ export class TestDestination {
     readonly address: string,
     readonly metadataAddress: string,
     readonly publicAddress: string,
+    readonly neighbourAddress: string,
     private readonly servers: ChildProcess,
   ) {}
 
@@ -62,6 +65,7 @@ export class TestDestination {
     const address = `198.18.${n}.2`;
     const metadataAddress = `169.254.250.${n}`;
     const publicAddress = `203.0.113.${n}`;
+    const neighbourAddress = `198.51.100.${n}`;
     await TestDestination.remove(netns, hostVeth);
     await runTool(
       'ip',
@@ -73,6 +77,7 @@ export class TestDestination {
         `link set ${hostVeth} up`,
         `route replace ${metadataAddress}/32 via ${address} dev ${hostVeth}`,
         `route replace ${publicAddress}/32 via ${address} dev ${hostVeth}`,
+        `route replace ${neighbourAddress}/32 dev ${hostVeth}`,
         '',
       ].join('\n'),
     ).catch(async (err: unknown) => {
@@ -88,6 +93,7 @@ export class TestDestination {
         `addr add ${address}/30 dev eth0`,
         `addr add ${metadataAddress}/32 dev lo`,
         `addr add ${publicAddress}/32 dev lo`,
+        `addr add ${neighbourAddress}/32 dev eth0`,
         'link set lo up',
         'link set eth0 up',
         '',
@@ -105,6 +111,7 @@ export class TestDestination {
       address,
       metadataAddress,
       publicAddress,
+      neighbourAddress,
       servers,
     );
     await new Promise<void>((resolve, reject) => {
