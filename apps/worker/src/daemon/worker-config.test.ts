@@ -75,7 +75,10 @@ test('S7: pool permissions are read strictly; an entry the resolver reads otherw
   );
   assert.deepEqual(config.limits.networkAllow, ['registry.npmjs.org:443', '10.250.0.2:5432']);
   for (const [entry, why] of [
-    ['010.250.000.002:80', /"010\.250\.000\.002:80": 010\.250\.000\.002 is not a canonical IPv4 address/],
+    [
+      '010.250.000.002:80',
+      /"010\.250\.000\.002:80": 010\.250\.000\.002 is not a canonical IPv4 address/,
+    ],
     ['0x7f.0.0.1:80', /not a canonical IPv4 address/],
     ['2130706433:80', /not a canonical IPv4 address/],
     ['10.0.0.0/8:80', /address range/],

@@ -252,11 +252,18 @@ async function allowlistChecks(
       allow: [{ host: destination.address, port: PROBE_PORTS.listed }],
     };
     const resources = { memoryMB: 128, pids: 32, cpus: 1 };
-    const run = await probe(engine, taskDir, ALLOWLIST_PROBE(destination.address), resources, network);
+    const run = await probe(
+      engine,
+      taskDir,
+      ALLOWLIST_PROBE(destination.address),
+      resources,
+      network,
+    );
     if (run.result.outcome !== 'exited' || run.result.exitCode !== 0) {
       return controls.map((control) => notRun(control, run));
     }
-    const value = (key: string): string => new RegExp(`^${key} (.*)$`, 'm').exec(run.text)?.[1] ?? '';
+    const value = (key: string): string =>
+      new RegExp(`^${key} (.*)$`, 'm').exec(run.text)?.[1] ?? '';
     return [
       check(
         controls[0] as string,

@@ -35,7 +35,11 @@ const NOT_BY_NAME: readonly Range[] = [
   range('10.0.0.0', 8, 'is a private address'),
   range('172.16.0.0', 12, 'is a private address'),
   range('192.168.0.0', 16, 'is a private address'),
-  range('100.64.0.0', 10, 'is a shared (carrier-grade NAT) address, where some clouds serve metadata'),
+  range(
+    '100.64.0.0',
+    10,
+    'is a shared (carrier-grade NAT) address, where some clouds serve metadata',
+  ),
   range('192.0.0.0', 24, 'is reserved for protocol assignments'),
   range('198.18.0.0', 15, 'is a benchmarking address, never on the internet'),
 ];

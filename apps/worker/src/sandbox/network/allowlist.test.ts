@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,9 @@ import type { ExecutionRequest } from '../engine.js';
 import { runThrough } from '../engine-contract.js';
 import { destroyLeftovers } from '../recovery.js';
 import { SandboxEngine } from '../sandbox-engine.js';
+import { runTool } from '../run-tool.js';
 import { networkTag } from './names.js';
+import { namespaceTable } from './nft-rules.js';
 import { SlotAllocator } from './slots.js';
 import { TaskNetwork } from './task-network.js';
 import { PORTS, TestDestination } from './test-destination.js';
@@ -170,4 +172,54 @@ test("S6: a crashed worker's task networks and cgroups are found and destroyed",
   assert.deepEqual(await TaskCgroup.findLeftovers(version, PREFIX), []);
   assert.deepEqual(await readdir(taskRoot), []);
   await sleeperGone;
+});
+
+test('S7: a network made ahead is closed until its task applies its rules, then serves that task', async () => {
+  const prefix = `${PREFIX}-ahead`;
+  const tag = networkTag(prefix);
+  const ahead = new SandboxEngine({
+    cgroupVersion: version,
+    prefix,
+    uid: 61000,
+    gid: 61000,
+    network: { prepareAhead: true },
+  });
+  try {
+    await ahead.prepare({ memoryMB: 256, pids: 64, cpus: 1 });
+    const made = await networkLeftovers(tag);
+    assert.equal(made.length, 3, `a namespace, a veth and a table: ${made.join(' ')}`);
+    const veth = made.find(
+      (name) => name.startsWith('bw') && !name.includes('-') && !name.includes('_'),
+    );
+    const netns = made.find((name) => name.startsWith('bw-'));
+    // Closed: the host's end does not forward, both tables refuse everything.
+    assert.equal(
+      (await readFile(`/proc/sys/net/ipv4/conf/${veth}/forwarding`, 'utf8')).trim(),
+      '0',
+    );
+    const inside = await runTool('nsenter', [
+      `--net=/run/netns/${netns}`,
+      '--',
+      'nft',
+      'list',
+      'ruleset',
+    ]);
+    assert.equal(inside, namespaceTable([]));
+    const allowed = `${destination.address}:${PORTS.allowed}`;
+    const unlisted = `${destination.address}:${PORTS.unlisted}`;
+    const gateway = JSON.parse(await runTool('ip', ['-j', 'addr', 'show', 'dev', veth ?? '']))[0]
+      .addr_info[0].local as string;
+    const r = await probeIn(
+      ahead,
+      scratch,
+      ['gateway?', allowed, unlisted],
+      allowlist([destination.address, PORTS.allowed]),
+    );
+    assert.equal(r.seen.get('gateway?'), gateway, 'the task ran in the network made ahead');
+    assert.equal(r.seen.get(allowed), 'allowed', JSON.stringify(r));
+    assert.match(r.seen.get(unlisted) ?? '', /^refused-/);
+  } finally {
+    await ahead.close();
+  }
+  assert.deepEqual(await networkLeftovers(tag), []);
 });

@@ -87,10 +87,13 @@ async function resolve(host: string, port: number, resolveName: NameResolver): P
   } finally {
     clearTimeout(timer);
   }
-  if (found.length === 0) throw new DestinationRefused(`${host}:${port}: the name has no IPv4 address`);
+  if (found.length === 0)
+    throw new DestinationRefused(`${host}:${port}: the name has no IPv4 address`);
   for (const address of found) {
     if (!isCanonicalIPv4(address)) {
-      throw new DestinationRefused(`${host}:${port}: the resolver answered ${JSON.stringify(address)}, not an IPv4 address`);
+      throw new DestinationRefused(
+        `${host}:${port}: the resolver answered ${JSON.stringify(address)}, not an IPv4 address`,
+      );
     }
   }
   return [...new Set(found)];

@@ -26,7 +26,8 @@ export class Firewall {
     try {
       await this.run(['-f', '-'], script);
     } catch (err) {
-      const said = err instanceof ToolError ? err.stderr.trim().split('\n').slice(0, 3).join('; ') : '';
+      const said =
+        err instanceof ToolError ? err.stderr.trim().split('\n').slice(0, 3).join('; ') : '';
       throw new Error(
         `nft could not load the firewall table ${this.table} ${this.where}: ${said || (err as Error).message}`,
       );
@@ -78,7 +79,8 @@ export class Firewall {
   /** Deletes the table; a table that is not there is fine. */
   async delete(): Promise<void> {
     await this.run(['delete', 'table', 'inet', this.table]).catch((err: unknown) => {
-      if (!(err instanceof ToolError && err.stderr.includes('No such file or directory'))) throw err;
+      if (!(err instanceof ToolError && err.stderr.includes('No such file or directory')))
+        throw err;
     });
   }
 }

@@ -90,7 +90,12 @@ test('S7: a permitted name re-pointed between tasks at an internal address refus
 
 test('S7: an internal address the pool lists as an address is reachable; the same address behind a name is not', async () => {
   const listed = `${destination.neighbourAddress}:${PORTS.allowed}`;
-  const r = await probe(engine, scratch, [listed], allowlist([destination.neighbourAddress, PORTS.allowed]));
+  const r = await probe(
+    engine,
+    scratch,
+    [listed],
+    allowlist([destination.neighbourAddress, PORTS.allowed]),
+  );
   assert.equal(r.seen.get(listed), 'allowed', JSON.stringify(r));
   answer = [destination.neighbourAddress];
   assert.equal((await runByName()).outcome, 'failed-to-start');

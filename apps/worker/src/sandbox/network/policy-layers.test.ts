@@ -43,7 +43,11 @@ before(async () => {
     prefix: `${PREFIX}-u`,
     network: { checkIntervalMs: 600_000 },
   });
-  watched = new SandboxEngine({ ...options, prefix: `${PREFIX}-w`, network: { checkIntervalMs: 200 } });
+  watched = new SandboxEngine({
+    ...options,
+    prefix: `${PREFIX}-w`,
+    network: { checkIntervalMs: 200 },
+  });
   scratch = await mkdtemp(join(tmpdir(), 'bulwark-layers-test-'));
   await chmod(scratch, 0o711);
   destination = await TestDestination.create(process.pid + 97);
@@ -57,13 +61,19 @@ after(async () => {
   hostService?.close();
   await destination?.close();
   for (const suffix of ['u', 'w', 'fake', 'fail']) {
-    await destroyLeftovers({ prefix: `${PREFIX}-${suffix}`, cgroupVersion: version, taskDirParents: [] });
+    await destroyLeftovers({
+      prefix: `${PREFIX}-${suffix}`,
+      cgroupVersion: version,
+      taskDirParents: [],
+    });
   }
   await rm(scratch, { recursive: true, force: true });
 });
 
 /** The one host table and namespace of a running task of this engine's prefix. */
-async function taskObjects(prefix: string): Promise<{ table: string; netns: string; veth: string }> {
+async function taskObjects(
+  prefix: string,
+): Promise<{ table: string; netns: string; veth: string }> {
   const patterns = leftoverPatterns(networkTag(prefix));
   const tables = (await runTool('nft', ['list', 'tables']))
     .split('\n')
@@ -125,7 +135,15 @@ const deleteHostTable = async ({ table, veth }: { table: string; veth: string })
   await runTool('nft', ['delete', 'table', 'inet', table]);
 };
 const deleteNamespaceTable = async ({ netns }: { netns: string }) => {
-  await runTool('nsenter', [`--net=/run/netns/${netns}`, '--', 'nft', 'delete', 'table', 'inet', NAMESPACE_TABLE]);
+  await runTool('nsenter', [
+    `--net=/run/netns/${netns}`,
+    '--',
+    'nft',
+    'delete',
+    'table',
+    'inet',
+    NAMESPACE_TABLE,
+  ]);
 };
 
 test("S7: with its host-side table deleted while it runs, the task's own namespace still refuses the host, other ports and a metadata address", async () => {
@@ -182,7 +200,13 @@ async function fakeNft(name: string, script: string): Promise<string> {
 test('S9: an nft that reports success but loads nothing refuses the task and leaves nothing behind', async () => {
   const nft = await fakeNft('nft-loads-nothing', 'cat >/dev/null\nexit 0');
   const prefix = `${PREFIX}-fake`;
-  const engine = new SandboxEngine({ cgroupVersion: version, prefix, uid: 61000, gid: 61000, network: { nft } });
+  const engine = new SandboxEngine({
+    cgroupVersion: version,
+    prefix,
+    uid: 61000,
+    gid: 61000,
+    network: { nft },
+  });
   const taskDir = await mkdtemp(join(scratch, 'task-'));
   const r = await probe(engine, scratch, [`gateway:${hostPort}`], {
     taskDir,
@@ -212,7 +236,12 @@ test('S9, S19: a failing nft, again and again past the number of subnets, leaves
   });
   const allowed = `${destination.address}:${PORTS.allowed}`;
   for (let i = 0; i < 5; i++) {
-    const r = await probe(engine, scratch, [allowed], allowlist([destination.address, PORTS.allowed]));
+    const r = await probe(
+      engine,
+      scratch,
+      [allowed],
+      allowlist([destination.address, PORTS.allowed]),
+    );
     assert.equal(r.outcome, 'failed-to-start', `attempt ${i}: ${JSON.stringify(r)}`);
     assert.match(r.message ?? '', /nft could not load the firewall table .*simulated nft failure/);
   }
@@ -220,7 +249,12 @@ test('S9, S19: a failing nft, again and again past the number of subnets, leaves
   assert.deepEqual(await networkLeftovers(networkTag(prefix)), []);
   await rm(failing);
   for (let i = 0; i < 3; i++) {
-    const r = await probe(engine, scratch, [allowed], allowlist([destination.address, PORTS.allowed]));
+    const r = await probe(
+      engine,
+      scratch,
+      [allowed],
+      allowlist([destination.address, PORTS.allowed]),
+    );
     assert.equal(r.seen.get(allowed), 'allowed', JSON.stringify(r));
   }
   await engine.networksRemoved();

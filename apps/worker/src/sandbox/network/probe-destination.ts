@@ -116,9 +116,11 @@ export async function removeProbeDestination(tag: string): Promise<boolean> {
   const { netns, hostVeth } = probeNames(tag);
   const existed = existsSync(`/run/netns/${netns}`) || existsSync(`/sys/class/net/${hostVeth}`);
   if (existed) {
-    await runTool('ip', ['-force', '-batch', '-'], `link del ${hostVeth}\nnetns del ${netns}\n`).catch(
-      () => undefined,
-    );
+    await runTool(
+      'ip',
+      ['-force', '-batch', '-'],
+      `link del ${hostVeth}\nnetns del ${netns}\n`,
+    ).catch(() => undefined);
   }
   return existed;
 }

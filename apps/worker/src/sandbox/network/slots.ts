@@ -37,10 +37,7 @@ export class SlotAllocator {
   private readonly count: number;
 
   /** `count`: how many slots this engine may use (all of them unless a test narrows it). */
-  constructor(
-    tag: string,
-    count = SLOT_COUNT,
-  ) {
+  constructor(tag: string, count = SLOT_COUNT) {
     this.count = Math.max(1, Math.min(SLOT_COUNT, Math.floor(count)));
     this.next = Number.parseInt(tag, 16) % this.count;
   }

@@ -50,7 +50,13 @@ export class TaskNetwork {
    */
   static async create(tag: string, allocator: SlotAllocator, nft: string): Promise<TaskNetwork> {
     const slot = allocator.acquire();
-    const network = new TaskNetwork(networkNames(tag, slot), slotAddresses(slot), slot, allocator, nft);
+    const network = new TaskNetwork(
+      networkNames(tag, slot),
+      slotAddresses(slot),
+      slot,
+      allocator,
+      nft,
+    );
     const { netns, hostVeth } = network.names;
     const { host, task, prefixLength } = network.addresses;
     try {

@@ -56,7 +56,11 @@ export class TestDestination {
       Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address)),
     );
     let n = (seed % 250) + 1;
-    for (let i = 0; i < 250 && (used.has(`198.18.${n}.1`) || existsSync(`/run/netns/bwtest-${n}`)); i++) {
+    for (
+      let i = 0;
+      i < 250 && (used.has(`198.18.${n}.1`) || existsSync(`/run/netns/bwtest-${n}`));
+      i++
+    ) {
       n = (n % 250) + 1;
     }
     const netns = `bwtest-${n}`;

@@ -7,7 +7,8 @@ import { leftoverPatterns } from './names.js';
 /**
  * A client inside the sandbox: one line per target, what a TCP connection to it gave
  * (the first bytes the server sent, or `refused-<errno>`). `gateway` stands for the
- * task's gateway, the host's end of its veth pair. With `--wait FILE` it first waits
+ * task's gateway, the host's end of its veth pair; the target `gateway?` prints its
+ * address instead. With `--wait FILE` it first waits
  * (at most 20 s) until FILE exists in the task directory, then probes; with `--linger`
  * it sleeps for a minute after printing, so that only the worker can end it.
  */
@@ -36,6 +37,9 @@ if args[:1] == ["--wait"]:
         time.sleep(0.1)
     args = args[2:]
 for target in args:
+    if target == "gateway?":
+        print(target, gateway(), flush=True)
+        continue
     host, port = target.rsplit(":", 1)
     if host == "gateway": host = gateway()
     print(target, tcp(host, port), flush=True)
