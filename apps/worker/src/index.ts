@@ -20,4 +20,5 @@ export { prepareEngine, startWorker, ControlsFailed } from './daemon/start-worke
 export { InsecureEngine } from './sandbox/insecure-engine.js';
 export { selfTest, type ControlCheck } from './sandbox/self-test.js';
 export { destroyLeftovers, type Leftovers } from './sandbox/recovery.js';
+export { ProbeDestination, PROBE_PORTS } from './sandbox/network/probe-destination.js';
 export { createEngine, EngineRefused } from './sandbox/create-engine.js';

@@ -17,7 +17,20 @@ export class ToolError extends Error {
  * Runs one of the system tools the engine drives (ip, nft), with a fixed PATH and no
  * shell, feeding `input` on stdin. Resolves with stdout; rejects with a ToolError.
  */
-export function runTool(command: string, args: readonly string[], input = ''): Promise<string> {
+export async function runTool(
+  command: string,
+  args: readonly string[],
+  input = '',
+): Promise<string> {
+  return (await runToolOutput(command, args, input)).stdout;
+}
+
+/** As runTool, resolving with what the tool wrote on both streams. */
+export function runToolOutput(
+  command: string,
+  args: readonly string[],
+  input = '',
+): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -29,7 +42,7 @@ export function runTool(command: string, args: readonly string[], input = ''): P
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', (err) => reject(new ToolError(command, err.message, null)));
     child.once('close', (code) => {
-      if (code === 0) resolve(stdout);
+      if (code === 0) resolve({ stdout, stderr });
       else reject(new ToolError(command, stderr, code));
     });
     child.stdin.on('error', () => undefined);

@@ -33,10 +33,13 @@ export class NetworkAhead {
     return waiting ? await waiting : undefined;
   }
 
-  /** Destroys a network in the background. */
+  /**
+   * Destroys a network in the background, starting on the next turn of the event loop:
+   * spawning the tools blocks for a moment, which the task's result need not wait for.
+   */
   retire(network: TaskNetwork): void {
-    const done = network
-      .destroy()
+    const done = new Promise((resolve) => setImmediate(resolve))
+      .then(() => network.destroy())
       .catch(() => void this.failed.add(network))
       .finally(() => this.retiring.delete(done));
     this.retiring.add(done);
