@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { readFile } from 'node:fs/promises';
 import type { Destination } from '../engine.js';
-import { runTool } from '../run-tool.js';
+import { runTool, ToolError } from '../run-tool.js';
 import { neverReason, notByNameReason } from './address-ranges.js';
 import { hostProblem, isCanonicalIPv4 } from './allow-entry.js';
 
@@ -41,8 +41,7 @@ export async function resolveDestinations(
   allow: readonly Destination[],
   resolveName: NameResolver = systemResolver,
 ): Promise<ResolvedDestination[]> {
-  const resolved: ResolvedDestination[] = [];
-  const seen = new Set<string>();
+  const candidates: (ResolvedDestination & { label: string; byName: boolean })[] = [];
   for (const { host, port } of allow) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new DestinationRefused(`${host}:${port}: no such port`);
@@ -59,12 +58,19 @@ export async function resolveDestinations(
       if (internal !== undefined) {
         throw new DestinationRefused(`${label} ${internal}; ${NAME_RULE}`);
       }
-      const why = await routeProblem(address, byName);
-      if (why !== undefined) throw new DestinationRefused(`${label} ${why}`);
-      if (seen.has(`${host} ${address}:${port}`)) continue;
-      seen.add(`${host} ${address}:${port}`);
-      resolved.push({ name: host, address, port });
+      candidates.push({ name: host, address, port, label, byName });
     }
+  }
+  // One lookup for every address: each tool run costs the task's start milliseconds.
+  const routes = await lookUpRoutes([...new Set(candidates.map((c) => c.address))]);
+  const resolved: ResolvedDestination[] = [];
+  const seen = new Set<string>();
+  for (const { name, address, port, label, byName } of candidates) {
+    const why = await routeProblem(routes.get(address), byName);
+    if (why !== undefined) throw new DestinationRefused(`${label} ${why}`);
+    if (seen.has(`${name} ${address}:${port}`)) continue;
+    seen.add(`${name} ${address}:${port}`);
+    resolved.push({ name, address, port });
   }
   return resolved;
 }
@@ -99,10 +105,35 @@ async function resolve(host: string, port: number, resolveName: NameResolver): P
   return [...new Set(found)];
 }
 
-/** Why the host cannot (or must not) forward a task's packets to this address. */
-async function routeProblem(address: string, byName: boolean): Promise<string | undefined> {
-  const output = await runTool('ip', ['-j', 'route', 'get', address]).catch(() => '[]');
-  const route = (JSON.parse(output) as { type?: string; dev?: string; gateway?: string }[])[0];
+interface Route {
+  type?: string;
+  dst?: string;
+  dev?: string;
+  gateway?: string;
+}
+
+/** The host's route to each address, as `ip route get` finds it (none: no route). */
+async function lookUpRoutes(addresses: readonly string[]): Promise<Map<string, Route>> {
+  const routes = new Map<string, Route>();
+  if (addresses.length === 0) return routes;
+  const script = addresses.map((address) => `route get ${address}\n`).join('');
+  // -force: an address without a route prints nothing and the others carry on.
+  const output = await runTool('ip', ['-j', '-force', '-batch', '-'], script).catch(
+    (err: unknown) => (err instanceof ToolError ? err.stdout : ''),
+  );
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('[')) continue;
+    const route = (JSON.parse(line) as Route[])[0];
+    if (route?.dst !== undefined) routes.set(route.dst, route);
+  }
+  return routes;
+}
+
+/** Why the host cannot (or must not) forward a task's packets along this route. */
+async function routeProblem(
+  route: Route | undefined,
+  byName: boolean,
+): Promise<string | undefined> {
   if (route === undefined || route.dev === undefined) return 'has no route from this host';
   if (route.type === 'local') {
     return "is an address of this worker host; tasks never reach the host's own services";
