@@ -123,7 +123,8 @@ export class SandboxEngine implements Executor {
           return failedToStart(`the task's network could not be set up: ${(err as Error).message}`);
         }
         const checkEvery = this.options.network?.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
-        watch = new PolicyWatch(() => (network as TaskNetwork).policyProblem(), checkEvery);
+        const watched = network;
+        watch = new PolicyWatch(() => watched.policyProblem(), checkEvery);
       }
       // A policy found missing stops the task as an abort does (S9).
       const signal = watch ? AbortSignal.any([request.signal, watch.signal]) : request.signal;
@@ -148,9 +149,12 @@ export class SandboxEngine implements Executor {
     } finally {
       watch?.stop();
       prepared?.launcher.abandon();
-      await cgroup.destroy();
-      // Every process of the task is dead: its network goes off the task's path.
-      if (network !== undefined) this.networks.retire(network);
+      try {
+        await cgroup.destroy();
+      } finally {
+        // Every process of the task is dead: its network goes off the task's path.
+        if (network !== undefined) this.networks.retire(network);
+      }
     }
   }
 
