@@ -46,7 +46,9 @@ before(async () => {
 after(async () => {
   hostService?.close();
   await destination?.close();
-  await destroyLeftovers({ prefix: PREFIX, cgroupVersion: version, taskDirParents: [] });
+  for (const prefix of [PREFIX, `${PREFIX}-ahead`]) {
+    await destroyLeftovers({ prefix, cgroupVersion: version, taskDirParents: [] });
+  }
   await rm(scratch, { recursive: true, force: true });
 });
 
