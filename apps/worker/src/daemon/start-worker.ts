@@ -58,6 +58,7 @@ export async function prepareEngine(
     );
   });
   await destroyLeftovers({ prefix, cgroupVersion, taskDirParents: [runs] });
+  const permitsDestinations = config.limits.networkAllow.length > 0;
   const engine = refusedAsConfigError(() =>
     createEngine({
       engine: 'sandbox',
@@ -69,12 +70,14 @@ export async function prepareEngine(
         uid: SANDBOX_UID,
         gid: SANDBOX_GID,
         // A pool that permits destinations keeps a closed task network ready.
-        network: { prepareAhead: config.limits.networkAllow.length > 0 },
+        network: { prepareAhead: permitsDestinations },
       },
     }),
   );
   await mkdir(runs, { recursive: true, mode: 0o711 });
-  const checks = await selfTest(engine, runs, { networkTag: networkTag(prefix) });
+  const checks = await selfTest(engine, runs, {
+    ...(permitsDestinations ? { allowlistProbe: { networkTag: networkTag(prefix) } } : {}),
+  });
   if (checks.some((c) => !c.ok)) throw new ControlsFailed(checks);
   return { engine, checks };
 }

@@ -33,7 +33,9 @@ test('S9: the self-test passes every control of the sandbox engine', async () =>
     uid: 61000,
     gid: 61000,
   });
-  const checks = await selfTest(engine, scratch, { networkTag: networkTag(PREFIX) });
+  const checks = await selfTest(engine, scratch, {
+    allowlistProbe: { networkTag: networkTag(PREFIX) },
+  });
   assert.deepEqual(
     checks.filter((c) => !c.ok),
     [],
@@ -62,7 +64,9 @@ test('S9: the self-test passes every control of the sandbox engine', async () =>
 });
 
 test('S9: the self-test catches an engine without the controls, and says how to fix each', async () => {
-  const checks = await selfTest(new InsecureEngine(), scratch);
+  const checks = await selfTest(new InsecureEngine(), scratch, {
+    allowlistProbe: { networkTag: networkTag(`${PREFIX}-insecure`) },
+  });
   const failed = checks.filter((c) => !c.ok).map((c) => c.control);
   for (const control of [
     'unprivileged user',
@@ -92,7 +96,9 @@ test("S7, S9: the self-test's allowlist probe fails an engine whose nft loads no
     gid: 61000,
     network: { nft },
   });
-  const checks = await selfTest(engine, scratch, { networkTag: networkTag(PREFIX) });
+  const checks = await selfTest(engine, scratch, {
+    allowlistProbe: { networkTag: networkTag(PREFIX) },
+  });
   const failed = checks.filter((c) => !c.ok);
   assert.deepEqual(
     failed.map((c) => c.control),

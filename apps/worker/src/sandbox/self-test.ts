@@ -76,15 +76,20 @@ const FIX_PACKAGES =
 /**
  * Proves each control of the engine with a hostile probe run through it (S9), and
  * returns one result per control: the worker refuses to start when one fails,
- * naming the control and the fix. Two runs: the isolation probe, then a limits probe
- * that forks past its pids limit and allocates past its memory limit.
+ * naming the control and the fix. The isolation probe, then a limits probe that forks
+ * past its pids limit and allocates past its memory limit, then (for a pool that
+ * permits destinations) the allowlist probe.
  */
 export async function selfTest(
   engine: Executor,
   workDir: string,
   options: {
-    /** Names the allowlist probe's destination (the worker's network tag), for recovery. */
-    networkTag?: string;
+    /**
+     * Runs the allowlist probe; `networkTag` (the worker's) names its destination, so
+     * recovery finds it after a crash. Pools that permit no destination never open a
+     * network, and their hosts need not forward.
+     */
+    allowlistProbe?: { networkTag: string };
   } = {},
 ): Promise<ControlCheck[]> {
   await chmod(workDir, 0o711);
@@ -102,12 +107,10 @@ export async function selfTest(
       return [notRun('sandbox start', isolation)];
     }
     const limits = await probe(engine, taskDir, LIMITS_PROBE, { memoryMB: 48, pids: 8, cpus: 1 });
-    const tag = options.networkTag ?? randomBytes(3).toString('hex');
-    return [
-      ...isolationChecks(isolation.text),
-      ...limitChecks(limits),
-      ...(await allowlistChecks(engine, taskDir, tag)),
-    ];
+    const allowlist = options.allowlistProbe
+      ? await allowlistChecks(engine, taskDir, options.allowlistProbe.networkTag)
+      : [];
+    return [...isolationChecks(isolation.text), ...limitChecks(limits), ...allowlist];
   } finally {
     await rm(taskDir, { recursive: true, force: true });
     await rm(hostFile, { force: true });
@@ -268,7 +271,7 @@ async function allowlistChecks(
       check(
         controls[0] as string,
         value('listed') === 'listed',
-        `a task listing ${destination.address}:${PROBE_PORTS.listed} must reach it (it got ${value('listed') || 'nothing'}); the worker host must forward the task's packets (nftables, iproute2)`,
+        `a task listing ${destination.address}:${PROBE_PORTS.listed} must reach it (it got ${value('listed') || 'nothing'}); the worker host must forward the task's packets (nftables, iproute2; another firewall's forward policy, Docker's for example, must not drop them)`,
       ),
       check(
         controls[1] as string,
