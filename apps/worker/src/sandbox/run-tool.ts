@@ -19,20 +19,7 @@ export class ToolError extends Error {
  * Runs one of the system tools the engine drives (ip, nft), with a fixed PATH and no
  * shell, feeding `input` on stdin. Resolves with stdout; rejects with a ToolError.
  */
-export async function runTool(
-  command: string,
-  args: readonly string[],
-  input = '',
-): Promise<string> {
-  return (await runToolOutput(command, args, input)).stdout;
-}
-
-/** As runTool, resolving with what the tool wrote on both streams. */
-export function runToolOutput(
-  command: string,
-  args: readonly string[],
-  input = '',
-): Promise<{ stdout: string; stderr: string }> {
+export function runTool(command: string, args: readonly string[], input = ''): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -44,7 +31,7 @@ export function runToolOutput(
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.once('error', (err) => reject(new ToolError(command, err.message, null)));
     child.once('close', (code) => {
-      if (code === 0) resolve({ stdout, stderr });
+      if (code === 0) resolve(stdout);
       else reject(new ToolError(command, stderr, code, stdout));
     });
     child.stdin.on('error', () => undefined);

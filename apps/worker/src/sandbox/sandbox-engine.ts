@@ -10,6 +10,7 @@ import {
   DestinationRefused,
   hostsFile,
   resolveDestinations,
+  routeRefusal,
   type ResolvedDestination,
 } from './network/destinations.js';
 import { networkTag } from './network/names.js';
@@ -93,6 +94,7 @@ export class SandboxEngine implements Executor {
     if (this.preparing) this.lastResources = request.resources;
     // Fail closed (S9): a control that cannot be applied means the task does not run.
     let destinations: ResolvedDestination[] = [];
+    let routesRefused: Promise<string | undefined> = Promise.resolve(undefined);
     if (request.network.mode === 'allowlist') {
       try {
         destinations = await resolveDestinations(
@@ -103,6 +105,8 @@ export class SandboxEngine implements Executor {
         if (err instanceof DestinationRefused) return failedToStart(`network.allow ${err.message}`);
         throw err;
       }
+      // Looked up while the network is readied; the task starts only after both.
+      routesRefused = routeRefusal(destinations);
     }
     this.handOver(request);
     const prepared = await this.ahead.take(request.resources);
@@ -122,6 +126,8 @@ export class SandboxEngine implements Executor {
         } catch (err) {
           return failedToStart(`the task's network could not be set up: ${(err as Error).message}`);
         }
+        const refused = await routesRefused;
+        if (refused !== undefined) return failedToStart(`network.allow ${refused}`);
         const checkEvery = this.options.network?.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
         const watched = network;
         watch = new PolicyWatch(() => watched.policyProblem(), checkEvery);

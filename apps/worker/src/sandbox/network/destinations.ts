@@ -11,6 +11,8 @@ export interface ResolvedDestination {
   name: string;
   address: string;
   port: number;
+  /** Reached through a name (which may lead only to public addresses), not listed as an address. */
+  byName: boolean;
 }
 
 /** A destination the engine will not open; the message says why in plain words. */
@@ -33,15 +35,16 @@ export const systemResolver: NameResolver = async (name) =>
  * network (no router between) is refused, so re-pointing a permitted name at an
  * internal service (DNS rebinding) gains nothing. A pool that means an internal
  * address lists the address itself. For every destination: not IPv6, not loopback,
- * link-local, metadata, multicast or reserved, not the worker host, and routed by a
- * link the host forwards from. The task sees the resolved names in its /etc/hosts and
- * has no DNS of its own.
+ * link-local, metadata, multicast or reserved. The host's routes are checked apart,
+ * by routeRefusal(). The task sees the resolved names in its /etc/hosts and has no DNS
+ * of its own.
  */
 export async function resolveDestinations(
   allow: readonly Destination[],
   resolveName: NameResolver = systemResolver,
 ): Promise<ResolvedDestination[]> {
-  const candidates: (ResolvedDestination & { label: string; byName: boolean })[] = [];
+  const resolved: ResolvedDestination[] = [];
+  const seen = new Set<string>();
   for (const { host, port } of allow) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new DestinationRefused(`${host}:${port}: no such port`);
@@ -51,28 +54,47 @@ export async function resolveDestinations(
     const byName = !isCanonicalIPv4(host);
     const addresses = byName ? await resolve(host, port, resolveName) : [host];
     for (const address of addresses) {
-      const label = byName ? `${host}:${port} (resolved to ${address})` : `${host}:${port}`;
       const never = neverReason(address);
-      if (never !== undefined) throw new DestinationRefused(`${label} ${never}`);
+      if (never !== undefined)
+        throw new DestinationRefused(`${label(host, address, port)} ${never}`);
       const internal = byName ? notByNameReason(address) : undefined;
       if (internal !== undefined) {
-        throw new DestinationRefused(`${label} ${internal}; ${NAME_RULE}`);
+        throw new DestinationRefused(`${label(host, address, port)} ${internal}; ${NAME_RULE}`);
       }
-      candidates.push({ name: host, address, port, label, byName });
+      if (seen.has(`${host} ${address}:${port}`)) continue;
+      seen.add(`${host} ${address}:${port}`);
+      resolved.push({ name: host, address, port, byName });
     }
   }
-  // One lookup for every address: each tool run costs the task's start milliseconds.
-  const routes = await lookUpRoutes([...new Set(candidates.map((c) => c.address))]);
-  const resolved: ResolvedDestination[] = [];
-  const seen = new Set<string>();
-  for (const { name, address, port, label, byName } of candidates) {
-    const why = await routeProblem(routes.get(address), byName);
-    if (why !== undefined) throw new DestinationRefused(`${label} ${why}`);
-    if (seen.has(`${name} ${address}:${port}`)) continue;
-    seen.add(`${name} ${address}:${port}`);
-    resolved.push({ name, address, port });
-  }
   return resolved;
+}
+
+/**
+ * Why the worker host cannot or must not forward to one of these destinations (S7): an
+ * address of the host itself, one with no route, one routed as anything but unicast,
+ * one on a link the host does not forward from, and, for a name, a neighbour on one of
+ * the host's own links (no router between). Undefined when every one is fine. Never
+ * rejects (a lookup that fails is a refusal), so the engine runs it alongside the
+ * network's setup: nothing runs in the network before both are done.
+ */
+export async function routeRefusal(
+  destinations: readonly ResolvedDestination[],
+): Promise<string | undefined> {
+  try {
+    // One lookup for every address: each tool run costs the task's start milliseconds.
+    const routes = await lookUpRoutes([...new Set(destinations.map((d) => d.address))]);
+    for (const { name, address, port, byName } of destinations) {
+      const why = await routeProblem(routes.get(address), byName);
+      if (why !== undefined) return `${label(name, address, port)} ${why}`;
+    }
+    return undefined;
+  } catch (err) {
+    return `: the host's routes could not be looked up (${(err as Error).message})`;
+  }
+}
+
+function label(host: string, address: string, port: number): string {
+  return host === address ? `${host}:${port}` : `${host}:${port} (resolved to ${address})`;
 }
 
 const NAME_RULE =

@@ -1,11 +1,11 @@
-import { runToolOutput, ToolError } from '../run-tool.js';
+import { runTool, ToolError } from '../run-tool.js';
 import { replaceTableScript } from './nft-rules.js';
 
 /**
  * One nftables table the engine owns, in the host's namespace or in a task's: loaded
  * atomically, then read back and compared with what was meant (S9). Nothing is trusted
- * from `nft`'s exit status: a table counts as loaded only when `nft list table` prints
- * it exactly as written.
+ * from `nft`'s exit status alone: a table counts as loaded only when `nft list table`,
+ * run afterwards, prints it exactly as written.
  */
 export class Firewall {
   constructor(
@@ -16,42 +16,46 @@ export class Firewall {
     private readonly netnsPath: string | undefined,
   ) {}
 
-  private run(args: string[], input = ''): Promise<{ stdout: string; stderr: string }> {
-    if (this.netnsPath === undefined) return runToolOutput(this.nft, args, input);
-    return runToolOutput('nsenter', [`--net=${this.netnsPath}`, '--', this.nft, ...args], input);
+  private run(args: string[], input = ''): Promise<string> {
+    if (this.netnsPath === undefined) return runTool(this.nft, args, input);
+    return runTool('nsenter', [`--net=${this.netnsPath}`, '--', this.nft, ...args], input);
   }
 
   private get where(): string {
     return this.netnsPath === undefined ? "in the host's namespace" : "in the task's namespace";
   }
 
-  /**
-   * Replaces the table with `printed` and proves it is in place, in one nft process:
-   * in interactive mode nft runs each line as a command of its own, so the `list` on
-   * the second line reads the table back from the kernel after the first line's
-   * transaction committed. (A second process would cost the task about 10 ms more: nft
-   * waits for the kernel when it lets go of its netlink socket after a change.) In that
-   * mode nft's exit status says nothing of the commands, so only the read-back counts;
-   * what nft said goes into the error.
-   */
+  /** Replaces the table with `printed` (one transaction) and proves it is in place. */
   async load(printed: string): Promise<void> {
-    const script = `${oneLine(replaceTableScript(this.table, printed))}\nlist table inet ${this.table}\n`;
-    let output: { stdout: string; stderr: string };
+    await this.commit(replaceTableScript(this.table, printed));
+    const difference = await this.difference(printed);
+    if (difference !== undefined) throw new Error(`nft reported success, but ${difference}`);
+  }
+
+  /**
+   * Makes the table `printed` by adding `additions` to it (one transaction) and proves
+   * it is in place. A table that then reads back otherwise (deleted or changed since it
+   * was made) is replaced whole, as load() does.
+   */
+  async extend(printed: string, additions: string): Promise<void> {
     try {
-      output = await this.run(['-i'], script);
+      if (additions !== '') await this.commit(additions);
+      if ((await this.difference(printed)) === undefined) return;
+    } catch {
+      // Replaced whole below; what went wrong then is what the task is told.
+    }
+    await this.load(printed);
+  }
+
+  /** Runs a script; a failure says which table and where, with nft's own words. */
+  private async commit(script: string): Promise<void> {
+    try {
+      await this.run(['-f', '-'], script);
     } catch (err) {
       throw new Error(
         `nft could not load the firewall table ${this.table} ${this.where}: ${said(err)}`,
       );
     }
-    const difference = compare(printed, output.stdout);
-    if (difference === undefined) return;
-    const complaint = firstLines(output.stderr);
-    throw new Error(
-      complaint === ''
-        ? `nft reported success, but the firewall table ${this.table} ${this.where} ${difference}`
-        : `nft could not load the firewall table ${this.table} ${this.where}: ${complaint} (the table ${difference})`,
-    );
   }
 
   /**
@@ -61,7 +65,7 @@ export class Firewall {
   async difference(printed: string): Promise<string | undefined> {
     let listed: string;
     try {
-      listed = (await this.run(['list', 'table', 'inet', this.table])).stdout;
+      listed = await this.run(['list', 'table', 'inet', this.table]);
     } catch (err) {
       if (err instanceof ToolError && err.stderr.includes('No such file or directory')) {
         return `the firewall table ${this.table} ${this.where} is missing`;
@@ -96,19 +100,6 @@ function compare(printed: string, listed: string): string | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * A script on one line (one interactive command, so one transaction): statements are
- * separated by `;`, which nft reads as it reads line ends.
- */
-function oneLine(script: string): string {
-  return script
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '')
-    .map((line, i, lines) => (line.endsWith('{') || i === lines.length - 1 ? line : `${line};`))
-    .join(' ');
 }
 
 function firstLines(text: string): string {

@@ -4,7 +4,7 @@ import { runTool } from '../run-tool.js';
 import type { ResolvedDestination } from './destinations.js';
 import { Firewall } from './firewall.js';
 import { networkNames, TASK_VETH, type NetworkNames } from './names.js';
-import { hostTable, NAMESPACE_TABLE, namespaceTable } from './nft-rules.js';
+import { allowRules, hostTable, NAMESPACE_TABLE, namespaceTable } from './nft-rules.js';
 import { slotAddresses, type SlotAllocator, type SlotAddresses } from './slots.js';
 
 /**
@@ -17,8 +17,8 @@ import { slotAddresses, type SlotAllocator, type SlotAddresses } from './slots.j
  * milliseconds of kernel work) can be done before the task arrives:
  * - create(): both firewalls, refusing everything, are loaded and read back BEFORE the
  *   veth pair exists; the host's end never forwards;
- * - apply(): the task's own rules replace them (atomically, read back again), then its
- *   routes, and only then may the host's end forward.
+ * - apply(): the task's destinations are added to both (atomically, read back again),
+ *   then its routes, and only then may the host's end forward.
  */
 export class TaskNetwork {
   private readonly hostFirewall: Firewall;
@@ -104,9 +104,10 @@ export class TaskNetwork {
   }
 
   /**
-   * Opens the listed destinations, and nothing else: the task's tables replace the
-   * closed ones and are read back, a route goes to each listed address (there is no
-   * default route), and the host's end forwards only once all of that is in place.
+   * Opens the listed destinations, and nothing else: they are added to both closed
+   * tables, which are read back (a table found otherwise than it was made is replaced
+   * whole), a route goes to each listed address (there is no default route), and the
+   * host's end forwards only once all of that is in place.
    */
   async apply(destinations: readonly ResolvedDestination[]): Promise<void> {
     this.meant = {
@@ -117,8 +118,11 @@ export class TaskNetwork {
       (address) => `route add ${address}/32 via ${this.addresses.host} dev ${TASK_VETH}`,
     );
     await Promise.all([
-      this.namespaceFirewall.load(this.meant.namespace),
-      this.hostFirewall.load(this.meant.host),
+      this.namespaceFirewall.extend(
+        this.meant.namespace,
+        allowRules(NAMESPACE_TABLE, destinations),
+      ),
+      this.hostFirewall.extend(this.meant.host, allowRules(this.names.table, destinations)),
       routes.length > 0
         ? runTool('ip', ['-n', this.names.netns, '-batch', '-'], `${routes.join('\n')}\n`)
         : undefined,
