@@ -14,9 +14,9 @@ import { runThrough } from '../engine-contract.js';
 import { destroyLeftovers } from '../recovery.js';
 import { SandboxEngine } from '../sandbox-engine.js';
 import { runTool } from '../run-tool.js';
-import { networkTag } from './names.js';
-import { namespaceTable } from './nft-rules.js';
-import { SlotAllocator } from './slots.js';
+import { networkNames, networkTag } from './names.js';
+import { hostTable, namespaceTable } from './nft-rules.js';
+import { SlotAllocator, slotAddresses } from './slots.js';
 import { TaskNetwork } from './task-network.js';
 import { PORTS, TestDestination } from './test-destination.js';
 import { allowlist, networkLeftovers, probe as probeIn } from './test-probe.js';
@@ -207,6 +207,12 @@ test('S7: a network made ahead is closed until its task applies its rules, then 
       'ruleset',
     ]);
     assert.equal(inside, namespaceTable([]));
+    const table = made.find((name) => name.startsWith('bw_')) ?? '';
+    const slot = Number(/(\d+)$/.exec(table)?.[1]);
+    assert.equal(
+      await runTool('nft', ['list', 'table', 'inet', table]),
+      hostTable(networkNames(tag, slot), slotAddresses(slot), []),
+    );
     const allowed = `${destination.address}:${PORTS.allowed}`;
     const unlisted = `${destination.address}:${PORTS.unlisted}`;
     const gateway = JSON.parse(await runTool('ip', ['-j', 'addr', 'show', 'dev', veth ?? '']))[0]
