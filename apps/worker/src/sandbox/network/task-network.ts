@@ -62,10 +62,11 @@ export class TaskNetwork {
     try {
       await runTool('ip', ['netns', 'add', netns]);
       // Deny first: both tables are in place and read back before there is a link.
-      await Promise.all([
+      const loads = await Promise.allSettled([
         network.namespaceFirewall.load(network.meant.namespace),
         network.hostFirewall.load(network.meant.host),
       ]);
+      for (const load of loads) if (load.status === 'rejected') throw load.reason;
       // The peer is created inside the namespace, so it never exists on the host.
       // addrgenmode none: no IPv6 link-local address on either end (the tables drop
       // IPv6 anyway).
@@ -117,7 +118,9 @@ export class TaskNetwork {
     const routes = [...new Set(destinations.map((d) => d.address))].map(
       (address) => `route add ${address}/32 via ${this.addresses.host} dev ${TASK_VETH}`,
     );
-    await Promise.all([
+    // All three settle before a failure is reported: the caller then removes the
+    // network, and nothing may still be writing to it.
+    const steps = await Promise.allSettled([
       this.namespaceFirewall.extend(
         this.meant.namespace,
         allowRules(NAMESPACE_TABLE, destinations),
@@ -127,6 +130,7 @@ export class TaskNetwork {
         ? runTool('ip', ['-n', this.names.netns, '-batch', '-'], `${routes.join('\n')}\n`)
         : undefined,
     ]);
+    for (const step of steps) if (step.status === 'rejected') throw step.reason;
     if (destinations.length > 0) {
       // Forwarding for packets arriving on this veth only; the host-wide switch stays off.
       await writeFile(`/proc/sys/net/ipv4/conf/${this.names.hostVeth}/forwarding`, '1');
