@@ -20,5 +20,6 @@ export { prepareEngine, startWorker, ControlsFailed, SANDBOX_GID } from './daemo
 export { InsecureEngine } from './sandbox/insecure-engine.js';
 export { selfTest, type ControlCheck } from './sandbox/self-test.js';
 export { destroyLeftovers, type Leftovers } from './sandbox/recovery.js';
+export { ProbeDestination, PROBE_PORTS } from './sandbox/network/probe-destination.js';
 export { createEngine, EngineRefused } from './sandbox/create-engine.js';
 export { WORKER_LINE_PREFIX, WORKER_MARK, visibleControls } from './logs/worker-lines.js';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { detectCgroupVersion } from '../sandbox/cgroup.js';
 import { createEngine, EngineRefused } from '../sandbox/create-engine.js';
+import { networkTag } from '../sandbox/network/names.js';
 import { destroyLeftovers } from '../sandbox/recovery.js';
 import { selfTest, type ControlCheck } from '../sandbox/self-test.js';
 import type { Executor } from '../sandbox/engine.js';
@@ -57,16 +58,26 @@ export async function prepareEngine(
     );
   });
   await destroyLeftovers({ prefix, cgroupVersion, taskDirParents: [runs] });
+  const permitsDestinations = config.limits.networkAllow.length > 0;
   const engine = refusedAsConfigError(() =>
     createEngine({
       engine: 'sandbox',
       isolatedPool: config.isolated,
       allowInsecure: options.allowInsecure,
-      sandbox: { cgroupVersion, prefix, uid: SANDBOX_UID, gid: SANDBOX_GID },
+      sandbox: {
+        cgroupVersion,
+        prefix,
+        uid: SANDBOX_UID,
+        gid: SANDBOX_GID,
+        // A pool that permits destinations keeps a closed task network ready.
+        network: { prepareAhead: permitsDestinations },
+      },
     }),
   );
   await mkdir(runs, { recursive: true, mode: 0o711 });
-  const checks = await selfTest(engine, runs);
+  const checks = await selfTest(engine, runs, {
+    ...(permitsDestinations ? { allowlistProbe: { networkTag: networkTag(prefix) } } : {}),
+  });
   if (checks.some((c) => !c.ok)) throw new ControlsFailed(checks);
   return { engine, checks };
 }

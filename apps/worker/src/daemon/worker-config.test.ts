@@ -68,6 +68,31 @@ test('S9: an isolated pool refuses the insecure engine; bad settings are named',
   await assert.rejects(loadWorkerConfig(join(dir, 'missing.json'), {}), /cannot read/);
 });
 
+test('S7: pool permissions are read strictly; an entry the resolver reads otherwise is refused by name', async () => {
+  const config = await loadWorkerConfig(
+    await configFile({ ...BASE, networkAllow: ['Registry.NPMJS.org:443', '10.250.0.2:5432'] }),
+    {},
+  );
+  assert.deepEqual(config.limits.networkAllow, ['registry.npmjs.org:443', '10.250.0.2:5432']);
+  for (const [entry, why] of [
+    [
+      '010.250.000.002:80',
+      /"010\.250\.000\.002:80": 010\.250\.000\.002 is not a canonical IPv4 address/,
+    ],
+    ['0x7f.0.0.1:80', /not a canonical IPv4 address/],
+    ['2130706433:80', /not a canonical IPv4 address/],
+    ['10.0.0.0/8:80', /address range/],
+    ['[fd00:ec2::254]:80', /IPv6/],
+    ['example.org:080', /port 080/],
+  ] as const) {
+    await assert.rejects(
+      loadWorkerConfig(await configFile({ ...BASE, networkAllow: ['example.org:443', entry] }), {}),
+      (err: Error) => err instanceof WorkerConfigError && why.test(err.message),
+      entry,
+    );
+  }
+});
+
 test('S11: credentials are read only from a file no one else can read', async () => {
   const file = join(dir, 'credentials.json');
   await writeFile(file, JSON.stringify({ clientId: 'worker/local', accessToken: 'x'.repeat(44) }), {

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import type { PoolLimits } from '../payload/payload.js';
+import { AllowEntryError, entryText, parseAllowEntry } from '../sandbox/network/allow-entry.js';
 
 export type EngineName = 'sandbox' | 'insecure';
 
@@ -148,12 +149,34 @@ export async function loadWorkerConfig(
       maxRunTime: config.maxRunTime ?? 3600,
       max,
       defaults,
-      networkAllow: (config.networkAllow ?? []).map((d) => d.toLowerCase()),
+      networkAllow: poolDestinations(config.networkAllow ?? []),
     }),
     dataDir: config.dataDir,
     credentialsFile,
     shutdownGraceSeconds: config.shutdownGraceSeconds ?? 30,
   });
+}
+
+/**
+ * The pool's permitted destinations, each read strictly (S7): an entry the resolver
+ * could read otherwise than it looks (`010.250.000.002` is octal to it) is refused with
+ * every other bad entry, naming each, and the worker does not start.
+ */
+function poolDestinations(entries: readonly string[]): string[] {
+  const problems: string[] = [];
+  const parsed: string[] = [];
+  for (const entry of entries) {
+    try {
+      parsed.push(entryText(parseAllowEntry(entry)));
+    } catch (err) {
+      if (!(err instanceof AllowEntryError)) throw err;
+      problems.push(`networkAllow ${JSON.stringify(entry)}: ${err.message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new WorkerConfigError(`invalid worker configuration: ${problems.join('; ')}`);
+  }
+  return parsed;
 }
 
 /** The worker's own credentials, from a file only its user can read (S11). */

@@ -96,6 +96,26 @@ test('S7: a destination needs both the pool’s permission and the task’s scop
   );
 });
 
+test('S7: network.allow entries are read strictly before the pool is consulted', () => {
+  const star = { taskQueueId: 'proj/builders', scopes: ['worker:network:proj/builders/*'] };
+  for (const [entry, why] of [
+    ['010.0.0.5:5432', /not a canonical IPv4 address/],
+    ['10.0.0.5:05432', /port 05432/],
+    ['0xa.0.0.5:5432', /not a canonical IPv4 address/],
+    ['[::1]:5432', /IPv6/],
+  ] as const) {
+    const found = problems({ command: ['true'], network: { allow: [entry] } }, star);
+    assert.match(found[0] ?? '', why, entry);
+  }
+  const upper = planTask(
+    { command: ['true'], network: { allow: ['REGISTRY.npmjs.org:443'] } },
+    TASK,
+    POOL,
+  );
+  assert.ok(upper.ok);
+  assert.deepEqual(upper.plan.networkAllow, [{ host: 'registry.npmjs.org', port: 443 }]);
+});
+
 test('S12: artifact paths stay inside the task directory; reserved env names are refused', () => {
   for (const path of ['/etc/passwd', '../secret', 'a/../../b', 'a\u0000b']) {
     assert.match(

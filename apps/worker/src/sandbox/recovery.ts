@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TaskCgroup, type CgroupVersion } from './cgroup.js';
 import { leftoverPatterns, networkNames, networkTag } from './network/names.js';
+import { removeProbeDestination } from './network/probe-destination.js';
 import { destroyNetworkObjects } from './network/task-network.js';
 import { runTool } from './run-tool.js';
 
@@ -14,7 +15,7 @@ export interface Leftovers {
 /**
  * After a crash, destroys what a previous run of this worker left behind (S6): its
  * cgroups (every process in them killed first), its task networks (nftables tables,
- * veths, named namespaces), and everything in its task directories' parents. Only
+ * veths, named namespaces), the self-test's probe destination, and everything in its task directories' parents. Only
  * objects carrying this worker's prefix (or its network tag) are touched: another
  * worker on the same host keeps its tasks.
  */
@@ -49,6 +50,8 @@ export async function destroyLeftovers(options: {
     if (item.table && patterns.table.test(item.table.name)) slots.add(slotOf(item.table.name));
   }
   for (const slot of slots) await destroyNetworkObjects(networkNames(tag, slot));
+  // The self-test's probe destination, if the worker died while it was up.
+  const probe = await removeProbeDestination(tag);
 
   let taskDirs = 0;
   for (const parent of options.taskDirParents) {
@@ -57,5 +60,5 @@ export async function destroyLeftovers(options: {
       taskDirs++;
     }
   }
-  return { cgroups: cgroups.length, networks: slots.size, taskDirs };
+  return { cgroups: cgroups.length, networks: slots.size + (probe ? 1 : 0), taskDirs };
 }

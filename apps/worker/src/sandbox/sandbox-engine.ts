@@ -10,9 +10,13 @@ import {
   DestinationRefused,
   hostsFile,
   resolveDestinations,
+  routeRefusal,
   type ResolvedDestination,
 } from './network/destinations.js';
 import { networkTag } from './network/names.js';
+import { NetworkAhead } from './network/network-ahead.js';
+import { DEFAULT_CHECK_INTERVAL_MS, type NetworkOptions } from './network/network-options.js';
+import { PolicyWatch } from './network/policy-watch.js';
 import { SlotAllocator } from './network/slots.js';
 import { TaskNetwork } from './network/task-network.js';
 import { forwarder, Launcher, type LauncherEnd } from './launcher.js';
@@ -28,6 +32,8 @@ export interface SandboxEngineOptions {
   /** The unprivileged user and group tasks run as. */
   uid: number;
   gid: number;
+  /** Allowlist networks: made ahead or not, how often checked, and the tools. */
+  network?: NetworkOptions;
 }
 
 /**
@@ -47,6 +53,7 @@ export class SandboxEngine implements Executor {
   private readonly seccompFilter = seccompFilterBytes();
   private readonly networkTag: string;
   private readonly slots: SlotAllocator;
+  private readonly networks: NetworkAhead;
   private readonly ahead = new StartAhead((resources) => this.prepareStart(resources));
   /**
    * The limits of the last task since the worker first asked for a prepared start (not
@@ -57,34 +64,49 @@ export class SandboxEngine implements Executor {
 
   constructor(private readonly options: SandboxEngineOptions) {
     this.networkTag = networkTag(options.prefix);
-    this.slots = new SlotAllocator(this.networkTag);
+    this.slots = new SlotAllocator(this.networkTag, options.network?.slots);
+    this.networks = new NetworkAhead(() => this.createNetwork());
   }
 
   /**
    * Makes the next task's cgroup and puts a launcher in it while the worker waits for
    * work, with the limits of the last task (or `expected`, before the first).
    */
-  prepare(expected: ResourceLimits): Promise<void> {
+  async prepare(expected: ResourceLimits): Promise<void> {
     this.preparing = true;
-    return this.ahead.prepare(this.lastResources ?? expected);
+    await Promise.all([
+      this.ahead.prepare(this.lastResources ?? expected),
+      this.options.network?.prepareAhead ? this.networks.prepare() : this.networks.settled(),
+    ]);
   }
 
-  /** Removes what prepare() made and no task used. */
-  close(): Promise<void> {
-    return this.ahead.close();
+  /** Removes what prepare() made and no task used, and waits for every network's removal. */
+  async close(): Promise<void> {
+    await Promise.all([this.ahead.close(), this.networks.close()]);
+  }
+
+  /** Resolves once the networks of finished tasks are removed (run() returns before that). */
+  networksRemoved(): Promise<void> {
+    return this.networks.settled();
   }
 
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
     if (this.preparing) this.lastResources = request.resources;
     // Fail closed (S9): a control that cannot be applied means the task does not run.
     let destinations: ResolvedDestination[] = [];
+    let routesRefused: Promise<string | undefined> = Promise.resolve(undefined);
     if (request.network.mode === 'allowlist') {
       try {
-        destinations = await resolveDestinations(request.network.allow);
+        destinations = await resolveDestinations(
+          request.network.allow,
+          this.options.network?.resolveName,
+        );
       } catch (err) {
         if (err instanceof DestinationRefused) return failedToStart(`network.allow ${err.message}`);
         throw err;
       }
+      // Looked up while the network is readied; the task starts only after both.
+      routesRefused = routeRefusal(destinations);
     }
     this.handOver(request);
     const prepared = await this.ahead.take(request.resources);
@@ -95,14 +117,23 @@ export class SandboxEngine implements Executor {
       return failedToStart(`the task's cgroup could not be created: ${(err as Error).message}`);
     }
     let network: TaskNetwork | undefined;
+    let watch: PolicyWatch | undefined;
     try {
       if (request.network.mode === 'allowlist') {
         try {
-          network = await TaskNetwork.create(this.networkTag, this.slots, destinations);
+          network = (await this.networks.take()) ?? (await this.createNetwork());
+          await network.apply(destinations);
         } catch (err) {
           return failedToStart(`the task's network could not be set up: ${(err as Error).message}`);
         }
+        const refused = await routesRefused;
+        if (refused !== undefined) return failedToStart(`network.allow ${refused}`);
+        const checkEvery = this.options.network?.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
+        const watched = network;
+        watch = new PolicyWatch(() => watched.policyProblem(), checkEvery);
       }
+      // A policy found missing stops the task as an abort does (S9).
+      const signal = watch ? AbortSignal.any([request.signal, watch.signal]) : request.signal;
       const deadline = Date.now() + request.maxRunTime * 1000;
       const hosts = hostsFile(destinations);
       let last: ExecutionResult = { outcome: 'exited', exitCode: 0, insecure: false };
@@ -110,16 +141,32 @@ export class SandboxEngine implements Executor {
       let first = true;
       for (const argv of request.commands) {
         const task = { cgroup, network, hosts, deadline, first };
-        last = await this.runCommand(argv, request, task, first ? prepared : undefined);
+        last = await this.runCommand(
+          argv,
+          { ...request, signal },
+          task,
+          first ? prepared : undefined,
+        );
         first = false;
         if (last.outcome !== 'exited' || last.exitCode !== 0) break;
       }
+      if (watch?.problem !== undefined) return { ...last, ...networkLost(watch.problem) };
       return last;
     } finally {
+      watch?.stop();
       prepared?.launcher.abandon();
-      await cgroup.destroy();
-      await network?.destroy();
+      try {
+        await cgroup.destroy();
+      } finally {
+        // Every process of the task is dead: its network goes off the task's path.
+        if (network !== undefined) this.networks.retire(network);
+      }
     }
+  }
+
+  private createNetwork(): Promise<TaskNetwork> {
+    const nft = this.options.network?.nft ?? 'nft';
+    return TaskNetwork.create(this.networkTag, this.slots, nft);
   }
 
   /**
@@ -262,6 +309,14 @@ export class SandboxEngine implements Executor {
     }
     return { outcome: 'exited', ...exit, ...(notes.length ? { message: notes.join('; ') } : {}) };
   }
+}
+
+/** A task stopped because its network policy was found missing or changed while it ran. */
+function networkLost(problem: string): Pick<ExecutionResult, 'outcome' | 'message'> {
+  return {
+    outcome: 'aborted',
+    message: `the task's network policy was found missing or changed while it ran (${problem}), so the task was stopped`,
+  };
 }
 
 function failedToStart(message: string): ExecutionResult {
