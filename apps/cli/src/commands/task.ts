@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import YAML from 'yaml';
 import taskcluster, { type ServiceClient } from 'taskcluster-client';
 import { serviceClient } from '../lib/clients.js';
 import { confirmDestructive } from '../lib/confirm.js';
@@ -84,10 +85,13 @@ export function registerTask(program: Command): void {
 
   task
     .command('show <taskId>')
-    .description('print a task’s definition')
+    .description('print a task’s definition (YAML, or JSON with --json)')
+    .option('--json', 'print JSON')
     .action(
-      action(async (taskId: string) => {
-        printJson(await (await queue()).task!(taskId));
+      action(async (taskId: string, options: OutputOptions) => {
+        const definition = (await (await queue()).task!(taskId)) as object;
+        if (options.json) return printJson(definition);
+        process.stdout.write(YAML.stringify(definition));
       }),
     );
 

@@ -1,8 +1,36 @@
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { UsageError } from './credentials.js';
 
 /** Said when the person at the terminal answers no: nothing was done. */
 export class NotConfirmed extends Error {}
+
+/**
+ * Asks a yes/no question on the terminal (stderr, so stdout stays data). Anything but
+ * yes is no: Enter, end of input, and Ctrl-C too.
+ */
+export function askYesNo(question: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const prompt = createInterface({ input: process.stdin, output: process.stderr });
+    let answered = false;
+    const finish = (yes: boolean): void => {
+      if (answered) return;
+      answered = true;
+      prompt.close();
+      resolve(yes);
+    };
+    prompt.on('SIGINT', () => {
+      process.stderr.write('\n');
+      finish(false);
+    });
+    prompt.on('close', () => finish(false));
+    prompt.question(`${question} [y/N] `, (answer) => finish(/^y(es)?$/i.test(answer.trim())));
+  });
+}
+
+/** Whether a person is there to answer: both stdin and stderr are a terminal. */
+export function onTerminal(): boolean {
+  return process.stdin.isTTY === true && process.stderr.isTTY === true;
+}
 
 /**
  * Destructive commands ask first on a terminal, as `gh` does; elsewhere (scripts, CI)
@@ -13,16 +41,10 @@ export async function confirmDestructive(
   yes: boolean | undefined,
 ): Promise<void> {
   if (yes) return;
-  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+  if (!onTerminal()) {
     throw new UsageError(
       `${question.replace(/\?$/, '')}: not on a terminal, so pass --yes to confirm`,
     );
   }
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await prompt.question(`${question} [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new NotConfirmed('nothing was changed');
-  } finally {
-    prompt.close();
-  }
+  if (!(await askYesNo(question))) throw new NotConfirmed('nothing was changed');
 }

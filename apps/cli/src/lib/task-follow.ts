@@ -27,19 +27,32 @@ export async function taskStatus(queue: ServiceClient, taskId: string): Promise<
   return ((await queue.status!(taskId)) as { status: TaskStatus }).status;
 }
 
-/** Waits until `accept` holds for the task's status; polls, bounded by `timeoutMs`. */
+/**
+ * Waits until `accept` holds for the task's status; polls, bounded by `timeoutMs`, and
+ * stops early (with the latest status) when `signal` is aborted.
+ */
 export async function waitForStatus(
   queue: ServiceClient,
   taskId: string,
   accept: (status: TaskStatus) => boolean,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<TaskStatus> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const status = await taskStatus(queue, taskId);
-    if (accept(status) || Date.now() > until) return status;
-    await sleep(POLL_MS);
+    if (accept(status) || Date.now() > until || signal?.aborted) return status;
+    await sleep(POLL_MS, undefined, signal ? { signal } : {}).catch(() => undefined);
   }
+}
+
+/**
+ * Where an artifact is saved below the chosen directory, by `task run --out` and
+ * `task artifacts --download` alike: its name without the `public/` every artifact
+ * `task run` declares starts with (so `--artifact dist/app` lands in `dist/app`).
+ */
+export function artifactPath(name: string): string {
+  return name.startsWith('public/') ? name.slice('public/'.length) : name;
 }
 
 /**
@@ -72,23 +85,36 @@ export async function streamLog(
   taskId: string,
   runId: number,
   out: NodeJS.WritableStream,
-  options: { waitMs: number } & LogRenderOptions,
+  options: { waitMs: number; signal?: AbortSignal } & LogRenderOptions,
 ): Promise<{ found: boolean; exitCode: number | undefined }> {
   const until = Date.now() + options.waitMs;
-  for (;;) {
-    const response = await fetch(artifactUrl(queue, signed, taskId, runId, LIVE_LOG));
-    if (response.ok && response.body) {
-      const renderer = new LogRenderer(out, options);
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        renderer.write(chunk);
+  const { signal } = options;
+  try {
+    for (;;) {
+      const url = artifactUrl(queue, signed, taskId, runId, LIVE_LOG);
+      const response = await fetch(url, signal ? { signal } : {});
+      if (response.ok && response.body) {
+        const renderer = new LogRenderer(out, options);
+        try {
+          for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+            renderer.write(chunk);
+          }
+        } finally {
+          renderer.end();
+        }
+        return { found: true, exitCode: renderer.exitCode };
       }
-      renderer.end();
-      return { found: true, exitCode: renderer.exitCode };
+      await response.body?.cancel();
+      // 404: the worker has not published the log yet; anything else is final.
+      if (response.status !== 404 || Date.now() > until) {
+        return { found: false, exitCode: undefined };
+      }
+      await sleep(POLL_MS, undefined, signal ? { signal } : {});
     }
-    await response.body?.cancel();
-    // 404: the worker has not published the log yet; anything else is final.
-    if (response.status !== 404 || Date.now() > until) return { found: false, exitCode: undefined };
-    await sleep(POLL_MS);
+  } catch (err) {
+    // Stopped following (Ctrl-C, the task resolved elsewhere): what was shown stands.
+    if (signal?.aborted) return { found: true, exitCode: undefined };
+    throw err;
   }
 }
 

@@ -1,81 +1,24 @@
 import { strict as assert } from 'node:assert';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
-import taskcluster from 'taskcluster-client';
-import {
-  createWorkerQueue,
-  detectCgroupVersion,
-  SandboxEngine,
-  TaskCgroup,
-  Worker,
-} from '@bulwark/worker';
 import { CliHarness } from './harness.js';
+import { startSandboxedPool, type SandboxedPool } from './sandboxed-pool.js';
 
 // S18: what `bulwark task run` and `bulwark task log` show of a run's log lets a reader
 // tell the worker's lines from the task's, and no task output acts on the terminal.
 
-const QUEUE = 'proj-cli/log-render';
-const PREFIX = `bulwark-cli-log${process.pid}`;
 let harness: CliHarness;
-let worker: Worker;
-let dataDir: string;
+let pool: SandboxedPool;
+let QUEUE: string;
 
 before(async () => {
   harness = await CliHarness.start();
-  const rootUrl = harness.platform.rootUrl;
-  const auth = new taskcluster.Auth({ rootUrl, credentials: harness.root });
-  const { accessToken } = (await auth.createClient!('worker/cli-log', {
-    description: 'a worker for the log rendering tests',
-    expires: new Date(Date.now() + 3600_000).toJSON(),
-    scopes: [`queue:claim-work:${QUEUE}`, 'queue:worker-id:cli-log/w1'],
-  })) as { accessToken: string };
-  dataDir = await mkdtemp(join(tmpdir(), 'bulwark-cli-log-worker-'));
-  await chmod(dataDir, 0o711);
-  worker = new Worker(
-    {
-      rootUrl,
-      taskQueueId: QUEUE,
-      workerGroup: 'cli-log',
-      workerId: 'w1',
-      capacity: 1,
-      engine: 'sandbox',
-      isolated: true,
-      limits: {
-        maxRunTime: 60,
-        max: { memoryMB: 256, pids: 64, cpus: 1 },
-        defaults: { memoryMB: 256, pids: 64, cpus: 1 },
-        networkAllow: [],
-      },
-      dataDir,
-      credentialsFile: '(in memory)',
-      shutdownGraceSeconds: 5,
-    },
-    createWorkerQueue({
-      rootUrl,
-      credentials: { clientId: 'worker/cli-log', accessToken },
-      workerGroup: 'cli-log',
-      workerId: 'w1',
-    }),
-    new SandboxEngine({
-      cgroupVersion: await detectCgroupVersion(),
-      prefix: PREFIX,
-      uid: 61000,
-      gid: 61000,
-    }),
-    pino({ level: 'silent' }),
-  );
-  worker.start();
+  pool = await startSandboxedPool(harness, 'cli-log');
+  QUEUE = pool.taskQueueId;
 });
 
 after(async () => {
-  await worker.stop(0);
+  await pool.stop();
   await harness.stop();
-  for (const leftover of await TaskCgroup.findLeftovers(await detectCgroupVersion(), PREFIX))
-    await leftover.destroy();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 /** Control characters other than tab and newline: none may reach the terminal unasked. */

@@ -33,7 +33,7 @@ test('task create from YAML with durations, then status, show, cancel, rerun', a
   const taskId = created.stdout.trim();
   assert.match(taskId, /^[A-Za-z0-9_-]{22}$/);
 
-  const definition = JSON.parse((await harness.run(['task', 'show', taskId])).stdout);
+  const definition = JSON.parse((await harness.run(['task', 'show', taskId, '--json'])).stdout);
   assert.equal(definition.taskQueueId, 'proj-cli/builders');
   assert.equal(definition.taskGroupId, taskId);
   assert.equal(definition.metadata.name, 'cli test task');
@@ -98,7 +98,7 @@ test('task commands fail in one line with their exit codes', async () => {
 
 test('task run, log and artifacts: usage errors, missing scopes, unknown tasks', async () => {
   const noCommand = await harness.run(['task', 'run']);
-  assert.equal(noCommand.code, 1);
+  assert.equal(noCommand.code, 2, 'a usage error');
   assert.match(noCommand.stderr, /missing required argument/);
   const badEnv = await harness.run(['task', 'run', '--env', 'NOEQUALS', '--', 'true']);
   assert.equal(badEnv.code, 2);

@@ -24,6 +24,8 @@ export function runInTerminal(
     credentials: Credentials | null;
     input?: string;
     env?: NodeJS.ProcessEnv;
+    /** Called with the terminal's output so far; `type` sends keys to the terminal. */
+    onOutput?: (output: string, type: (keys: string) => void) => void;
   },
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
@@ -47,7 +49,11 @@ export function runInTerminal(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const type = (keys: string): void => void child.stdin.write(keys);
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      options.onOutput?.(stdout, type);
+    });
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('exit', (code) => done({ code, stdout, stderr }));
