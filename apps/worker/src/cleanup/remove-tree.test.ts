@@ -232,7 +232,10 @@ test('S19: start-up recovery removes deep and odd leftovers, sets aside what it 
   const first = await removeLeftoverTrees({ taskDirParents: [runs], quarantineDir });
   assert.equal(first.taskDirs, 3);
   assert.equal(first.problems.length, 1);
-  assert.match(first.problems[0] ?? '', /pinned-run could not be removed \(.*immutable.*\): set aside/);
+  assert.match(
+    first.problems[0] ?? '',
+    /pinned-run could not be removed \(.*immutable.*\): set aside/,
+  );
   assert.deepEqual(await readdir(runs), []);
   const [setAside] = await readdir(quarantineDir);
   assert.ok(setAside?.startsWith('pinned-run-'));
@@ -250,4 +253,3 @@ test('S19: start-up recovery removes deep and odd leftovers, sets aside what it 
   assert.deepEqual(third, { taskDirs: 0, problems: [] });
   assert.deepEqual(await readdir(quarantineDir), []);
 });
-

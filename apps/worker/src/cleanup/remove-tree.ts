@@ -78,7 +78,9 @@ export async function removeContents(
     names = await readdir(dir, { encoding: 'buffer' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    return [{ path: dir, outcome: 'left', problem: `its entries cannot be read: ${errorText(err)}` }];
+    return [
+      { path: dir, outcome: 'left', problem: `its entries cannot be read: ${errorText(err)}` },
+    ];
   }
   const removals: Removal[] = [];
   for (const name of names) {
@@ -88,7 +90,11 @@ export async function removeContents(
       try {
         await rename(Buffer.concat([Buffer.from(`${dir}/`), name]), readable);
       } catch (err) {
-        removals.push({ path, outcome: 'left', problem: `it cannot be renamed: ${errorText(err)}` });
+        removals.push({
+          path,
+          outcome: 'left',
+          problem: `it cannot be renamed: ${errorText(err)}`,
+        });
         continue;
       }
       path = readable;
@@ -110,7 +116,11 @@ async function setAside(path: string, problem: string, options: RemovalOptions):
     await rename(path, setAsideAt);
     return { path, outcome: 'set-aside', setAsideAt, problem };
   } catch (err) {
-    return { path, outcome: 'left', problem: `${problem}; moving it aside failed: ${errorText(err)}` };
+    return {
+      path,
+      outcome: 'left',
+      problem: `${problem}; moving it aside failed: ${errorText(err)}`,
+    };
   }
 }
 
@@ -163,7 +173,7 @@ function describeRmFailure(code: number | null, stderr: string): string {
       causes.add('entries the worker has no permission to delete');
     } else if (line.endsWith(': Read-only file system')) {
       causes.add('a read-only file system');
-    } else if (line.endsWith(', since it\'s on a different device')) {
+    } else if (line.endsWith(", since it's on a different device")) {
       causes.add('another file system mounted inside');
     }
   }

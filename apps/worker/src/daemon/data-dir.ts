@@ -20,7 +20,10 @@ export function quarantineDirectory(dataDir: string): string {
  * worker's own user), they are 0700. The quarantine directory is always 0700.
  * Directories that already existed above the data directory are the operator's.
  */
-export async function prepareDataDir(dataDir: string, passGroup: number | undefined): Promise<void> {
+export async function prepareDataDir(
+  dataDir: string,
+  passGroup: number | undefined,
+): Promise<void> {
   const passable = async (path: string): Promise<void> => {
     if (passGroup !== undefined) await chown(path, -1, passGroup);
     await chmod(path, passGroup !== undefined ? 0o710 : 0o700);

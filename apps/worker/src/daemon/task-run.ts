@@ -179,7 +179,9 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     await proxy?.close();
     await outputs.abandon();
     // Never throws, whatever the task left (S19); what stays is set aside and reported.
-    const removal = await removeTree(runDir, { quarantineDir: quarantineDirectory(config.dataDir) });
+    const removal = await removeTree(runDir, {
+      quarantineDir: quarantineDirectory(config.dataDir),
+    });
     if (removal.outcome !== 'removed') {
       logger.warn({ taskId: claim.taskId, ...removal }, 'the run directory could not be removed');
     }

@@ -38,7 +38,10 @@ test('S19: a task whose child is killed for its memory limit fails, even when th
   if (version === 1) assert.match(r.stdout, /carried on after 137/);
   // ...and the task fails all the same, in plain words.
   assert.equal(r.outcome, 'oom');
-  assert.match(r.message ?? '', /^the task ran out of memory: it used more than its limit of 64 MB/);
+  assert.match(
+    r.message ?? '',
+    /^the task ran out of memory: it used more than its limit of 64 MB/,
+  );
 });
 
 /** Forks 100 sleepers (most refused past the pids limit), then sleeps past maxRunTime. */
@@ -52,12 +55,10 @@ const FORKER = [
 ].join('\n');
 
 test('S19: a task that hits its pids limit and then its maxRunTime reports both', async () => {
-  const r = await runThrough(
-    engine,
-    scratch,
-    [['/usr/bin/python3', '-c', FORKER]],
-    { resources: { memoryMB: 128, pids: 16, cpus: 1 }, maxRunTime: 2 },
-  );
+  const r = await runThrough(engine, scratch, [['/usr/bin/python3', '-c', FORKER]], {
+    resources: { memoryMB: 128, pids: 16, cpus: 1 },
+    maxRunTime: 2,
+  });
   assert.equal(r.outcome, 'timeout');
   assert.match(r.message ?? '', /ran longer than its maxRunTime of 2 seconds/);
   assert.match(r.message ?? '', /more than its limit of 16 processes; those forks failed/);

@@ -103,8 +103,6 @@ export async function removeLeftoverTrees(options: {
 
 function describeRemoval(removal: Removal): string {
   const where =
-    removal.outcome === 'set-aside'
-      ? `set aside at ${removal.setAsideAt ?? ''}`
-      : 'left in place';
+    removal.outcome === 'set-aside' ? `set aside at ${removal.setAsideAt ?? ''}` : 'left in place';
   return `${removal.path} could not be removed (${removal.problem ?? 'unknown'}): ${where}`;
 }
