@@ -100,7 +100,8 @@ export function registerUp(program: Command): void {
  * Where the local worker keeps its runs. The sandbox user must be able to pass through
  * every directory above a task's directory, which the private data directory (0700,
  * perhaps under a 0700 home) does not allow; so the runs live under /var/lib, one
- * directory per data directory, traverse-only (0711).
+ * directory per data directory, which the worker makes traverse-only for the sandbox
+ * user's group (0710).
  */
 export function workerRunsDirectory(dataDir: string): string {
   const id = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12);
