@@ -19,7 +19,8 @@ const undo: (() => Promise<unknown>)[] = [];
 
 after(async () => {
   for (const step of undo.reverse()) await step().catch(() => undefined);
-  await rm(scratch, { recursive: true, force: true });
+  // Whatever a failed test left (a tree deeper than PATH_MAX included).
+  await removeTree(scratch);
 });
 
 let seq = 0;

@@ -5,7 +5,16 @@
 // Everything here goes through prepareEngine() and startWorker(), as `bulwark worker`.
 import { strict as assert } from 'node:assert';
 import { execFile, spawnSync } from 'node:child_process';
-import { chmod, chown, lstat, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -13,6 +22,7 @@ import { after, before, test } from 'node:test';
 import pino from 'pino';
 import taskcluster from 'taskcluster-client';
 import { startTestPlatform, type TestPlatform } from '@bulwark/server/testing';
+import { removeTree } from '../cleanup/remove-tree.js';
 import { objectPrefix } from '../daemon/worker-instance.js';
 import { prepareEngine, SANDBOX_GID, startWorker } from '../daemon/start-worker.js';
 import type { Worker } from '../daemon/worker.js';
@@ -28,6 +38,8 @@ let credentialsFile: string;
 const workers: Worker[] = [];
 const dataDirs: string[] = [];
 let firstConfig: WorkerConfig | undefined;
+/** Immutable files a test made, wherever they are now: `after` clears the flag. */
+const pinnedFiles: string[] = [];
 
 before(async () => {
   running = await startTestPlatform();
@@ -57,6 +69,8 @@ before(async () => {
 });
 
 after(async () => {
+  for (const file of pinnedFiles)
+    await promisify(execFile)('chattr', ['-i', file]).catch(() => undefined);
   for (const worker of workers) await worker.stop(0);
   await running.stop();
   const version = await detectCgroupVersion();
@@ -69,7 +83,8 @@ after(async () => {
     ))
       await leftover.destroy();
   }
-  await rm(scratch, { recursive: true, force: true });
+  // Whatever a failed test left (a tree deeper than PATH_MAX included).
+  await removeTree(scratch);
 });
 
 function configFor(name: string): WorkerConfig {
@@ -253,4 +268,34 @@ test('S11: nothing the worker makes is open to others; the run directory is pass
   assert.notEqual(probe.status, 0, 'another user reached the task directory');
   assert.match(probe.stderr, /Permission denied/);
   await writeFile(join(runDir, 'task', 'go'), '');
+});
+
+test('S19: a worker restarting over a tree deeper than PATH_MAX and an undeletable leftover starts, and sets the latter aside', async () => {
+  const config = configFor('restart');
+  // What a crash left: run directories with a deep tree, and one with an immutable file
+  // whose name is the task's (it must not reach the worker's log).
+  const runs = join(config.dataDir, 'runs');
+  await mkdir(runs, { recursive: true });
+  await promisify(execFile)('/usr/bin/python3', [
+    '-c',
+    'import os, sys\nos.chdir(sys.argv[1])\nfor i in range(2500): os.mkdir("dd"); os.chdir("dd")',
+    await mkdtemp(join(runs, 'deep-')),
+  ]);
+  const pinned = join(await mkdtemp(join(runs, 'pinned-')), 'task-chosen-name');
+  await writeFile(pinned, 'x');
+  await promisify(execFile)('chattr', ['+i', pinned]);
+  pinnedFiles.push(pinned);
+
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+  const { engine } = await prepareEngine(config, { allowInsecure: false, logger });
+  await engine.close?.();
+  assert.deepEqual(await readdir(runs), []);
+  const [setAside] = await readdir(join(config.dataDir, 'quarantine'));
+  assert.ok(setAside?.startsWith('pinned-'));
+  pinnedFiles.push(join(config.dataDir, 'quarantine', setAside ?? '', 'task-chosen-name'));
+  const log = lines.join('');
+  assert.match(log, /a leftover could not be destroyed; the worker goes on/);
+  assert.match(log, /immutable/);
+  assert.doesNotMatch(log, /task-chosen-name/);
 });
