@@ -17,6 +17,7 @@ export { SandboxEngine } from './sandbox/sandbox-engine.js';
 export { detectCgroupVersion, TaskCgroup } from './sandbox/cgroup.js';
 export { workerPayloadSchema } from './payload/payload-schema.js';
 export { prepareEngine, startWorker, ControlsFailed, SANDBOX_GID } from './daemon/start-worker.js';
+export { prepareDataDir } from './daemon/data-dir.js';
 export { InsecureEngine } from './sandbox/insecure-engine.js';
 export { selfTest, type ControlCheck } from './sandbox/self-test.js';
 export { destroyLeftovers, type Leftovers } from './sandbox/recovery.js';

@@ -39,7 +39,10 @@ export function registerWorker(program: Command): void {
         );
         let prepared;
         try {
-          prepared = await prepareEngine(config, { allowInsecure: options.allowInsecure === true });
+          prepared = await prepareEngine(config, {
+            allowInsecure: options.allowInsecure === true,
+            logger,
+          });
         } catch (err) {
           if (err instanceof ControlsFailed && options.selfTest) {
             for (const check of err.checks) printCheck(check.control, check.ok, check.detail);

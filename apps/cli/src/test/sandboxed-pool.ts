@@ -1,4 +1,4 @@
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -6,6 +6,7 @@ import taskcluster from 'taskcluster-client';
 import {
   createWorkerQueue,
   detectCgroupVersion,
+  prepareDataDir,
   SANDBOX_GID,
   SandboxEngine,
   TaskCgroup,
@@ -38,8 +39,7 @@ export async function startSandboxedPool(
   })) as { accessToken: string };
   // The sandbox user passes through to its task directories by its group alone (S11).
   const dataDir = await mkdtemp(join(tmpdir(), `bulwark-cli-${name}-worker-`));
-  await chown(dataDir, 0, SANDBOX_GID);
-  await chmod(dataDir, 0o710);
+  await prepareDataDir(dataDir, SANDBOX_GID);
   const cgroupVersion = await detectCgroupVersion();
   const worker = new Worker(
     {

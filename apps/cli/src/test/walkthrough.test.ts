@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -39,8 +39,8 @@ function ip(...args: string[]): void {
 
 before(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'bulwark-walkthrough-'));
+  // The worker host's data directory; the worker makes it passable for its sandbox group.
   workerHost = await mkdtemp(join(tmpdir(), 'bulwark-walkthrough-worker-'));
-  await chmod(workerHost, 0o711);
   database = await createTestDatabase();
   ip('netns', 'add', namespace);
   ip('link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', namespace);

@@ -170,8 +170,11 @@ export class SandboxEngine implements Executor {
   }
 
   /**
-   * The task's files and its proxy belong to the sandbox user alone: other users of
-   * the worker host can pass through the run directory (0711) but not into these.
+   * The task's files and its proxy belong to the sandbox user alone (0700, 0600). The
+   * directory holding the task directory (the run directory) stays the worker's, and
+   * is opened to the sandbox user's group for traversal only (0710): the sandbox user
+   * must pass through it to reach its task directory, and no other user of the host
+   * may even do that (S11). The directories above it are the worker's (prepareDataDir).
    * Synchronous: each call takes microseconds on the worker's own disk, where an
    * asynchronous one waits for a thread of the pool, about 0.3 ms each on a busy host,
    * all of it before the task can start.
@@ -182,6 +185,9 @@ export class SandboxEngine implements Executor {
       chownSync(path, uid, gid);
       chmodSync(path, mode);
     };
+    const runDir = dirname(request.taskDir);
+    chownSync(runDir, -1, gid);
+    chmodSync(runDir, 0o710);
     own(request.taskDir, 0o700);
     if (request.proxySocket !== undefined) {
       own(dirname(request.proxySocket), 0o700);
@@ -265,6 +271,13 @@ export class SandboxEngine implements Executor {
     return this.judge(end, request, stoppedFor, (await cgroup.oomKills()) - oomKillsBefore, cgroup);
   }
 
+  /**
+   * The command's outcome. A process of the task killed for the memory limit fails
+   * the task even when the script carried on and exited 0 (as Kubernetes does with
+   * memory.oom.group): its result was computed without that process. Limit events (an
+   * OOM kill, forks refused for the pids limit) are named on every outcome, a stop
+   * for maxRunTime or by the worker included, so the log says what the task ran into.
+   */
   private async judge(
     end: LauncherEnd,
     request: ExecutionRequest,
@@ -275,39 +288,45 @@ export class SandboxEngine implements Executor {
     if (end.error) return failedToStart(`could not start the sandbox: ${end.error.message}`);
     const signal = end.signal ?? signalOfExitCode(end.code);
     const exit = { exitCode: end.code, ...(signal ? { signal } : {}), insecure: false };
+    const limit = `its limit of ${request.resources.memoryMB} MB`;
+    const events: string[] = [];
+    if (oomKills > 0) {
+      events.push(`a process of the task used more than ${limit} and the kernel killed it`);
+    }
+    if (await cgroup.pidsLimitHit()) {
+      events.push(
+        `the task tried to run more than its limit of ${request.resources.pids} processes; those forks failed`,
+      );
+    }
+    const told = (first: string): string => [first, ...events].join('; ');
     if (stoppedFor === 'timeout') {
       return {
         outcome: 'timeout',
         ...exit,
-        message: `the task ran longer than its maxRunTime of ${request.maxRunTime} seconds and was stopped`,
+        message: told(
+          `the task ran longer than its maxRunTime of ${request.maxRunTime} seconds and was stopped`,
+        ),
       };
     }
     if (stoppedFor === 'aborted') {
-      return { outcome: 'aborted', ...exit, message: 'the task was stopped by the worker' };
+      return { outcome: 'aborted', ...exit, message: told('the task was stopped by the worker') };
     }
     if (!end.joined) {
       return failedToStart('the task could not be placed in its cgroup, so it was not started');
     }
-    const limit = `its limit of ${request.resources.memoryMB} MB`;
-    if (oomKills > 0 && end.code !== 0) {
+    if (oomKills > 0) {
       return {
         outcome: 'oom',
         ...exit,
-        message: `the task ran out of memory: it used more than ${limit} and the kernel killed it`,
+        message: [
+          `the task ran out of memory: it used more than ${limit}, and the kernel killed ${
+            oomKills === 1 ? 'a process of it' : `${oomKills} of its processes`
+          }`,
+          ...events.slice(1),
+        ].join('; '),
       };
     }
-    const notes: string[] = [];
-    if (oomKills > 0) {
-      notes.push(
-        `a process of the task used more than ${limit} and the kernel killed it; the task carried on`,
-      );
-    }
-    if (await cgroup.pidsLimitHit()) {
-      notes.push(
-        `the task tried to run more than its limit of ${request.resources.pids} processes; those forks failed`,
-      );
-    }
-    return { outcome: 'exited', ...exit, ...(notes.length ? { message: notes.join('; ') } : {}) };
+    return { outcome: 'exited', ...exit, ...(events.length ? { message: events.join('; ') } : {}) };
   }
 }
 

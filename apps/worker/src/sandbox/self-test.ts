@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { ExecutionRequest, ExecutionResult, Executor, NetworkPolicy } from './engine.js';
@@ -92,11 +92,10 @@ export async function selfTest(
     allowlistProbe?: { networkTag: string };
   } = {},
 ): Promise<ControlCheck[]> {
-  await chmod(workDir, 0o711);
   const taskDir = await mkdtemp(join(workDir, 'self-test-'));
   // A file of the worker's, outside the task directory: the task must not see it.
   const hostFile = join(workDir, `self-test-host-file-${randomBytes(6).toString('hex')}`);
-  await writeFile(hostFile, 'worker\n', { mode: 0o644 });
+  await writeFile(hostFile, 'worker\n', { mode: 0o600 });
   try {
     const isolation = await probe(engine, taskDir, ISOLATION_PROBE(hostFile), {
       memoryMB: 128,

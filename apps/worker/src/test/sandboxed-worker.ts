@@ -1,10 +1,11 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import taskcluster from 'taskcluster-client';
 import { startTestPlatform, type TestPlatform } from '@bulwark/server/testing';
+import { prepareDataDir } from '../daemon/data-dir.js';
 import { createWorkerQueue } from '../daemon/queue-api.js';
 import type { Resolution } from '../daemon/task-run.js';
 import { Worker } from '../daemon/worker.js';
@@ -46,7 +47,8 @@ export async function startSandboxedWorker(name: string): Promise<SandboxedWorke
     scopes: [`queue:claim-work:${queueId}`, `queue:worker-id:${name}/w1`],
   });
   const dataDir = await mkdtemp(join(tmpdir(), `bulwark-worker-${name}-`));
-  await chmod(dataDir, 0o711);
+  // As the worker makes it: the sandbox user's group may pass through, nobody else (S11).
+  await prepareDataDir(dataDir, 61000);
   const config: WorkerConfig = {
     rootUrl,
     taskQueueId: queueId,

@@ -168,7 +168,7 @@ test("S6: a crashed worker's task networks and cgroups are found and destroyed",
     cgroupVersion: version,
     taskDirParents: [taskRoot],
   });
-  assert.deepEqual(found, { cgroups: 1, networks: 1, taskDirs: 1 });
+  assert.deepEqual(found, { cgroups: 1, networks: 1, taskDirs: 1, problems: [] });
   assert.deepEqual(await leftovers(), []);
   assert.equal(existsSync(network.netnsPath), false);
   assert.deepEqual(await TaskCgroup.findLeftovers(version, PREFIX), []);
