@@ -13,6 +13,7 @@ import { registerTask } from './commands/task.js';
 import { registerUp } from './commands/up.js';
 import { registerWhoami } from './commands/whoami.js';
 import { registerWorker } from './commands/worker.js';
+import { UsageError } from './lib/credentials.js';
 import { attachExamples, hasOwnAction, markHelpOnly } from './lib/examples.js';
 import { EXIT } from './lib/run.js';
 
@@ -89,6 +90,6 @@ export async function runProgram(argv: readonly string[]): Promise<void> {
       return;
     }
     process.stderr.write(`bulwark: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = EXIT.failure;
+    process.exitCode = err instanceof UsageError ? EXIT.usage : EXIT.failure;
   }
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../lib/credentials.js';
 import { loadConfigFile, resolveConfig, startPlatform, type Platform } from '@bulwark/server';
 
 interface ServeOptions {
@@ -88,7 +89,7 @@ function parsePort(value: string): number {
   const port = Number(value);
   // Number('') is 0, which would quietly pick a random port.
   if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`--port must be an integer between 0 and 65535, not ${value}`);
+    throw new UsageError(`--port must be an integer between 0 and 65535, not ${value}`);
   }
   return port;
 }
