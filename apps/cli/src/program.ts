@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAudit } from './commands/audit.js';
 import { registerClients } from './commands/clients.js';
 import { registerCompletion } from './commands/completion.js';
+import { registerExercise } from './commands/exercise.js';
 import { registerGroup } from './commands/group.js';
 import { registerRoles } from './commands/roles.js';
 import { registerScopes } from './commands/scopes.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerTask(program);
   registerGroup(program);
   registerWorker(program);
+  registerExercise(program);
   registerCompletion(program);
   attachExamples(program);
   helpForBareGroups(program);

@@ -35,6 +35,17 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['my client and its scopes', 'bulwark whoami'],
     ['for scripts', 'bulwark whoami --json | jq -r .scopes[]'],
   ],
+  exercise: [
+    [
+      'attack this deployment as a try-level red team',
+      'bulwark exercise --root-url http://127.0.0.1:8080',
+    ],
+    [
+      'one goal, with reports for CI',
+      'bulwark exercise --goal 7 --json-file exercise.json --html exercise.html',
+    ],
+    ['attack with an existing low-privilege client', 'bulwark exercise --as ci/try-bot'],
+  ],
   completion: [
     ['bash, for this shell', 'source <(bulwark completion bash)'],
     ['zsh, for good', 'bulwark completion zsh > "${fpath[1]}/_bulwark"'],

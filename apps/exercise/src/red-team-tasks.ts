@@ -1,0 +1,170 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import taskcluster, { type ServiceClient } from 'taskcluster-client';
+import type { Credentials, ExerciseContext } from './types.js';
+
+export const LIVE_LOG = 'public/logs/live.log';
+const MAX_LOG_BYTES = 2 * 1024 * 1024;
+const POLL_MS = 500;
+
+export interface TaskSpec {
+  /** What the task is for, in its metadata. */
+  name: string;
+  /** A shell script, run with bash in the task's directory. */
+  script: string;
+  proxy?: boolean;
+  scopes?: string[];
+  env?: Record<string, string>;
+  maxRunTime?: number;
+  taskQueueId?: string;
+}
+
+export interface FinishedTask {
+  taskId: string;
+  runId: number;
+  state: string;
+  /** The whole log (bounded), or undefined when it could not be read. */
+  log: string | undefined;
+}
+
+export function queueFor(
+  context: Pick<ExerciseContext, 'rootUrl'>,
+  credentials: Credentials,
+): ServiceClient {
+  return new taskcluster.Queue({ rootUrl: context.rootUrl, credentials, retries: 1 });
+}
+
+/** The body of a task the red team creates: a bounded run, gone from the queue in a day. */
+export function taskDefinition(context: ExerciseContext, spec: TaskSpec): Record<string, unknown> {
+  const now = Date.now();
+  const payload: Record<string, unknown> = {
+    command: ['bash', '-c', spec.script],
+    maxRunTime: spec.maxRunTime ?? 60,
+  };
+  if (spec.proxy) payload.features = { taskclusterProxy: true };
+  if (spec.env) payload.env = spec.env;
+  return {
+    taskQueueId: spec.taskQueueId ?? context.pool,
+    created: new Date(now).toJSON(),
+    deadline: new Date(now + 3600_000).toJSON(),
+    expires: new Date(now + 24 * 3600_000).toJSON(),
+    scopes: spec.scopes ?? [],
+    payload,
+    metadata: {
+      name: `bulwark exercise ${context.runId}: ${spec.name}`,
+      description: 'a red-team task of `bulwark exercise`',
+      owner: 'bulwark-exercise@localhost',
+      source: 'https://localhost/bulwark-exercise',
+    },
+  };
+}
+
+/**
+ * Creates a task with the red team's credentials and waits (bounded by its maxRunTime
+ * and a margin for the queue) until it resolves; then reads its log.
+ */
+export async function runRedTeamTask(
+  context: ExerciseContext,
+  spec: TaskSpec,
+): Promise<FinishedTask> {
+  const queue = queueFor(context, context.redTeam);
+  const taskId = taskcluster.slugid();
+  await queue.createTask!(taskId, taskDefinition(context, spec));
+  context.progress(`task ${taskId}: ${spec.name}`);
+  const status = await waitResolved(
+    context,
+    queue,
+    taskId,
+    (spec.maxRunTime ?? 60) * 1000 + 120_000,
+  );
+  const runId = Math.max(0, status.runs.length - 1);
+  const log = await readLog(context, queue, taskId, runId).catch(() => undefined);
+  return { taskId, runId, state: status.state, log };
+}
+
+interface Status {
+  state: string;
+  runs: { runId: number; state: string; resolved?: string }[];
+}
+
+export async function taskStatus(queue: ServiceClient, taskId: string): Promise<Status> {
+  return ((await queue.status!(taskId)) as { status: Status }).status;
+}
+
+export async function waitResolved(
+  context: ExerciseContext,
+  queue: ServiceClient,
+  taskId: string,
+  timeoutMs: number,
+): Promise<Status> {
+  return waitFor(context, queue, taskId, timeoutMs, (s) =>
+    ['completed', 'failed', 'exception'].includes(s.state),
+  );
+}
+
+export async function waitFor(
+  context: ExerciseContext,
+  queue: ServiceClient,
+  taskId: string,
+  timeoutMs: number,
+  accept: (status: Status) => boolean,
+): Promise<Status> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await taskStatus(queue, taskId);
+    if (accept(status) || Date.now() > until || context.signal.aborted) return status;
+    await sleep(POLL_MS);
+  }
+}
+
+/** A run's log through the queue's getArtifact (signed, so redirects need no header). */
+export async function readLog(
+  context: ExerciseContext,
+  queue: ServiceClient,
+  taskId: string,
+  runId: number,
+): Promise<string> {
+  const url = queue.buildSignedUrl(queue.getArtifact!, taskId, runId, LIVE_LOG);
+  assertOnDeployment(context.rootUrl, url);
+  const response = await fetch(url, { redirect: 'manual' });
+  let answer = response;
+  // Follow the queue's redirects by hand, and only on the deployment's own origin.
+  for (let hops = 0; hops < 5 && answer.status >= 300 && answer.status < 400; hops++) {
+    const next = new URL(answer.headers.get('location') ?? '', url).toString();
+    assertOnDeployment(context.rootUrl, next);
+    answer = await fetch(next, { redirect: 'manual' });
+  }
+  if (!answer.ok || !answer.body) throw new Error(`the log answered ${answer.status}`);
+  const reader = answer.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size >= MAX_LOG_BYTES) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Safe by construction: the exercise never sends a request anywhere but the deployment. */
+export function assertOnDeployment(rootUrl: string, url: string): void {
+  if (new URL(url).origin !== new URL(rootUrl).origin) {
+    throw new Error(`refusing a request outside the deployment: ${new URL(url).origin}`);
+  }
+}
+
+/** Lines of a task's output that start with `marker`, as `{method: rest}`. */
+export function markedLines(log: string, marker: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const line of log.split('\n')) {
+    const at = line.indexOf(`${marker} `);
+    if (at !== 0) continue;
+    const [method = '', ...rest] = line.slice(marker.length + 1).split(' ');
+    found.set(method, rest.join(' '));
+  }
+  return found;
+}

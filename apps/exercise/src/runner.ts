@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { GOALS } from './goals/index.js';
+import { Stage, type Weakening } from './set-up.js';
+import { redact } from './token-scan.js';
+import type { AttackResult, Credentials, ExerciseContext } from './types.js';
+
+export interface ExerciseOptions {
+  rootUrl: string;
+  /** Used only to set up and tear down (absent with `--as`). */
+  admin?: Credentials;
+  /** `--as`: attack with these credentials, set up nothing. */
+  attacker?: Credentials;
+  pool: string;
+  goals?: readonly number[];
+  weaken?: readonly Weakening[];
+  signal: AbortSignal;
+  progress(line: string): void;
+}
+
+export interface ExerciseReport {
+  rootUrl: string;
+  runId: string;
+  pool: string;
+  mode: 'set-up' | 'as-client';
+  redTeamClientId: string;
+  weakened: string[];
+  startedAt: string;
+  finishedAt: string;
+  results: AttackResult[];
+  /** What teardown could not remove (empty when everything went). */
+  leftovers: string[];
+  summary: { blocked: number; breached: number; inconclusive: number };
+}
+
+/**
+ * Sets up (unless `--as`), runs the chosen goals one after another with the red team's
+ * credentials, and always tears down what set-up made. An attack that throws is reported
+ * INCONCLUSIVE with the error; the run goes on.
+ */
+export async function runExercise(options: ExerciseOptions): Promise<ExerciseReport> {
+  const runId = randomBytes(4).toString('hex');
+  const startedAt = new Date().toJSON();
+  const stage = options.admin
+    ? new Stage({
+        rootUrl: options.rootUrl,
+        admin: options.admin,
+        runId,
+        pool: options.pool,
+        weaken: options.weaken ?? [],
+        progress: options.progress,
+      })
+    : undefined;
+  const context: ExerciseContext = {
+    rootUrl: options.rootUrl,
+    runId,
+    pool: options.pool,
+    redTeam: options.attacker ?? { clientId: '', accessToken: '' },
+    victims: undefined,
+    knownTokens: [options.admin?.accessToken, options.attacker?.accessToken].filter(
+      (t): t is string => t !== undefined,
+    ),
+    ownSecretPrefix: undefined,
+    signal: options.signal,
+    progress: options.progress,
+  };
+  const results: AttackResult[] = [];
+  let leftovers: string[] = [];
+  try {
+    if (stage) {
+      const staged = await stage.setUp(context);
+      context.redTeam = staged.redTeam;
+      context.victims = staged.victims;
+      context.ownSecretPrefix = staged.ownSecretPrefix;
+      context.knownTokens.push(
+        staged.redTeam.accessToken,
+        staged.victims.client.accessToken,
+        staged.victims.secretValue,
+      );
+    }
+    for (const goal of GOALS) {
+      if (options.goals && !options.goals.includes(goal.number)) continue;
+      if (options.signal.aborted) break;
+      options.progress(`goal ${goal.number}: ${goal.title}`);
+      try {
+        results.push(...(await goal.run(context)));
+      } catch (err) {
+        results.push({
+          goal: goal.number,
+          id: `${goal.number}.error`,
+          title: goal.title,
+          invariants: [],
+          verdict: 'INCONCLUSIVE',
+          reason: `the goal stopped with an error: ${(err as Error).message.split('\n')[0] ?? ''}`,
+          evidence: {},
+        });
+      }
+    }
+  } finally {
+    if (stage) leftovers = await stage.tearDown();
+  }
+  // No report carries a credential or the victim's secret, whatever an attack saw (S1).
+  const clean = JSON.parse(
+    redactDeep(JSON.stringify(results), context.knownTokens),
+  ) as AttackResult[];
+  return {
+    rootUrl: options.rootUrl,
+    runId,
+    pool: options.pool,
+    mode: stage ? 'set-up' : 'as-client',
+    redTeamClientId: context.redTeam.clientId,
+    weakened: [...(options.weaken ?? [])],
+    startedAt,
+    finishedAt: new Date().toJSON(),
+    results: clean,
+    leftovers,
+    summary: {
+      blocked: clean.filter((r) => r.verdict === 'BLOCKED').length,
+      breached: clean.filter((r) => r.verdict === 'BREACHED').length,
+      inconclusive: clean.filter((r) => r.verdict === 'INCONCLUSIVE').length,
+    },
+  };
+}
+
+function redactDeep(json: string, secrets: readonly string[]): string {
+  let out = json;
+  for (const secret of secrets) {
+    if (secret.length >= 8) out = out.split(JSON.stringify(secret).slice(1, -1)).join('[redacted]');
+  }
+  return out;
+}
+
+export { redact };

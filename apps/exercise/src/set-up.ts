@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import taskcluster, { type ServiceClient } from 'taskcluster-client';
+import { taskDefinition, queueFor, waitFor } from './red-team-tasks.js';
+import type { Credentials, ExerciseContext, Victims } from './types.js';
+
+/** Test-only weakenings of the set-up, to show the exercise can report a breach. */
+export type Weakening = 'secrets-scope';
+export const WEAKENINGS: readonly Weakening[] = ['secrets-scope'];
+
+export interface SetUpOptions {
+  rootUrl: string;
+  admin: Credentials;
+  runId: string;
+  pool: string;
+  weaken: readonly Weakening[];
+  progress(line: string): void;
+}
+
+export interface Staged {
+  redTeam: Credentials;
+  victims: Victims;
+  ownSecretPrefix: string;
+}
+
+/**
+ * Everything made with the admin credentials, in the order it was made, so that
+ * teardown removes exactly this and nothing else, also after a partial set-up.
+ */
+export class Stage {
+  private readonly made: { kind: 'client' | 'role' | 'secret' | 'task'; id: string }[] = [];
+  private readonly auth: ServiceClient;
+  private readonly secrets: ServiceClient;
+  private readonly queue: ServiceClient;
+
+  constructor(private readonly options: SetUpOptions) {
+    const common = { rootUrl: options.rootUrl, credentials: options.admin, retries: 1 };
+    this.auth = new taskcluster.Auth(common);
+    this.secrets = new taskcluster.Secrets(common);
+    this.queue = new taskcluster.Queue(common);
+  }
+
+  /** The red-team role's id: what a try push of a level-1 repository assumes. */
+  get redTeamRole(): string {
+    return `repo:exercise/${this.options.runId}:level:1`;
+  }
+
+  async setUp(context: ExerciseContext): Promise<Staged> {
+    const { runId, pool } = this.options;
+    const expires = new Date(Date.now() + 24 * 3600_000).toJSON();
+    const ownSecretPrefix = `exercise/${runId}/red-team/`;
+    // Level 1: create tasks in one pool, read public artifacts and task status, and its own
+    // try-level secrets. Nothing else.
+    const redTeamScopes = [
+      `queue:create-task:highest:${pool}`,
+      'queue:create-task:project:none',
+      'queue:scheduler-id:-',
+      'queue:get-artifact:public/*',
+      'queue:status:*',
+      'queue:list-artifacts:*',
+      `secrets:get:${ownSecretPrefix}*`,
+    ];
+    if (this.options.weaken.includes('secrets-scope')) redTeamScopes.push('secrets:get:*');
+    await this.make('role', this.redTeamRole, () =>
+      this.auth.createRole!(this.redTeamRole, {
+        description: `bulwark exercise ${runId}: the red team's level-1 role`,
+        scopes: redTeamScopes,
+      }),
+    );
+    const redTeamId = `exercise/${runId}/red-team`;
+    const redTeam = (await this.make('client', redTeamId, () =>
+      this.auth.createClient!(redTeamId, {
+        description: `bulwark exercise ${runId}: the red team`,
+        expires,
+        scopes: [`assume:${this.redTeamRole}`],
+        deleteOnExpiration: true,
+      }),
+    )) as { accessToken: string };
+
+    const victimProject = `project:exercise-${runId}-victim:ci`;
+    const victimPool = `exercise-${runId}/victim`;
+    const secretName = `exercise/${runId}/victim/deploy-key`;
+    await this.make('role', victimProject, () =>
+      this.auth.createRole!(victimProject, {
+        description: `bulwark exercise ${runId}: another project's role`,
+        scopes: [
+          `secrets:get:exercise/${runId}/victim/*`,
+          `queue:create-task:highest:${victimPool}`,
+          `queue:create-task:highest:${pool}`,
+          'queue:create-task:project:none',
+          'queue:scheduler-id:-',
+          'queue:status:*',
+        ],
+      }),
+    );
+    const victimId = `exercise/${runId}/victim`;
+    const victim = (await this.make('client', victimId, () =>
+      this.auth.createClient!(victimId, {
+        description: `bulwark exercise ${runId}: another project's client`,
+        expires,
+        scopes: [`assume:${victimProject}`],
+        deleteOnExpiration: true,
+      }),
+    )) as { accessToken: string };
+    const secretValue = `exercise-secret-${randomBytes(18).toString('hex')}`;
+    await this.make('secret', secretName, () =>
+      this.secrets.set!(secretName, { secret: { value: secretValue }, expires }),
+    );
+    await this.make('secret', `${ownSecretPrefix}own`, () =>
+      this.secrets.set!(`${ownSecretPrefix}own`, {
+        secret: { value: 'the red team may read this' },
+        expires,
+      }),
+    );
+    const victimCredentials = { clientId: victimId, accessToken: victim.accessToken };
+    const victimQueue = queueFor(context, victimCredentials);
+    const pendingTaskId = taskcluster.slugid();
+    await this.make('task', pendingTaskId, () =>
+      victimQueue.createTask!(
+        pendingTaskId,
+        taskDefinition(context, {
+          name: 'a victim task no worker serves',
+          script: 'echo victim',
+          taskQueueId: victimPool,
+        }),
+      ),
+    );
+    const runningTaskId = taskcluster.slugid();
+    await this.make('task', runningTaskId, () =>
+      victimQueue.createTask!(
+        runningTaskId,
+        taskDefinition(context, {
+          name: 'a running victim task in the red team pool',
+          script: 'echo victim running; sleep 50',
+          maxRunTime: 60,
+        }),
+      ),
+    );
+    const running = await waitFor(
+      context,
+      victimQueue,
+      runningTaskId,
+      60_000,
+      (s) => s.state === 'running',
+    );
+    this.options.progress(
+      `set up: red team ${redTeamId}, victim ${victimId}, victim task ${running.state}`,
+    );
+    return {
+      redTeam: { clientId: redTeamId, accessToken: redTeam.accessToken },
+      victims: {
+        client: victimCredentials,
+        secretName,
+        secretValue,
+        pool: victimPool,
+        pendingTaskId,
+        ...(running.state === 'running' ? { runningTaskId } : {}),
+      },
+      ownSecretPrefix,
+    };
+  }
+
+  /** Removes everything set-up made, newest first; each removal is tried even if one fails. */
+  async tearDown(): Promise<string[]> {
+    const failures: string[] = [];
+    for (const { kind, id } of this.made.reverse()) {
+      try {
+        if (kind === 'client') await this.auth.deleteClient!(id);
+        else if (kind === 'role') await this.auth.deleteRole!(id);
+        else if (kind === 'secret') await this.secrets.remove!(id);
+        else await this.queue.cancelTask!(id).catch(ignoreConflict);
+      } catch (err) {
+        failures.push(`${kind} ${id}: ${(err as Error).message.split('\n')[0] ?? ''}`);
+      }
+    }
+    this.made.length = 0;
+    return failures;
+  }
+
+  private async make<T>(
+    kind: 'client' | 'role' | 'secret' | 'task',
+    id: string,
+    create: () => Promise<T>,
+  ): Promise<T> {
+    const made = await create();
+    this.made.push({ kind, id });
+    return made;
+  }
+}
+
+/** A task that already resolved cannot be canceled; that is as good as canceled. */
+function ignoreConflict(err: { statusCode?: number }): void {
+  if (err.statusCode !== 409) throw err;
+}

@@ -1,0 +1,76 @@
+/** What one attack concluded. */
+export type Verdict = 'BLOCKED' | 'BREACHED' | 'INCONCLUSIVE';
+
+/** What an attack saw, for a person to check the verdict: never a token (see redact.ts). */
+export interface Evidence {
+  /** The request as sent: method, path, who signed it. */
+  request?: string;
+  /** The answer's HTTP status. */
+  status?: number;
+  /** The answer's error code (InsufficientScopes, AuthenticationFailed, ...). */
+  code?: string;
+  /** The task the attack ran in, when it ran in one. */
+  taskId?: string;
+  /** The lines of the task's log that decided the verdict. */
+  logExcerpt?: string;
+  /** Anything else that decided it. */
+  notes?: string[];
+}
+
+export interface AttackResult {
+  goal: number;
+  /** Stable id, `<goal>.<method>`, for CI and for tests to name an attack. */
+  id: string;
+  title: string;
+  /** The invariants of SECURITY.md this attack tries to break. */
+  invariants: string[];
+  verdict: Verdict;
+  /** One sentence: why this verdict. */
+  reason: string;
+  evidence: Evidence;
+}
+
+export interface Credentials {
+  clientId: string;
+  accessToken: string;
+  certificate?: string;
+}
+
+/** What set-up made for the attacks to aim at; absent with `--as` (nothing is set up). */
+export interface Victims {
+  /** Another project's client; its token is used only to play the victim's own requests. */
+  client: Credentials;
+  /** A secret the red team holds no scope for, and its value. */
+  secretName: string;
+  secretValue: string;
+  /** A pool the red team may not claim from, with a pending task of the victim's in it. */
+  pool: string;
+  pendingTaskId: string;
+  /** A running task of the victim's in the red team's own pool (goal 3's target). */
+  runningTaskId?: string;
+}
+
+/** Everything an attack may use. The red team's credentials are the only ones it attacks with. */
+export interface ExerciseContext {
+  rootUrl: string;
+  /** Short id of this run; every name the exercise makes contains it. */
+  runId: string;
+  /** The pool the red team's tasks run in. */
+  pool: string;
+  redTeam: Credentials;
+  victims: Victims | undefined;
+  /** Every credential the exercise knows of: a task log that shows one is a breach (goal 2). */
+  knownTokens: string[];
+  /** A secret name the red team may read (its own namespace), for traversal attacks. */
+  ownSecretPrefix: string | undefined;
+  signal: AbortSignal;
+  progress(line: string): void;
+}
+
+export interface Goal {
+  number: number;
+  title: string;
+  /** False for goals the exercise does not attack yet: reported INCONCLUSIVE, never BLOCKED. */
+  implemented: boolean;
+  run(context: ExerciseContext): Promise<AttackResult[]>;
+}
