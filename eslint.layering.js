@@ -32,6 +32,11 @@ export default [
     ['@bulwark/db', '@bulwark/db/*'],
     'only the composition root (apps/server) talks to the database',
   ),
+  forbid(
+    ['apps/exercise/**/*.ts'],
+    ['@bulwark/db', '@bulwark/db/*', ...SERVICES, ...APPS],
+    'the exercise is a client of the deployment: it speaks HTTP only',
+  ),
   {
     files: ['packages/**/*.ts', 'services/**/*.ts', 'apps/**/*.ts', 'bench/**/*.ts'],
     rules: {

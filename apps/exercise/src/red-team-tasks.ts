@@ -138,8 +138,8 @@ export async function readLog(
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+    const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+    if (done || !value) break;
     chunks.push(value);
     size += value.byteLength;
     if (size >= MAX_LOG_BYTES) {

@@ -14,7 +14,7 @@ export interface ExerciseOptions {
   goals?: readonly number[];
   weaken?: readonly Weakening[];
   signal: AbortSignal;
-  progress(line: string): void;
+  progress: (line: string) => void;
 }
 
 export interface ExerciseReport {

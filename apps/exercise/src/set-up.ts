@@ -13,7 +13,7 @@ export interface SetUpOptions {
   runId: string;
   pool: string;
   weaken: readonly Weakening[];
-  progress(line: string): void;
+  progress: (line: string) => void;
 }
 
 export interface Staged {
@@ -188,6 +188,6 @@ export class Stage {
 }
 
 /** A task that already resolved cannot be canceled; that is as good as canceled. */
-function ignoreConflict(err: { statusCode?: number }): void {
-  if (err.statusCode !== 409) throw err;
+function ignoreConflict(err: unknown): void {
+  if ((err as { statusCode?: number }).statusCode !== 409) throw err;
 }

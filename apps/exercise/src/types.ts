@@ -64,7 +64,7 @@ export interface ExerciseContext {
   /** A secret name the red team may read (its own namespace), for traversal attacks. */
   ownSecretPrefix: string | undefined;
   signal: AbortSignal;
-  progress(line: string): void;
+  progress: (line: string) => void;
 }
 
 export interface Goal {

@@ -1,7 +1,7 @@
 import { apiPath, rawRequest } from '../raw-request.js';
 import { markedLines, runRedTeamTask } from '../red-team-tasks.js';
 import { inconclusive, refusalVerdict, result, type AttackInfo } from '../verdicts.js';
-import type { AttackResult, ExerciseContext, Goal } from '../types.js';
+import type { AttackResult, Goal } from '../types.js';
 
 const attack = (id: string, title: string, invariants: string[]): AttackInfo => ({
   goal: 3,

@@ -22,11 +22,6 @@ function notImplemented(number: number, title: string, invariants: string[]): Go
   };
 }
 
-export const goal5 = notImplemented(
-  5,
-  'From a task, start a process that keeps sending traffic after the task ended',
-  ['S6'],
-);
 export const goal6 = notImplemented(6, 'From a task, make another host on the network run code', [
   'S7',
 ]);

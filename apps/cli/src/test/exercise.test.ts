@@ -1,0 +1,222 @@
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import taskcluster from 'taskcluster-client';
+import { createWorkerQueue, InsecureEngine, prepareDataDir, Worker } from '@bulwark/worker';
+import type { ExerciseReport } from '@bulwark/exercise';
+import { workerRunsDirectory } from '../commands/up.js';
+
+// The red-team exercise against a real `bulwark up`: it reports no breach there, and it
+// reports exactly the matching breaches against deliberately weakened targets, so it is
+// shown able to fail (an exercise that cannot report a breach proves nothing).
+
+const bin = resolve(fileURLToPath(import.meta.url), '../../../bin/bulwark.js');
+const IMPLEMENTED = [1, 2, 3, 4, 5, 7, 8];
+let scratch: string;
+let dataDir: string;
+let up: ChildProcess;
+let rootUrl: string;
+let root: { clientId: string; accessToken: string };
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real `bulwark exercise`, as an operator runs it: admin credentials in the environment. */
+function exercise(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, 'exercise', '--root-url', rootUrl, ...args], {
+      env: {
+        PATH: process.env.PATH,
+        TASKCLUSTER_CLIENT_ID: root.clientId,
+        TASKCLUSTER_ACCESS_TOKEN: root.accessToken,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const breached = (report: ExerciseReport): string[] =>
+  report.results
+    .filter((r) => r.verdict === 'BREACHED')
+    .map((r) => r.id)
+    .sort();
+
+before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'bulwark-exercise-'));
+  await chmod(scratch, 0o700);
+  dataDir = join(scratch, 'data');
+  up = spawn(process.execPath, [bin, 'up', '--data-dir', dataDir, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' },
+  });
+  rootUrl = await new Promise<string>((done, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`bulwark up did not start: ${out}`)), 60_000);
+    up.once('exit', (code) => fail(new Error(`bulwark up exited (${String(code)})`)));
+    up.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /running at (http:\/\/\S+)/.exec(out);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        done(match[1]);
+      }
+    });
+  });
+  root = JSON.parse(await readFile(join(dataDir, 'root-credentials.json'), 'utf8')) as typeof root;
+});
+
+after(async () => {
+  if (up.exitCode === null) {
+    up.kill('SIGINT');
+    await new Promise((done) => up.once('exit', done));
+  }
+  await rm(workerRunsDirectory(dataDir), { recursive: true, force: true });
+  await rm(`${workerRunsDirectory(dataDir)}.owner`, { force: true });
+  await rm(scratch, { recursive: true, force: true });
+});
+
+test('S1-S18: against bulwark up, nothing is breached and every implemented goal is blocked at least once', async () => {
+  const html = join(scratch, 'report.html');
+  const jsonFile = join(scratch, 'report.json');
+  const ran = await exercise(['--json', '--html', html, '--json-file', jsonFile]);
+  const report = JSON.parse(ran.stdout) as ExerciseReport;
+  assert.deepEqual(breached(report), [], ran.stdout);
+  assert.equal(ran.code, 0, ran.stderr);
+  for (const goal of IMPLEMENTED) {
+    const blocked = report.results.filter((r) => r.goal === goal && r.verdict === 'BLOCKED');
+    assert.ok(blocked.length >= 1, `goal ${goal} has a blocked attack`);
+  }
+  // Goals not attacked yet say so, and are never counted as blocked.
+  for (const goal of [6, 9]) {
+    const results = report.results.filter((r) => r.goal === goal);
+    assert.deepEqual(
+      results.map((r) => [r.verdict, r.reason]),
+      [['INCONCLUSIVE', 'not implemented yet']],
+    );
+  }
+  assert.deepEqual(report.leftovers, []);
+
+  // The reports: JSON that parses to the same thing, one HTML file that needs nothing else.
+  assert.deepEqual(JSON.parse(await readFile(jsonFile, 'utf8')), report);
+  const page = await readFile(html, 'utf8');
+  assert.match(page, /^<!doctype html>/);
+  assert.doesNotMatch(page, /<script|<link|<img|<iframe|\bsrc=|\bhref=|url\(|@import/i);
+  assert.match(page, /1\.forged-key/);
+  // S1: no report carries a credential, whatever the attacks saw.
+  for (const text of [ran.stdout, ran.stderr, page]) assert.ok(!text.includes(root.accessToken));
+
+  // Everything set-up made is gone: no client, no role of this run remains.
+  const auth = new taskcluster.Auth({ rootUrl, credentials: root });
+  const clients = (await auth.listClients!({ prefix: `exercise/${report.runId}` })) as {
+    clients: unknown[];
+  };
+  assert.deepEqual(clients.clients, []);
+  await assert.rejects(auth.role!(`repo:exercise/${report.runId}:level:1`), { statusCode: 404 });
+});
+
+test('S15: with the red team given secrets:get:* (test-only), exactly the scope attack flips', async () => {
+  const refused = await exercise(['--goal', '7', '--weaken', 'secrets-scope']);
+  assert.equal(refused.code, 2, 'weakening needs the test-only switch');
+  assert.match(refused.stderr, /BULWARK_EXERCISE_ALLOW_WEAKEN/);
+
+  const ran = await exercise(['--goal', '7', '--weaken', 'secrets-scope', '--json'], {
+    BULWARK_EXERCISE_ALLOW_WEAKEN: '1',
+  });
+  const report = JSON.parse(ran.stdout) as ExerciseReport;
+  assert.equal(ran.code, 1, 'a breach fails the run');
+  assert.deepEqual(breached(report), ['7.get-without-scope']);
+  assert.ok(report.results.every((r) => r.goal === 7));
+  assert.ok(!ran.stdout.includes('exercise-secret-'), 'the harvested value is not in the report');
+});
+
+test('S1, S6, S8: on a pool of the insecure engine, exactly the matching attacks are breached', async () => {
+  // A worker with no sandbox at all (the development engine, S9), on a pool of its own.
+  const name = `exercise-insecure-${process.pid}`;
+  const taskQueueId = `${name}/pool`;
+  const auth = new taskcluster.Auth({ rootUrl, credentials: root });
+  const workerClient = `worker/${name}`;
+  const { accessToken } = (await auth.createClient!(workerClient, {
+    description: 'an insecure worker for the exercise test',
+    expires: new Date(Date.now() + 3600_000).toJSON(),
+    scopes: [`queue:claim-work:${taskQueueId}`, `queue:worker-id:${name}/w1`],
+  })) as { accessToken: string };
+  const workerDir = await mkdtemp(join(tmpdir(), `${name}-`));
+  await prepareDataDir(workerDir, undefined);
+  const worker = new Worker(
+    {
+      rootUrl,
+      taskQueueId,
+      workerGroup: name,
+      workerId: 'w1',
+      capacity: 3,
+      engine: 'insecure',
+      isolated: false,
+      limits: {
+        maxRunTime: 60,
+        max: { memoryMB: 256, pids: 64, cpus: 1 },
+        defaults: { memoryMB: 256, pids: 64, cpus: 1 },
+        networkAllow: [],
+      },
+      dataDir: workerDir,
+      credentialsFile: '(in memory)',
+      shutdownGraceSeconds: 0,
+    },
+    createWorkerQueue({
+      rootUrl,
+      credentials: { clientId: workerClient, accessToken },
+      workerGroup: name,
+      workerId: 'w1',
+    }),
+    new InsecureEngine(),
+    pino({ level: 'silent' }),
+  );
+  worker.start();
+  try {
+    const ran = await exercise([
+      '--pool',
+      taskQueueId,
+      '--goal',
+      '2',
+      '--goal',
+      '5',
+      '--goal',
+      '8',
+      '--json',
+    ]);
+    const report = JSON.parse(ran.stdout) as ExerciseReport;
+    assert.equal(ran.code, 1);
+    assert.deepEqual(breached(report), [
+      '2.env-proc-files',
+      // Killed by process group, a daemon in a session of its own outlives the task (S6);
+      // those that stay in the group die with it.
+      '5.setsid',
+      '8.mount',
+      '8.ptrace',
+      '8.setuid',
+      '8.unshare',
+      '8.write-outside',
+    ]);
+    // The insecure engine offers no proxy: that attack could not run, and says so.
+    const proxy = report.results.find((r) => r.id === '2.proxy-answers');
+    assert.equal(proxy?.verdict, 'INCONCLUSIVE');
+    assert.ok(!ran.stdout.includes(root.accessToken), 'the report redacts what it found (S1)');
+  } finally {
+    await worker.stop(0);
+    await auth.deleteClient!(workerClient);
+    await rm(workerDir, { recursive: true, force: true });
+  }
+});
