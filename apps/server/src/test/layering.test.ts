@@ -58,6 +58,23 @@ test('packages never import services or apps; the worker and the CLI never impor
   }
 });
 
+test('the exercise is a client of the deployment: no database, no service, no server code', async () => {
+  for (const module of [
+    '@bulwark/db',
+    '@bulwark/secrets-service',
+    '@bulwark/server',
+    '@bulwark/worker',
+  ]) {
+    const found = await violations('apps/exercise/src/example.ts', `import '${module}';\n`);
+    assert.equal(found.length, 1, module);
+    assert.match(found[0]!, /the exercise is a client of the deployment/);
+  }
+  assert.deepEqual(
+    await violations('apps/exercise/src/example.ts', "import 'taskcluster-client';\n"),
+    [],
+  );
+});
+
 test('no file over 400 lines of code', async () => {
   const long = Array.from({ length: 401 }, (_, i) => `export const v${i} = ${i};`).join('\n');
   assert.match((await violations('apps/worker/src/example.ts', long))[0]!, /max-lines/);
