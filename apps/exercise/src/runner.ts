@@ -60,6 +60,7 @@ export async function runExercise(options: ExerciseOptions): Promise<ExerciseRep
       (t): t is string => t !== undefined,
     ),
     ownSecretPrefix: undefined,
+    ownSecret: undefined,
     signal: options.signal,
     progress: options.progress,
   };
@@ -71,7 +72,9 @@ export async function runExercise(options: ExerciseOptions): Promise<ExerciseRep
       context.redTeam = staged.redTeam;
       context.victims = staged.victims;
       context.ownSecretPrefix = staged.ownSecretPrefix;
+      context.ownSecret = staged.ownSecret;
       context.knownTokens.push(
+        staged.ownSecret.value,
         staged.redTeam.accessToken,
         staged.victims.client.accessToken,
         staged.victims.secretValue,

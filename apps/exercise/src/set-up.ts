@@ -20,6 +20,7 @@ export interface Staged {
   redTeam: Credentials;
   victims: Victims;
   ownSecretPrefix: string;
+  ownSecret: { name: string; value: string };
 }
 
 /**
@@ -105,11 +106,13 @@ export class Stage {
     await this.make('secret', secretName, () =>
       this.secrets.set!(secretName, { secret: { value: secretValue }, expires }),
     );
-    await this.make('secret', `${ownSecretPrefix}own`, () =>
-      this.secrets.set!(`${ownSecretPrefix}own`, {
-        secret: { value: 'the red team may read this' },
-        expires,
-      }),
+    // Characters that every encoding spells differently: space, slash, plus, quote.
+    const ownSecret = {
+      name: `${ownSecretPrefix}own`,
+      value: `own secret/${randomBytes(12).toString('hex')}+"end"`,
+    };
+    await this.make('secret', ownSecret.name, () =>
+      this.secrets.set!(ownSecret.name, { secret: { value: ownSecret.value }, expires }),
     );
     const victimCredentials = { clientId: victimId, accessToken: victim.accessToken };
     const victimQueue = queueFor(context, victimCredentials);
@@ -156,6 +159,7 @@ export class Stage {
         ...(running.state === 'running' ? { runningTaskId } : {}),
       },
       ownSecretPrefix,
+      ownSecret,
     };
   }
 

@@ -63,6 +63,8 @@ export interface ExerciseContext {
   knownTokens: string[];
   /** A secret name the red team may read (its own namespace), for traversal attacks. */
   ownSecretPrefix: string | undefined;
+  /** A secret the red team may read (in that namespace), and its value: the masking attack's. */
+  ownSecret: { name: string; value: string } | undefined;
   signal: AbortSignal;
   progress: (line: string) => void;
 }

@@ -30,7 +30,11 @@ interface Ran {
 }
 
 /** The real `bulwark exercise`, as an operator runs it: admin credentials in the environment. */
-function exercise(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+function exercise(
+  args: string[],
+  env: Record<string, string> = {},
+  onStderr?: (stderr: string, child: ChildProcess) => void,
+): Promise<Ran> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [bin, 'exercise', '--root-url', rootUrl, ...args], {
       env: {
@@ -44,7 +48,10 @@ function exercise(args: string[], env: Record<string, string> = {}): Promise<Ran
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      onStderr?.(stderr, child);
+    });
     child.on('exit', (code) => done({ code, stdout, stderr }));
   });
 }
@@ -100,6 +107,15 @@ test('S1-S18: against bulwark up, nothing is breached and every implemented goal
     const blocked = report.results.filter((r) => r.goal === goal && r.verdict === 'BLOCKED');
     assert.ok(blocked.length >= 1, `goal ${goal} has a blocked attack`);
   }
+  // Against the real thing every implemented attack ran and was blocked: none could not tell.
+  const undecided = report.results.filter(
+    (r) => IMPLEMENTED.includes(r.goal) && r.verdict !== 'BLOCKED',
+  );
+  assert.deepEqual(
+    undecided.map((r) => `${r.id}: ${r.reason}`),
+    [],
+  );
+  assert.ok(report.results.some((r) => r.id === '7.masking'));
   // Goals not attacked yet say so, and are never counted as blocked.
   for (const goal of [6, 9]) {
     const results = report.results.filter((r) => r.goal === goal);
@@ -218,5 +234,74 @@ test('S1, S6, S8: on a pool of the insecure engine, exactly the matching attacks
     await worker.stop(0);
     await auth.deleteClient!(workerClient);
     await rm(workerDir, { recursive: true, force: true });
+  }
+});
+
+test('Ctrl-C stops the attacks and removes everything set-up made', async () => {
+  let interrupted = false;
+  const ran = await exercise(['--goal', '8'], {}, (stderr, child) => {
+    if (!interrupted && /goal 8:/.test(stderr)) {
+      interrupted = true;
+      child.kill('SIGINT');
+    }
+  });
+  assert.ok(interrupted, ran.stderr);
+  assert.equal(ran.code, 130, ran.stderr);
+  assert.match(ran.stderr, /stopping the exercise and removing what it made/);
+  const runId = /red team exercise\/([0-9a-f]{8})\/red-team/.exec(ran.stderr)?.[1];
+  assert.ok(runId, ran.stderr);
+  const auth = new taskcluster.Auth({ rootUrl, credentials: root });
+  const clients = (await auth.listClients!({ prefix: `exercise/${runId}` })) as {
+    clients: unknown[];
+  };
+  assert.deepEqual(clients.clients, []);
+  await assert.rejects(auth.role!(`repo:exercise/${runId}:level:1`), { statusCode: 404 });
+  await assert.rejects(auth.role!(`project:exercise-${runId}-victim:ci`), { statusCode: 404 });
+  const secrets = new taskcluster.Secrets({ rootUrl, credentials: root });
+  const listed = (await secrets.list!()) as { secrets: string[] };
+  assert.deepEqual(
+    listed.secrets.filter((name) => name.includes(runId)),
+    [],
+  );
+});
+
+test('--as attacks with an existing low-privilege client and sets up nothing', async () => {
+  const auth = new taskcluster.Auth({ rootUrl, credentials: root });
+  const clientId = `try-bot/${process.pid}`;
+  const { accessToken } = (await auth.createClient!(clientId, {
+    description: 'a try-level client for the exercise test',
+    expires: new Date(Date.now() + 3600_000).toJSON(),
+    scopes: [
+      'queue:create-task:highest:local/default',
+      'queue:create-task:project:none',
+      'queue:scheduler-id:-',
+      'queue:status:*',
+    ],
+  })) as { accessToken: string };
+  try {
+    const env = { TASKCLUSTER_CLIENT_ID: clientId, TASKCLUSTER_ACCESS_TOKEN: accessToken };
+    const other = await exercise(['--as', 'someone/else', '--goal', '1'], env);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /the credentials in the environment are try-bot/);
+
+    const ran = await exercise(
+      ['--as', clientId, '--goal', '1', '--goal', '4', '--goal', '7', '--json'],
+      env,
+    );
+    const report = JSON.parse(ran.stdout) as ExerciseReport;
+    assert.equal(ran.code, 0, ran.stdout);
+    assert.equal(report.mode, 'as-client');
+    assert.equal(report.redTeamClientId, clientId);
+    assert.deepEqual(breached(report), []);
+    assert.doesNotMatch(ran.stderr, /set up:/);
+    const verdict = (id: string): string | undefined =>
+      report.results.find((r) => r.id === id)?.verdict;
+    assert.equal(verdict('1.forged-key'), 'BLOCKED');
+    assert.equal(verdict('4.claim-foreign-pool'), 'BLOCKED');
+    assert.equal(verdict('7.list'), 'BLOCKED');
+    // Without a victim there is no secret to aim at: that is said, not counted as blocked.
+    assert.equal(verdict('7.get-without-scope'), 'INCONCLUSIVE');
+  } finally {
+    await auth.deleteClient!(clientId);
   }
 });

@@ -92,14 +92,21 @@ async function resolveRunningRun(context: ExerciseContext): Promise<AttackResult
   ]);
   const queue = queueFor(context, context.redTeam);
   const taskId = taskcluster.slugid();
-  await queue.createTask!(
-    taskId,
-    taskDefinition(context, {
-      name: 'a run for the red team to resolve',
-      script: 'sleep 20',
-      maxRunTime: 30,
-    }),
-  );
+  try {
+    await queue.createTask!(
+      taskId,
+      taskDefinition(context, {
+        name: 'a run for the red team to resolve',
+        script: 'sleep 20',
+        maxRunTime: 30,
+      }),
+    );
+  } catch (err) {
+    return inconclusive(
+      info,
+      `the red team could not create a task in ${context.pool}: ${(err as Error).message.split('\n')[0] ?? ''}`,
+    );
+  }
   const status = await waitFor(context, queue, taskId, 90_000, (s) => s.state !== 'pending');
   if (status.state !== 'running') {
     return inconclusive(
