@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GOALS } from './goals/index.js';
 import { Stage, type Weakening } from './set-up.js';
-import { redact } from './token-scan.js';
+import { redactShaped } from './token-scan.js';
 import type { AttackResult, Credentials, ExerciseContext } from './types.js';
 
 export interface ExerciseOptions {
@@ -102,8 +102,8 @@ export async function runExercise(options: ExerciseOptions): Promise<ExerciseRep
     if (stage) leftovers = await stage.tearDown();
   }
   // No report carries a credential or the victim's secret, whatever an attack saw (S1).
-  const clean = JSON.parse(
-    redactDeep(JSON.stringify(results), context.knownTokens),
+  const clean = JSON.parse(JSON.stringify(results), (_key, value: unknown) =>
+    typeof value === 'string' ? redactShaped(redactAll(value, context.knownTokens)) : value,
   ) as AttackResult[];
   return {
     rootUrl: options.rootUrl,
@@ -124,12 +124,10 @@ export async function runExercise(options: ExerciseOptions): Promise<ExerciseRep
   };
 }
 
-function redactDeep(json: string, secrets: readonly string[]): string {
-  let out = json;
+function redactAll(text: string, secrets: readonly string[]): string {
+  let out = text;
   for (const secret of secrets) {
-    if (secret.length >= 8) out = out.split(JSON.stringify(secret).slice(1, -1)).join('[redacted]');
+    if (secret.length >= 8) out = out.split(secret).join('[redacted]');
   }
   return out;
 }
-
-export { redact };

@@ -4,8 +4,8 @@ import { taskDefinition, queueFor, waitFor } from './red-team-tasks.js';
 import type { Credentials, ExerciseContext, Victims } from './types.js';
 
 /** Test-only weakenings of the set-up, to show the exercise can report a breach. */
-export type Weakening = 'secrets-scope';
-export const WEAKENINGS: readonly Weakening[] = ['secrets-scope'];
+export type Weakening = 'secrets-scope' | 'claim-scope';
+export const WEAKENINGS: readonly Weakening[] = ['secrets-scope', 'claim-scope'];
 
 export interface SetUpOptions {
   rootUrl: string;
@@ -61,6 +61,9 @@ export class Stage {
       `secrets:get:${ownSecretPrefix}*`,
     ];
     if (this.options.weaken.includes('secrets-scope')) redTeamScopes.push('secrets:get:*');
+    if (this.options.weaken.includes('claim-scope')) {
+      redTeamScopes.push(`queue:claim-work:exercise-${runId}/victim`, 'queue:worker-id:exercise/*');
+    }
     await this.make('role', this.redTeamRole, () =>
       this.auth.createRole!(this.redTeamRole, {
         description: `bulwark exercise ${runId}: the red team's level-1 role`,

@@ -41,6 +41,17 @@ export function findTokens(log: string, known: readonly string[]): TokenFinding[
   return findings;
 }
 
+/** Token-shaped values replaced wherever they are, whoever they belong to. */
+export function redactShaped(text: string): string {
+  let out = text;
+  for (const shape of SHAPED) {
+    out = out.replace(new RegExp(shape.source, 'g'), (whole, value: string) =>
+      whole.replace(value, '[redacted]'),
+    );
+  }
+  return out;
+}
+
 /** Every occurrence of a credential replaced, so no report ever carries one (S1). */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;

@@ -159,6 +159,17 @@ test('S15: with the red team given secrets:get:* (test-only), exactly the scope 
   assert.ok(!ran.stdout.includes('exercise-secret-'), 'the harvested value is not in the report');
 });
 
+test('S5: with the red team given claim-work on the victim pool (test-only), exactly the claim flips', async () => {
+  const ran = await exercise(['--goal', '4', '--weaken', 'claim-scope', '--json'], {
+    BULWARK_EXERCISE_ALLOW_WEAKEN: '1',
+  });
+  const report = JSON.parse(ran.stdout) as ExerciseReport;
+  assert.equal(ran.code, 1, ran.stderr);
+  assert.deepEqual(breached(report), ['4.claim-foreign-pool']);
+  // The claim answered the run's credentials; no report carries them (S1).
+  assert.doesNotMatch(ran.stdout, /"accessToken"|"certificate"/);
+});
+
 test('S1, S6, S8: on a pool of the insecure engine, exactly the matching attacks are breached', async () => {
   // A worker with no sandbox at all (the development engine, S9), on a pool of its own.
   const name = `exercise-insecure-${process.pid}`;
@@ -297,6 +308,7 @@ test('--as attacks with an existing low-privilege client and sets up nothing', a
     const verdict = (id: string): string | undefined =>
       report.results.find((r) => r.id === id)?.verdict;
     assert.equal(verdict('1.forged-key'), 'BLOCKED');
+    assert.equal(verdict('1.replay'), 'BLOCKED');
     assert.equal(verdict('4.claim-foreign-pool'), 'BLOCKED');
     assert.equal(verdict('7.list'), 'BLOCKED');
     // Without a victim there is no secret to aim at: that is said, not counted as blocked.

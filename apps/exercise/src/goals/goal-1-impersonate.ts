@@ -156,43 +156,45 @@ export const goal1: Goal = {
 
 /**
  * A captured request sent again: the victim (or, with `--as`, the red team itself, since
- * replay protection does not depend on who signed) makes a request that succeeds, and
- * the very same bytes are sent a second time.
+ * replay protection does not depend on who signed) makes a request that authenticates,
+ * and the very same bytes are sent a second time. Authenticated means 200, or 403 (the
+ * signature passed and only a scope was missing); the replay must get 401.
  */
 async function replay(context: ExerciseContext, victimTarget: string): Promise<AttackResult> {
   const info = attack('replay', 'a captured request replayed', ['S13']);
   const signer = context.victims?.client ?? context.redTeam;
-  const path = context.victims ? victimTarget : apiPath(context.rootUrl, 'queue', '/ping');
+  const path = context.victims ? victimTarget : apiPath(context.rootUrl, 'auth', '/clients/');
   const captured = signRequest(context.rootUrl, 'GET', path, signer);
+  const request = `GET ${path} replayed with ${signer.clientId}'s captured header`;
   const first = await rawRequest(context.rootUrl, { method: 'GET', path, authorization: captured });
-  if (first.status !== 200) {
-    return inconclusive(
-      info,
-      `the original request did not succeed (${first.status}), so there is nothing to replay`,
-      {
-        request: `GET ${path} signed as ${signer.clientId}`,
-        status: first.status,
-      },
-    );
+  if (first.status !== 200 && first.status !== 403) {
+    return inconclusive(info, `the original request did not authenticate (${first.status})`, {
+      request: `GET ${path} signed as ${signer.clientId}`,
+      status: first.status,
+    });
   }
   const again = await rawRequest(context.rootUrl, { method: 'GET', path, authorization: captured });
-  if (path.endsWith('/ping') && again.status === 200) {
-    // ping answers everyone; a replay is refused only if the header is checked at all.
+  const evidence = { request, status: again.status, ...(again.code ? { code: again.code } : {}) };
+  if (again.status === 401) {
     return result(
       info,
-      'INCONCLUSIVE',
-      'the replayed ping was answered; ping may not check signatures',
-      {
-        request: `GET ${path} replayed`,
-        status: again.status,
-      },
+      'BLOCKED',
+      `the replay was refused (401 ${again.code ?? ''})`.trim(),
+      evidence,
     );
   }
-  return refusalVerdict(
+  if (again.status === first.status) {
+    return result(
+      info,
+      'BREACHED',
+      `the replay authenticated as the original did (${again.status})`,
+      evidence,
+    );
+  }
+  return inconclusive(
     info,
-    `GET ${path} replayed with ${signer.clientId}'s captured header`,
-    again,
-    'the replay',
+    `the replay got ${again.status}, the original ${first.status}`,
+    evidence,
   );
 }
 
