@@ -16,6 +16,8 @@ export interface TaskSpec {
   env?: Record<string, string>;
   maxRunTime?: number;
   taskQueueId?: string;
+  /** Files the worker publishes as artifacts after the run. */
+  artifacts?: { type: 'file'; path: string; name: string }[];
 }
 
 export interface FinishedTask {
@@ -42,6 +44,7 @@ export function taskDefinition(context: ExerciseContext, spec: TaskSpec): Record
   };
   if (spec.proxy) payload.features = { taskclusterProxy: true };
   if (spec.env) payload.env = spec.env;
+  if (spec.artifacts) payload.artifacts = spec.artifacts;
   return {
     taskQueueId: spec.taskQueueId ?? context.pool,
     created: new Date(now).toJSON(),

@@ -16,7 +16,7 @@ import { workerRunsDirectory } from '../commands/up.js';
 // shown able to fail (an exercise that cannot report a breach proves nothing).
 
 const bin = resolve(fileURLToPath(import.meta.url), '../../../bin/bulwark.js');
-const IMPLEMENTED = [1, 2, 3, 4, 5, 7, 8];
+const IMPLEMENTED = [1, 2, 3, 4, 5, 6, 7, 8];
 let scratch: string;
 let dataDir: string;
 let up: ChildProcess;
@@ -117,7 +117,7 @@ test('S1-S18: against bulwark up, nothing is breached and every implemented goal
   );
   assert.ok(report.results.some((r) => r.id === '7.masking'));
   // Goals not attacked yet say so, and are never counted as blocked.
-  for (const goal of [6, 9]) {
+  for (const goal of [9]) {
     const results = report.results.filter((r) => r.goal === goal);
     assert.deepEqual(
       results.map((r) => [r.verdict, r.reason]),
@@ -170,7 +170,7 @@ test('S5: with the red team given claim-work on the victim pool (test-only), exa
   assert.doesNotMatch(ran.stdout, /"accessToken"|"certificate"/);
 });
 
-test('S1, S6, S8: on a pool of the insecure engine, exactly the matching attacks are breached', async () => {
+test('S1, S6, S7, S8: on a pool of the insecure engine, exactly the matching attacks are breached', async () => {
   // A worker with no sandbox at all (the development engine, S9), on a pool of its own.
   const name = `exercise-insecure-${process.pid}`;
   const taskQueueId = `${name}/pool`;
@@ -221,6 +221,8 @@ test('S1, S6, S8: on a pool of the insecure engine, exactly the matching attacks
       '--goal',
       '5',
       '--goal',
+      '6',
+      '--goal',
       '8',
       '--json',
     ]);
@@ -231,6 +233,8 @@ test('S1, S6, S8: on a pool of the insecure engine, exactly the matching attacks
       // Killed by process group, a daemon in a session of its own outlives the task (S6);
       // those that stay in the group die with it.
       '5.setsid',
+      // No network namespace: the task reaches the control plane around its proxy (S7).
+      '6.reach-control-plane',
       '8.mount',
       '8.ptrace',
       '8.setuid',

@@ -2,6 +2,7 @@ import { apiPath, rawRequest } from '../raw-request.js';
 import { markedLines, runRedTeamTask } from '../red-team-tasks.js';
 import { inconclusive, refusalVerdict, result, type AttackInfo } from '../verdicts.js';
 import type { AttackResult, Goal } from '../types.js';
+import { payloadLogAttack } from './goal-3-payload-log.js';
 
 const attack = (id: string, title: string, invariants: string[]): AttackInfo => ({
   goal: 3,
@@ -127,6 +128,7 @@ export const goal3: Goal = {
       verdictOf(liveLog, 'own-live-log'),
       verdictOf(backing, 'own-backing-log'),
     );
+    results.push(await payloadLogAttack(context));
     return results;
   },
 };

@@ -3,9 +3,10 @@ import { goal2 } from './goal-2-token-in-log.js';
 import { goal3 } from './goal-3-foreign-artifact.js';
 import { goal4 } from './goal-4-foreign-pool.js';
 import { goal5 } from './goal-5-lingering-process.js';
+import { goal6 } from './goal-6-other-host.js';
 import { goal7 } from './goal-7-secrets.js';
 import { goal8 } from './goal-8-host-escape.js';
-import { goal6, goal9 } from './not-implemented.js';
+import { goal9 } from './not-implemented.js';
 import type { Goal } from '../types.js';
 
 /** The seed exercise's nine goals, in order (docs/threat-model.md). */

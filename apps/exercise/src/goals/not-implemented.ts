@@ -22,9 +22,6 @@ function notImplemented(number: number, title: string, invariants: string[]): Go
   };
 }
 
-export const goal6 = notImplemented(6, 'From a task, make another host on the network run code', [
-  'S7',
-]);
 export const goal9 = notImplemented(9, 'Get a malicious binary signed with a real signing key', [
   'S17',
 ]);
