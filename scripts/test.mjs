@@ -148,7 +148,13 @@ async function reportSkips(skipReportPath) {
   const entries = text
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line));
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return []; // the last line of a run cut short
+      }
+    });
   if (entries.length === 0) return 0;
   let unexplained = 0;
   console.log(`\ntest: ${entries.length} skipped or todo:`);
