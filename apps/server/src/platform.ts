@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { createApiServer, createLogger, mountApi, type Logger } from '@bulwark/api';
+import { mountReferences } from '@bulwark/api';
 import { FilesystemBlobStore } from '@bulwark/blobs';
 import { loadOrCreateKeyringFile, parseKeyring, type Keyring } from '@bulwark/crypto';
 import {
@@ -134,6 +135,7 @@ export async function startPlatform(
     if (secrets) {
       mountApi(app, secrets.api, { context: secrets.context, authenticator: auth.validator });
     }
+    mountReferences(app, [serves('auth') && auth.api, ...(queue?.references ?? []), secrets?.api]);
     await app.listen({ host: config.host, port: config.port });
     stack.push(() => app.close());
     const port = (app.server.address() as AddressInfo).port;

@@ -3,3 +3,4 @@ export { queueApi } from './api/definition.js';
 export { objectApi } from './api/object-definition.js';
 export { runCredentialsRevocation } from './domain/revocation.js';
 export type { QueueContext, QueueIdentity } from './domain/context.js';
+export { queueExchanges } from './events/amqp/exchanges.js';

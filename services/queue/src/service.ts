@@ -1,12 +1,14 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { MountOptions } from '@bulwark/api';
+import type { MountOptions, ReferenceSource } from '@bulwark/api';
 import type { BlobStore } from '@bulwark/blobs';
 import { mountObjectApi } from './api/object-mount.js';
 import { artifactExpiryJob } from './domain/artifact-expiry.js';
 import { artifactStorage, type ArtifactStorageOptions } from './domain/artifact-storage.js';
 import './api/index.js';
 import { queueApi } from './api/definition.js';
+import { objectApi } from './api/object-definition.js';
+import { queueExchanges } from './events/amqp/exchanges.js';
 import { repeatJob } from '@bulwark/db';
 import { resolveExpiredClaims } from './domain/claim-expiry.js';
 import { resolvePastDeadlines } from './domain/deadline-resolver.js';
@@ -55,6 +57,8 @@ export interface QueueService {
   readonly context: QueueContext;
   /** The AMQP publisher, when `events.amqp` is configured. */
   readonly amqp: AmqpPublisher | undefined;
+  /** What the root URL's references describe: the queue and object APIs and the exchanges. */
+  readonly references: readonly ReferenceSource[];
   /** For the auth service's `isRevoked`: run credentials die when their run resolves (S3). */
   readonly runCredentialsRevoked: (clientId: string) => boolean | Promise<boolean>;
   stop(): Promise<void>;
@@ -119,6 +123,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     api: queueApi,
     context,
     amqp,
+    references: [queueApi, objectApi, queueExchanges],
     runCredentialsRevoked: runCredentialsRevocation(options.pool),
     // Idempotent: the platform calls it before the HTTP server closes, so that
     // waiting claimWork calls answer at once instead of holding shutdown for 20 s,

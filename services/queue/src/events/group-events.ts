@@ -1,10 +1,15 @@
 import { queries, type Queryable } from '@bulwark/db';
 
-/** The body of Taskcluster's `task-group-resolved` message. */
+/**
+ * The body of Taskcluster's `task-group-resolved` message (its task-group-changed-message
+ * schema): the group's expiry always, when it was sealed only if it was.
+ */
 export interface GroupEventBody {
   version: 1;
   taskGroupId: string;
   schedulerId: string;
+  expires: string;
+  sealed?: string;
 }
 
 /**
@@ -30,7 +35,13 @@ export async function loadGroupResolvedEvent(
   return {
     exchange: 'task-group-resolved',
     taskGroupId,
-    body: { version: 1, taskGroupId, schedulerId: group.schedulerId },
+    body: {
+      version: 1,
+      taskGroupId,
+      schedulerId: group.schedulerId,
+      expires: group.expires.toJSON(),
+      ...(group.sealed !== null ? { sealed: group.sealed.toJSON() } : {}),
+    },
     resolvedAt: group.lastResolved.toJSON(),
   };
 }
