@@ -57,9 +57,8 @@ export const artifactCreatedMessage = taskMessage(
       additionalProperties: false,
       required: ['storageType', 'name', 'expires', 'contentType'],
       properties: {
-        // s3 artifacts are announced too: Bulwark stores them itself (Taskcluster does not
-        // announce s3 artifacts, so its schema leaves s3 out).
-        storageType: { type: 'string', enum: ['s3', 'reference', 'link', 'error', 'object'] },
+        // s3 artifacts are not announced on AMQP, as in Taskcluster (the publisher skips them).
+        storageType: { type: 'string', enum: ['reference', 'link', 'error', 'object'] },
         name: { type: 'string', maxLength: MAX_ARTIFACT_NAME_LENGTH },
         expires: dateTimeSchema,
         contentType: { type: 'string', maxLength: 255 },

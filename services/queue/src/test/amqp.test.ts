@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
-import amqp from 'amqplib';
 import { startTestBroker, type TestBroker } from './amqp-broker.js';
+import { Consumer, PREFIX, waitFor, type Received } from './amqp-consumer.js';
 import {
   newTaskId,
   queueWith,
@@ -15,83 +15,8 @@ import {
  * two queue replicas on one database, both configured to publish.
  */
 
-const PREFIX = 'exchange/taskcluster-queue/v1/';
-const EXCHANGES = [
-  'task-defined',
-  'task-pending',
-  'task-running',
-  'artifact-created',
-  'task-completed',
-  'task-failed',
-  'task-exception',
-  'task-group-resolved',
-];
 const TASK_QUEUE = 'test-prov/amqp';
 const ROUTES = ['index.bulwark.amqp-test', 'notify.email.someone@example.com.on-completed'];
-
-interface Received {
-  exchange: string;
-  routingKey: string;
-  cc: unknown;
-  contentType: unknown;
-  deliveryMode: unknown;
-  body: any;
-}
-
-/** A consumer bound as a Pulse consumer would be: to every exchange, and to the routes. */
-class Consumer {
-  /** Everything, through a queue bound with `#` to every exchange. */
-  readonly all: Received[] = [];
-  /** What reached a queue bound to the CC routes only (`route.#`). */
-  readonly routed: Received[] = [];
-  private connection: amqp.ChannelModel | undefined;
-  private readonly suffix = newTaskId();
-
-  constructor(private readonly url: string) {}
-
-  /** Connects (again) and consumes from two durable queues, which survive a broker restart. */
-  async connect(): Promise<void> {
-    const connection = await amqp.connect(this.url, { timeout: 5000 });
-    connection.on('error', () => undefined);
-    this.connection = connection;
-    const channel = await connection.createChannel();
-    channel.on('error', () => undefined);
-    const queues = { all: `test-all-${this.suffix}`, routed: `test-routed-${this.suffix}` };
-    for (const name of Object.values(queues)) await channel.assertQueue(name, { durable: true });
-    for (const exchange of EXCHANGES) {
-      await channel.assertExchange(PREFIX + exchange, 'topic', { durable: true });
-      await channel.bindQueue(queues.all, PREFIX + exchange, '#');
-      await channel.bindQueue(queues.routed, PREFIX + exchange, 'route.#');
-    }
-    const collect = (into: Received[]) => (msg: amqp.ConsumeMessage | null) => {
-      if (!msg) return;
-      into.push({
-        exchange: msg.fields.exchange,
-        routingKey: msg.fields.routingKey,
-        cc: msg.properties.headers?.CC,
-        contentType: msg.properties.contentType,
-        deliveryMode: msg.properties.deliveryMode,
-        body: JSON.parse(msg.content.toString('utf8')),
-      });
-    };
-    await channel.consume(queues.all, collect(this.all), { noAck: true });
-    await channel.consume(queues.routed, collect(this.routed), { noAck: true });
-  }
-
-  async close(): Promise<void> {
-    await this.connection?.close().catch(() => undefined);
-    this.connection = undefined;
-  }
-}
-
-/** Polls until `ready` holds; fails after `ms` naming what it waited for. */
-async function waitFor(what: string, ready: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const GROUP_RESOLVED = `${PREFIX}task-group-resolved`;
 const taskIdOf = (m: Received): string | undefined => m.routingKey.split('.')[1];
@@ -219,7 +144,13 @@ test('a task’s life reaches a bound consumer with Taskcluster’s exchanges, r
   const [group] = groups as [Received];
   assert.equal(group.routingKey, `primary.${taskId}.amqp-sched._`);
   assert.equal(group.cc, undefined, 'group messages are not CCed to task routes');
-  assert.deepEqual(group.body, { version: 1, taskGroupId: taskId, schedulerId: 'amqp-sched' });
+  const taskGroup = await admin.getTaskGroup(taskId);
+  assert.deepEqual(group.body, {
+    version: 1,
+    taskGroupId: taskId,
+    schedulerId: 'amqp-sched',
+    expires: taskGroup.expires,
+  });
   assert.ok(
     consumer!.all.indexOf(group) > consumer!.all.indexOf(all[3]!),
     'the group resolves after its last task',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import taskcluster from 'taskcluster-client';
-import { createApiServer, createLogger, mountApi } from '@bulwark/api';
+import { createApiServer, createLogger, mountApi, mountReferences } from '@bulwark/api';
 import { FilesystemBlobStore } from '@bulwark/blobs';
 import { Keyring } from '@bulwark/crypto';
 import { createPool } from '@bulwark/db';
@@ -95,6 +95,7 @@ export async function startTestPlatform(
     validateOutput: true,
   });
   queue.mountObjectApi(app, { authenticator: auth.validator, validateOutput: true });
+  mountReferences(app, [auth.api, ...queue.references]);
   app.addHook('preClose', () => queue.stop());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const rootUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -32,27 +32,28 @@ const RESERVED = part(
   { multipleWords: true },
 );
 
-/** The routing key of every task message, as routing-key.ts builds it (taskRoutingKey). */
-const TASK_ROUTING_KEY: readonly RoutingKeyPart[] = [
-  KIND,
-  part('taskId', '`taskId` for the task this message concerns', true),
-  part('runId', '`runId` of latest run for the task, `_` if no run is exists for the task.', false),
-  part(
-    'workerGroup',
-    '`workerGroup` of latest run for the task, `_` if no run is exists for the task.',
-    false,
-  ),
-  part(
-    'workerId',
-    '`workerId` of latest run for the task, `_` if no run is exists for the task.',
-    false,
-  ),
-  part('provisionerId', '`provisionerId` this task is targeted at.', true),
-  part('workerType', '`workerType` this task must run on.', true),
-  part('schedulerId', '`schedulerId` this task was created by.', true),
-  part('taskGroupId', '`taskGroupId` this task was created in.', true),
-  RESERVED,
-];
+/**
+ * The routing key of every task message, as routing-key.ts builds it (taskRoutingKey).
+ * `runAndWorker` says which of runId, workerGroup and workerId the exchange always has
+ * (Taskcluster marks them required per exchange: none for task-defined, the run for
+ * task-pending, all three for a claimed run; failed and exception may come unclaimed).
+ */
+function taskRoutingKeyParts(runAndWorker: 'none' | 'run' | 'all'): RoutingKeyPart[] {
+  const latest = (name: string) =>
+    `\`${name}\` of latest run for the task, \`_\` if no run is exists for the task.`;
+  return [
+    KIND,
+    part('taskId', '`taskId` for the task this message concerns', true),
+    part('runId', latest('runId'), runAndWorker !== 'none'),
+    part('workerGroup', latest('workerGroup'), runAndWorker === 'all'),
+    part('workerId', latest('workerId'), runAndWorker === 'all'),
+    part('provisionerId', '`provisionerId` this task is targeted at.', true),
+    part('workerType', '`workerType` this task must run on.', true),
+    part('schedulerId', '`schedulerId` this task was created by.', true),
+    part('taskGroupId', '`taskGroupId` this task was created in.', true),
+    RESERVED,
+  ];
+}
 
 /** The routing key of task-group messages (groupRoutingKey). */
 const GROUP_ROUTING_KEY: readonly RoutingKeyPart[] = [
@@ -65,6 +66,7 @@ const GROUP_ROUTING_KEY: readonly RoutingKeyPart[] = [
 const task = (
   name: string,
   exchange: string,
+  runAndWorker: 'none' | 'run' | 'all',
   title: string,
   description: string,
   schema: Record<string, unknown>,
@@ -73,7 +75,7 @@ const task = (
   exchange,
   title,
   description,
-  routingKey: TASK_ROUTING_KEY,
+  routingKey: taskRoutingKeyParts(runAndWorker),
   schemaName: `${exchange}-message.json`,
   schema,
 });
@@ -97,6 +99,7 @@ export const queueExchanges = new ExchangesDefinition({
     task(
       'taskDefined',
       'task-defined',
+      'none',
       'Task Defined Messages',
       'A task was created. Its status is the task as defined: `unscheduled`, with no runs.',
       taskDefinedMessage,
@@ -104,6 +107,7 @@ export const queueExchanges = new ExchangesDefinition({
     task(
       'taskPending',
       'task-pending',
+      'run',
       'Task Pending Messages',
       'A run of the task became pending: the task is ready for a worker to claim.',
       taskPendingMessage,
@@ -111,6 +115,7 @@ export const queueExchanges = new ExchangesDefinition({
     task(
       'taskRunning',
       'task-running',
+      'all',
       'Task Running Messages',
       'A worker claimed a run of the task.',
       taskRunningMessage,
@@ -118,6 +123,7 @@ export const queueExchanges = new ExchangesDefinition({
     task(
       'artifactCreated',
       'artifact-created',
+      'all',
       'Artifact Creation Messages',
       'An artifact was created for a run of the task (for object artifacts: its upload finished).',
       artifactCreatedMessage,
@@ -125,6 +131,7 @@ export const queueExchanges = new ExchangesDefinition({
     task(
       'taskCompleted',
       'task-completed',
+      'all',
       'Task Completed Messages',
       'A run of the task was resolved as completed by its worker.',
       taskResolvedByWorkerMessage,
@@ -132,6 +139,7 @@ export const queueExchanges = new ExchangesDefinition({
     task(
       'taskFailed',
       'task-failed',
+      'none',
       'Task Failed Messages',
       'A run of the task was resolved as failed by its worker.',
       taskResolvedByWorkerMessage,
@@ -139,6 +147,7 @@ export const queueExchanges = new ExchangesDefinition({
     task(
       'taskException',
       'task-exception',
+      'none',
       'Task Exception Messages',
       'A run of the task was resolved as exception: reported by the worker, canceled, or its claim or deadline expired.',
       taskExceptionMessage,

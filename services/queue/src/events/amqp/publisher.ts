@@ -247,9 +247,15 @@ export class AmqpPublisher {
     this.kick();
   }
 
-  /** The event as the SSE streams send it, and the task's routes to CC it to. */
+  /**
+   * The event as the SSE streams send it, and the task's routes to CC it to. An s3
+   * artifact is not announced: Taskcluster's artifact-created schema has no s3 (its
+   * queue never sends one), and a message its consumers' validation refuses is worse
+   * than none. The task's event stream still announces it.
+   */
   private async readChange(change: TaskChange): Promise<ReadChange | undefined> {
     const read = await loadChangeEvent(this.pool, change);
+    if (read?.event.body.artifact?.storageType === 's3') return undefined;
     return read && { event: read.event, routes: read.task.routes };
   }
 
