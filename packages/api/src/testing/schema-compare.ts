@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
@@ -29,6 +30,16 @@ export function loadSchemaDirectory(dir: string): Map<string, Schema> {
 }
 
 /**
+ * Taskcluster's published schemas for what Bulwark shares with it, stored in this
+ * package's fixtures (see fixtures/taskcluster-schemas/README.md for their source).
+ */
+export function taskclusterSchemas(): Map<string, Schema> {
+  return loadSchemaDirectory(
+    fileURLToPath(new URL('../../fixtures/taskcluster-schemas/', import.meta.url)),
+  );
+}
+
+/**
  * An Ajv holding the given schemas, which may `$ref` each other by root-relative `$id`
  * as Taskcluster's and Bulwark's served schemas do. Not strict: it checks documents
  * written by others, whose metaschema (`$schema`) it does not have.
@@ -37,8 +48,10 @@ export function validatorFor(schemas: Iterable<Schema>): (id: string) => Validat
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
   addFormats(ajv);
   for (const schema of schemas) {
-    const { $schema: _ignored, ...rest } = schema;
-    ajv.addSchema(rest);
+    // Without `$schema`: the metaschema it names is Taskcluster's, not Ajv's.
+    const copy = { ...schema };
+    delete copy.$schema;
+    ajv.addSchema(copy);
   }
   return (id) => {
     const validate = ajv.getSchema(id.replace(/#$/, '')) ?? ajv.getSchema(id);
@@ -144,5 +157,51 @@ export function schemaDifferences(
     }
   };
   walk(ours.schema, ours.id, theirs.schema, theirs.id, '');
+  return found;
+}
+
+/** Two sides of a comparison: a service's API reference and the schemas it points at. */
+export interface ReferenceSide {
+  readonly reference: { entries: readonly Record<string, unknown>[] };
+  /** Every schema of this side, by path (`/schemas/queue/v1/task-status-response.json`). */
+  readonly schemas: Map<string, Schema>;
+}
+
+/**
+ * What differs between the input and output schemas of the functions two API references
+ * of one service share (Bulwark's served one and Taskcluster's), one line per
+ * difference: `<service>.<function> <input|output> <path>: <what>`.
+ */
+export function referenceDifferences(
+  service: string,
+  ours: ReferenceSide,
+  theirs: ReferenceSide,
+): string[] {
+  const found: string[] = [];
+  const path = (ref: unknown): string => `/schemas/${service}/${String(ref).replace(/#$/, '')}`;
+  for (const entry of theirs.reference.entries) {
+    const mine = ours.reference.entries.find((e) => e.name === entry.name);
+    if (!mine || entry.type !== 'function') continue;
+    for (const side of ['input', 'output'] as const) {
+      const label = `${service}.${String(entry.name)} ${side}`;
+      if (entry[side] === undefined && mine[side] === undefined) continue;
+      if (entry[side] === undefined || mine[side] === undefined) {
+        found.push(`${label}: declared only ${mine[side] ? 'here' : 'in Taskcluster'}`);
+        continue;
+      }
+      const [ourPath, theirPath] = [path(mine[side]), path(entry[side])];
+      const [ourSchema, theirSchema] = [ours.schemas.get(ourPath), theirs.schemas.get(theirPath)];
+      if (!ourSchema || !theirSchema) {
+        found.push(`${label}: ${ourSchema ? `${theirPath} is not in the fixture` : 'not served'}`);
+        continue;
+      }
+      for (const difference of schemaDifferences(
+        { schema: ourSchema, id: ourPath, all: ours.schemas },
+        { schema: theirSchema, id: theirPath, all: theirs.schemas },
+      )) {
+        found.push(`${label} ${difference}`);
+      }
+    }
+  }
   return found;
 }

@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import apis from 'taskcluster-client/src/apis.js';
-import { loadSchemaDirectory, validatorFor } from '@bulwark/api/testing/schema-compare';
+import { taskclusterSchemas, validatorFor } from '@bulwark/api/testing/schema-compare';
 import { startTestBroker, type TestBroker } from './amqp-broker.js';
 import { Consumer, PREFIX, waitFor, type Received } from './amqp-consumer.js';
 import {
@@ -16,13 +15,12 @@ import {
 /**
  * The bodies of real AMQP messages, from every exchange the queue publishes to, checked
  * against the schemas Bulwark serves at its root URL and against Taskcluster's published
- * ones (fixtures/taskcluster), and checked to say what was true when their change
+ * ones (packages/api/fixtures/taskcluster-schemas), and checked to say what was true when their change
  * happened, not when the publisher read the task.
  */
 
 type Json = Record<string, any>;
 
-const FIXTURE = fileURLToPath(new URL('../../src/test/fixtures/taskcluster/', import.meta.url));
 const clientApis = ((apis as { default?: unknown }).default ?? apis) as Record<
   string,
   { reference: Json }
@@ -121,7 +119,7 @@ test('every exchange’s messages match the served schemas and Taskcluster’s, 
     }),
   );
   const ours = validatorFor(served);
-  const theirs = validatorFor(loadSchemaDirectory(FIXTURE).values());
+  const theirs = validatorFor(taskclusterSchemas().values());
   const theirPaths = messageSchemas(clientApis.QueueEvents!.reference);
 
   const seen = new Set<string>();

@@ -143,7 +143,10 @@ test(
       );
       const resolved = events[events.length - 1]!;
       assert.equal(resolved.id, undefined);
-      assert.deepEqual(resolved.data, { version: 1, taskGroupId, schedulerId: '-' });
+      const { expires } = (await queueWith(platform, platform.root).getTaskGroup(taskGroupId)) as {
+        expires: string;
+      };
+      assert.deepEqual(resolved.data, { version: 1, taskGroupId, schedulerId: '-', expires });
 
       // A task added later makes the group unresolved; its resolution resolves the group again.
       const c = await create();

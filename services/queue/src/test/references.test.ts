@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import taskcluster from 'taskcluster-client';
 import apis from 'taskcluster-client/src/apis.js';
 import {
-  loadSchemaDirectory,
+  taskclusterSchemas,
+  referenceDifferences,
   schemaDifferences,
   validatorFor,
 } from '@bulwark/api/testing/schema-compare';
@@ -15,13 +15,12 @@ import { DIFFERENCES, LACKED_EXCHANGES } from './taskcluster-differences.js';
  * The root URL's discovery documents, as a Taskcluster consumer reads them: the manifest,
  * the API and exchanges references, the schemas they point at, a client generated from
  * the fetched reference, and the schemas compared with Taskcluster's published ones
- * (fixtures/taskcluster, see its README).
+ * (packages/api/fixtures/taskcluster-schemas, see its README).
  */
 
 type Json = Record<string, any>;
 
-const FIXTURE = fileURLToPath(new URL('../../src/test/fixtures/taskcluster/', import.meta.url));
-const published = loadSchemaDirectory(FIXTURE);
+const published = taskclusterSchemas();
 const clientApis = ((apis as { default?: unknown }).default ?? apis) as Record<
   string,
   { reference: Json }
@@ -154,52 +153,31 @@ test('the served schemas differ from Taskcluster’s published ones only as list
     [...served].filter(([p]) => p.startsWith('/schemas/')).map(([p, s]) => [p, s]),
   );
   const found: string[] = [];
-  const compare = (label: string, ourPath: string, theirPath: string): void => {
-    const theirs = published.get(theirPath);
-    if (!theirs) {
-      found.push(`${label}: Taskcluster's ${theirPath} is not in the fixture`);
-      return;
-    }
-    const ours = ourSchemas.get(ourPath);
-    if (!ours) {
-      found.push(`${label}: not served`);
-      return;
-    }
-    for (const difference of schemaDifferences(
-      { schema: ours, id: ourPath, all: ourSchemas },
-      { schema: theirs, id: theirPath, all: published },
-    )) {
-      found.push(`${label} ${difference}`);
-    }
-  };
   for (const [client, service] of [
     ['Queue', 'queue'],
     ['Object', 'object'],
   ] as const) {
-    const ours = served.get(`/references/${service}/v1/api.json`)!;
-    for (const entry of clientApis[client]!.reference.entries as Json[]) {
-      const mine = (ours.entries as Json[]).find((e) => e.name === entry.name);
-      if (!mine) continue;
-      for (const side of ['input', 'output'] as const) {
-        if (entry[side] === undefined && mine[side] === undefined) continue;
-        if (entry[side] === undefined || mine[side] === undefined) {
-          found.push(
-            `${service}.${entry.name} ${side}: declared only ${mine[side] ? 'here' : 'in Taskcluster'}`,
-          );
-          continue;
-        }
-        compare(
-          `${service}.${entry.name} ${side}`,
-          schemaPath(service, mine[side] as string),
-          schemaPath(service, entry[side] as string),
-        );
-      }
-    }
+    found.push(
+      ...referenceDifferences(
+        service,
+        {
+          reference: served.get(`/references/${service}/v1/api.json`) as never,
+          schemas: ourSchemas,
+        },
+        { reference: clientApis[client]!.reference as never, schemas: published },
+      ),
+    );
   }
+  // The message schemas: Bulwark names them as Taskcluster does (checked above).
   const exchanges = served.get('/references/queue/v1/exchanges.json')!;
   for (const entry of exchanges.entries as Json[]) {
     const path = schemaPath('queue', entry.schema as string);
-    compare(`message ${entry.exchange}`, path, path);
+    for (const difference of schemaDifferences(
+      { schema: ourSchemas.get(path)!, id: path, all: ourSchemas },
+      { schema: published.get(path)!, id: path, all: published },
+    )) {
+      found.push(`message ${entry.exchange as string} ${difference}`);
+    }
   }
   const unexplained = found.filter((f) => !(f in DIFFERENCES));
   const gone = Object.keys(DIFFERENCES).filter((d) => !found.includes(d));

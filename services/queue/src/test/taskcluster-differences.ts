@@ -1,6 +1,6 @@
 /**
  * Where Bulwark's served schemas deliberately differ from Taskcluster's published ones
- * (fixtures/taskcluster), each with its reason. references.test.ts fails on any
+ * (packages/api/fixtures/taskcluster-schemas), each with its reason. references.test.ts fails on any
  * difference not listed here, and on any listed one that no longer exists.
  */
 export const DIFFERENCES: Record<string, string> = {};
