@@ -11,6 +11,7 @@ const EXCHANGES = [
   'task-failed',
   'task-exception',
   'task-group-resolved',
+  'task-group-sealed',
 ];
 
 export interface Received {

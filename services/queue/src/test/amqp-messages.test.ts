@@ -73,6 +73,9 @@ test('every exchange’s messages match the served schemas and Taskcluster’s, 
   for (const taskId of [a, b, c, d]) {
     await admin.createTask(taskId, taskDefinition({ taskQueueId: TASK_QUEUE, taskGroupId }));
   }
+  // Sealed once its tasks are in: task-group-sealed, and `sealed` in every later group message.
+  await admin.sealTaskGroup(taskGroupId);
+  await admin.sealTaskGroup(taskGroupId);
   const claim = async (): Promise<void> => {
     const { tasks } = await admin.claimWork(TASK_QUEUE, { ...WORKER, tasks: 1 });
     assert.equal(tasks.length, 1);
@@ -115,8 +118,8 @@ test('every exchange’s messages match the served schemas and Taskcluster’s, 
     consumer!.all.filter(
       (m) => m.body.status?.taskGroupId === taskGroupId || m.body.taskGroupId === taskGroupId,
     );
-  // a: 7, b: 4, c: 3, d: 4, and the group twice.
-  await waitFor('every message of the scenario', () => ofGroup().length >= 20, 15_000);
+  // a: 7, b: 4, c: 3, d: 4, the group sealed once and resolved twice.
+  await waitFor('every message of the scenario', () => ofGroup().length >= 21, 15_000);
   const messages = ofGroup();
 
   const servedReference = (await (
@@ -124,7 +127,7 @@ test('every exchange’s messages match the served schemas and Taskcluster’s, 
   ).json()) as Json;
   const servedPaths = messageSchemas(servedReference);
   const served = await Promise.all(
-    [...servedPaths.values()].map(async (path) => {
+    [...new Set(servedPaths.values())].map(async (path) => {
       const res = await fetch(p.rootUrl + path);
       assert.equal(res.status, 200, `${path} is served`);
       return (await res.json()) as Json;
@@ -218,12 +221,20 @@ test('every exchange’s messages match the served schemas and Taskcluster’s, 
   const group = await admin.getTaskGroup(taskGroupId);
   const resolved = messages.filter((m) => m.exchange === `${PREFIX}task-group-resolved`);
   assert.equal(resolved.length, 2, 'resolved, then resolved again after the rerun');
-  for (const m of resolved) {
+  const sealed = messages.filter((m) => m.exchange === `${PREFIX}task-group-sealed`);
+  assert.equal(sealed.length, 1, 'sealing again announces nothing');
+  assert.equal(sealed[0]!.routingKey, `primary.${taskGroupId}.-._`);
+  assert.ok(
+    messages.indexOf(sealed[0]!) < messages.indexOf(resolved[0]!),
+    'sealed before it resolved',
+  );
+  for (const m of [...sealed, ...resolved]) {
     assert.deepEqual(m.body, {
       version: 1,
       taskGroupId,
       schedulerId: '-',
       expires: group.expires,
+      sealed: group.sealed,
     });
   }
 });

@@ -162,5 +162,15 @@ export const queueExchanges = new ExchangesDefinition({
       schemaName: 'task-group-changed-message.json',
       schema: taskGroupChangedMessage,
     },
+    {
+      name: 'taskGroupSealed',
+      exchange: 'task-group-sealed',
+      title: 'Task Group Sealed Messages',
+      description:
+        'The group was sealed: no task can be added to it any more. Sent once, when sealTaskGroup first seals it.',
+      routingKey: GROUP_ROUTING_KEY,
+      schemaName: 'task-group-changed-message.json',
+      schema: taskGroupChangedMessage,
+    },
   ],
 });

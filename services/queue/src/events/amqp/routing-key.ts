@@ -1,4 +1,4 @@
-import type { GroupEvent } from '../group-events.js';
+import type { GroupEvent, GroupExchange } from '../group-events.js';
 import type { TaskEvent } from '../task-events.js';
 import { queueExchanges } from './exchanges.js';
 
@@ -53,7 +53,7 @@ export function taskRoutingKey(event: TaskEvent): string {
  * The routing key of a task-group message, as Taskcluster's queue builds it:
  * `primary.<taskGroupId>.<schedulerId>.<reserved>`, `reserved` always `_`.
  */
-export function groupRoutingKey(event: GroupEvent): string {
+export function groupRoutingKey(event: GroupEvent<GroupExchange>): string {
   return ['primary', word(event.taskGroupId), word(event.body.schedulerId), '_'].join('.');
 }
 
