@@ -26,3 +26,13 @@ export { mountApi, type MountOptions } from './mount.js';
 export { apiReference, openApiDocument } from './references.js';
 export { assertBoundedSchema, createAjv, type JsonSchema } from './schemas.js';
 export { createApiServer, type ApiServerOptions } from './server.js';
+export { composePlatform, type ComposedPlatform, type ComposeOptions } from './compose.js';
+export type {
+  AuthorityPlugin,
+  MountContext,
+  PlatformServices,
+  RunningAuthority,
+  RunningService,
+  ServiceClientCredentials,
+  ServicePlugin,
+} from './service-plugin.js';
