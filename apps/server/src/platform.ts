@@ -94,7 +94,7 @@ export async function startPlatform(
       : await loadOrCreateKeyringFile(join(config.dataDir, 'keyring.json'));
 
     await checkKeyringOpensTokens(pool, keyring);
-    const blobs = await FilesystemBlobStore.open({ directory: config.blobsDir });
+    const blobs = () => FilesystemBlobStore.open({ directory: config.blobsDir });
     const plugins = servicePlugins(config, { pool, keyring, logger, blobs }, options.tuning);
     const composed = await composePlatform({
       logger,

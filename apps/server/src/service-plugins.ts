@@ -1,11 +1,12 @@
 import type pg from 'pg';
-import type { Logger } from '@bulwark/api';
+import type { Logger, ServicePlugin } from '@bulwark/api';
 import type { BlobStore } from '@bulwark/blobs';
 import type { Keyring } from '@bulwark/crypto';
 import { authPlugin, type AuthServiceOptions } from '@bulwark/auth-service';
 import {
   queuePlugin,
   runCredentialsRevocation,
+  type QueueService,
   type QueueServiceOptions,
 } from '@bulwark/queue-service';
 import { secretsPlugin, type SecretsServiceOptions } from '@bulwark/secrets-service';
@@ -16,8 +17,8 @@ export interface PlatformResources {
   readonly pool: pg.Pool;
   readonly keyring: Keyring;
   readonly logger: Logger;
-  /** Artifact data (the queue's). */
-  readonly blobs: BlobStore;
+  /** Artifact data; opened only by a process that serves the queue. */
+  readonly blobs: () => Promise<BlobStore>;
 }
 
 type Shared = 'pool' | 'keyring' | 'logger' | 'blobs' | 'identity';
@@ -57,14 +58,18 @@ export function servicePlugins(
     }),
     services: {
       ...(serves('queue') && {
-        queue: queuePlugin({
-          pool,
-          logger,
-          blobs,
-          claimTimeoutSeconds: config.claimTimeoutSeconds,
-          ...(config.amqp && { events: { amqp: config.amqp } }),
-          ...tuning.queue,
-        }),
+        queue: {
+          name: 'queue',
+          start: async (platform) =>
+            queuePlugin({
+              pool,
+              logger,
+              blobs: await blobs(),
+              claimTimeoutSeconds: config.claimTimeoutSeconds,
+              ...(config.amqp && { events: { amqp: config.amqp } }),
+              ...tuning.queue,
+            }).start(platform),
+        } satisfies ServicePlugin<QueueService>,
       }),
       // Seals values under the same keyring as access tokens (S11).
       ...(serves('secrets') && {
