@@ -30,6 +30,11 @@ export interface ComposeOptions<
   rootUrl: (port: number) => string;
   /** Validate every response against its declared schema (tests). */
   validateOutput?: boolean;
+  /**
+   * Routes of the platform itself rather than of one service (for example an index of
+   * every service's reference), registered after the services' and before listening.
+   */
+  platformRoutes?: (app: FastifyInstance) => void;
 }
 
 type Running<P> = P extends ServicePlugin<infer R> ? R : never;
@@ -103,6 +108,7 @@ export async function composePlatform<
       const drain = service.drain?.bind(service);
       if (drain) app.addHook('preClose', () => drain());
     }
+    options.platformRoutes?.(app);
     await app.listen({ host: options.host, port: options.port });
     stack.push({ name: 'server', stop: () => app.close() });
     const port = (app.server.address() as AddressInfo).port;
