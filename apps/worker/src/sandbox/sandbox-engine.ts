@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ResourceLimits } from '../payload/payload.js';
-import { bwrapArguments, chainArguments } from './bwrap-command.js';
+import { bwrapInvocation, chainArguments } from './bwrap-command.js';
 import { TaskCgroup, type CgroupVersion } from './cgroup.js';
 import type { ExecutionRequest, ExecutionResult, Executor } from './engine.js';
 import {
@@ -15,7 +15,7 @@ import {
 import { networkTag } from './network/names.js';
 import { SlotAllocator } from './network/slots.js';
 import { TaskNetwork } from './network/task-network.js';
-import { forwarder, Launcher, type LauncherEnd } from './launcher.js';
+import { forwarder, Launcher, NulInArgument, type LauncherEnd } from './launcher.js';
 import { seccompFilterBytes } from './seccomp-filter.js';
 import { StartAhead, type PreparedStart } from './start-ahead.js';
 
@@ -174,19 +174,23 @@ export class SandboxEngine implements Executor {
     prepared: PreparedStart | undefined,
   ): Promise<ExecutionResult> {
     const { cgroup } = task;
+    // bubblewrap's options, the environment among them, go through a descriptor: no
+    // value of the task is ever on a command line (S1).
+    const bwrap = bwrapInvocation({
+      taskDir: request.taskDir,
+      env: request.env,
+      proxySocket: request.proxySocket,
+      shareNet: task.network !== undefined,
+      argv,
+    });
     const chain = chainArguments({
       netnsPath: task.network?.netnsPath,
       uid: this.options.uid,
       gid: this.options.gid,
-      bwrap: bwrapArguments({
-        taskDir: request.taskDir,
-        env: request.env,
-        proxySocket: request.proxySocket,
-        shareNet: task.network !== undefined,
-        argv,
-      }),
+      bwrap: bwrap.commandLine,
     });
     const inputs = {
+      bwrapOptions: bwrap.options,
       seccomp: this.seccompFilter,
       hosts: task.hosts,
       forwarder: request.proxySocket !== undefined ? forwarder() : undefined,
@@ -194,8 +198,15 @@ export class SandboxEngine implements Executor {
     const oomKillsBefore = prepared?.oomKillsBefore ?? (await cgroup.oomKills());
     // A prepared launcher that is gone (killed meanwhile) is replaced by a fresh one.
     const ready = prepared?.launcher.waiting === true ? prepared.launcher : undefined;
-    ready?.go(chain, inputs);
-    const launcher = ready ?? Launcher.start(cgroup.procsFiles, chain, inputs);
+    let launcher: Launcher;
+    try {
+      ready?.go(chain, inputs);
+      launcher = ready ?? Launcher.start(cgroup.procsFiles, chain, inputs);
+    } catch (err) {
+      if (err instanceof NulInArgument)
+        return failedToStart(`the task was not started: ${err.message}`);
+      throw err;
+    }
     if (task.first) request.onStarted?.({ prepared: ready !== undefined });
     const { child } = launcher;
     child.stdout?.pipe(request.stdout, { end: false });
