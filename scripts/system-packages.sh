@@ -2,7 +2,8 @@
 # Installs the Debian packages the worker's sandbox needs (bubblewrap, nftables,
 # iproute2, util-linux's setpriv and nsenter, python3 for the sandbox self-test) when
 # they are missing; with --tests, also rabbitmq-server, whose broker the queue's AMQP
-# tests start privately (running Bulwark needs no broker). Idempotent. As root on
+# tests start privately (running Bulwark needs no broker), and the build tools the
+# seccomp tests run inside the sandbox (gcc and libc headers, make, git, curl). Idempotent. As root on
 # Debian it installs them; otherwise it prints the one command to run and fails.
 set -euo pipefail
 
@@ -11,10 +12,15 @@ declare -A wanted=([/usr/bin/bwrap]=bubblewrap [/usr/sbin/nft]=nftables [/usr/sb
   [/usr/bin/setpriv]=util-linux [/usr/bin/nsenter]=util-linux [/usr/bin/python3]=python3-minimal)
 if [ "${1:-}" = "--tests" ]; then
   wanted[/usr/sbin/rabbitmq-server]=rabbitmq-server
+  wanted[/usr/bin/gcc]=gcc
+  wanted[/usr/include/stdio.h]=libc6-dev
+  wanted[/usr/bin/make]=make
+  wanted[/usr/bin/git]=git
+  wanted[/usr/bin/curl]=curl
 fi
 missing=()
 for tool in "${!wanted[@]}"; do
-  [ -x "$tool" ] || missing+=("${wanted[$tool]}")
+  [ -e "$tool" ] || missing+=("${wanted[$tool]}")
 done
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
 if [ ${#missing[@]} -eq 0 ]; then
