@@ -47,34 +47,38 @@ async function hostCommandLines(): Promise<{ pid: string; cmdline: string }[]> {
   return lines.filter((line) => line !== undefined);
 }
 
+/** What the scans of watchCommandLines found so far. */
+interface Watch {
+  hits: string[];
+  /** Complete scans that began while the task said it ran. */
+  scansWhileRunning: number;
+  /** Whether one of those saw bubblewrap, reading its options from a descriptor. */
+  sawSandbox: boolean;
+}
+
 /**
- * Scans every host process's command line, again and again, until `done` settles;
- * returns what carried `marker`, and whether a scan saw the sandbox itself (bubblewrap
- * reading its options from a descriptor) while `running` said the task ran.
+ * Scans every host process's command line, again and again, until `done` settles,
+ * recording in `watch` what carried `marker`.
  */
 async function watchCommandLines(
   marker: string,
   done: Promise<unknown>,
   running: () => Promise<boolean>,
-): Promise<{ hits: string[]; scans: number; sawSandbox: boolean }> {
+  watch: Watch,
+): Promise<void> {
   let finished = false;
   void done.finally(() => (finished = true));
-  const hits: string[] = [];
-  let scans = 0;
-  let sawSandbox = false;
   // Bounded: the task gives up waiting after 10 s, and so does this loop.
   const deadline = Date.now() + 20_000;
   while (!finished && Date.now() < deadline) {
     const taskRunning = await running();
-    const lines = await hostCommandLines();
-    scans++;
-    for (const { pid, cmdline } of lines) {
-      if (cmdline.includes(marker)) hits.push(`${pid}: ${cmdline}`);
-      if (taskRunning && cmdline.startsWith('bwrap --args ')) sawSandbox = true;
+    for (const { pid, cmdline } of await hostCommandLines()) {
+      if (cmdline.includes(marker)) watch.hits.push(`${pid}: ${cmdline}`);
+      if (taskRunning && cmdline.startsWith('bwrap --args ')) watch.sawSandbox = true;
     }
+    if (taskRunning) watch.scansWhileRunning++;
     await sleep(5);
   }
-  return { hits, scans, sawSandbox };
 }
 
 test('S1: no environment value of a running task is in any host process’s command line, while the task sees it', async () => {
@@ -111,12 +115,12 @@ test('S1: no environment value of a running task is in any host process’s comm
             () => true,
             () => false,
           );
-        const watching = watchCommandLines(marker, run, () => exists(seen));
-        // Let the scan run while the task is up for sure, then release it.
-        for (let i = 0; i < 200 && !(await exists(seen)); i++) await sleep(25);
-        await sleep(100);
+        const watched: Watch = { hits: [], scansWhileRunning: 0, sawSandbox: false };
+        const watching = watchCommandLines(marker, run, () => exists(seen), watched);
+        // Let two whole scans run while the task is up for sure (at most 10 s), then release it.
+        for (let i = 0; i < 400 && watched.scansWhileRunning < 2; i++) await sleep(25);
         await writeFile(join(taskDir, 'release'), '');
-        const [result, watched] = await Promise.all([run, watching]);
+        const [result] = await Promise.all([run, watching]);
         assert.equal(result.exitCode, 0, `${label}: ${result.stderr}`);
         assert.equal(started, prepared, label);
         assert.equal(await readFile(seen, 'utf8'), marker, `${label}: the task sees its variable`);
