@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the worker's sandbox needs (bubblewrap, nftables,
-# iproute2, util-linux's setpriv and nsenter, python3 for the sandbox self-test) when
+# iproute2, util-linux's setpriv and nsenter, python3 for the sandbox self-test,
+# btrfs-progs and mount for the task directories' disk quotas) when
 # they are missing; with --tests, also rabbitmq-server, whose broker the queue's AMQP
 # tests start privately (running Bulwark needs no broker). Idempotent. As root on
 # Debian it installs them; otherwise it prints the one command to run and fails.
@@ -8,7 +9,9 @@ set -euo pipefail
 
 # Paths as the sandbox sees them: only /usr is bound in, so python3 must be the system's.
 declare -A wanted=([/usr/bin/bwrap]=bubblewrap [/usr/sbin/nft]=nftables [/usr/sbin/ip]=iproute2
-  [/usr/bin/setpriv]=util-linux [/usr/bin/nsenter]=util-linux [/usr/bin/python3]=python3-minimal)
+  [/usr/bin/setpriv]=util-linux [/usr/bin/nsenter]=util-linux [/usr/bin/python3]=python3-minimal
+  [/usr/bin/btrfs]=btrfs-progs [/usr/sbin/mkfs.btrfs]=btrfs-progs [/usr/bin/mount]=mount
+  [/usr/bin/umount]=mount)
 if [ "${1:-}" = "--tests" ]; then
   wanted[/usr/sbin/rabbitmq-server]=rabbitmq-server
 fi

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { detectCgroupVersion } from '../sandbox/cgroup.js';
 import { createEngine, EngineRefused } from '../sandbox/create-engine.js';
 import { destroyLeftovers } from '../sandbox/recovery.js';
+import { openTaskDisks } from '../sandbox/disk-quota/open-task-disks.js';
 import { selfTest, type ControlCheck } from '../sandbox/self-test.js';
 import type { Executor } from '../sandbox/engine.js';
 import { createWorkerQueue } from './queue-api.js';
@@ -57,17 +58,27 @@ export async function prepareEngine(
     );
   });
   await destroyLeftovers({ prefix, cgroupVersion, taskDirParents: [runs] });
-  const engine = refusedAsConfigError(() =>
-    createEngine({
-      engine: 'sandbox',
-      isolatedPool: config.isolated,
-      allowInsecure: options.allowInsecure,
-      sandbox: { cgroupVersion, prefix, uid: SANDBOX_UID, gid: SANDBOX_GID },
-    }),
-  );
-  await mkdir(runs, { recursive: true, mode: 0o711 });
+  // Task directories are made on the worker's quota filesystem, mounted at `runs`.
+  const disk = await openTaskDisks(config, runs);
+  let engine: Executor;
+  try {
+    engine = refusedAsConfigError(() =>
+      createEngine({
+        engine: 'sandbox',
+        isolatedPool: config.isolated,
+        allowInsecure: options.allowInsecure,
+        sandbox: { cgroupVersion, prefix, uid: SANDBOX_UID, gid: SANDBOX_GID, disk },
+      }),
+    );
+  } catch (err) {
+    await disk.close();
+    throw err;
+  }
   const checks = await selfTest(engine, runs);
-  if (checks.some((c) => !c.ok)) throw new ControlsFailed(checks);
+  if (checks.some((c) => !c.ok)) {
+    await engine.close?.();
+    throw new ControlsFailed(checks);
+  }
   return { engine, checks };
 }
 

@@ -202,6 +202,7 @@ function judge(
       }
       return { kind: 'failed' };
     case 'oom':
+    case 'disk-full':
     case 'timeout':
       return { kind: 'failed' };
     case 'aborted':

@@ -17,6 +17,8 @@ import { SlotAllocator } from './network/slots.js';
 import { TaskNetwork } from './network/task-network.js';
 import { forwarder, Launcher, type LauncherEnd } from './launcher.js';
 import { seccompFilterBytes } from './seccomp-filter.js';
+import type { TaskDisks } from './disk-quota/task-disks.js';
+import { withDiskVerdict, type TaskDisk } from './disk-quota/task-disk.js';
 import { StartAhead, type PreparedStart } from './start-ahead.js';
 
 export interface SandboxEngineOptions {
@@ -28,6 +30,12 @@ export interface SandboxEngineOptions {
   /** The unprivileged user and group tasks run as. */
   uid: number;
   gid: number;
+  /**
+   * Where task directories get their disk and inode limits (S19); the worker always
+   * gives it (and its self-test proves it), tests of other controls may leave it out.
+   * Closed with the engine.
+   */
+  disk?: TaskDisks;
 }
 
 /**
@@ -70,8 +78,9 @@ export class SandboxEngine implements Executor {
   }
 
   /** Removes what prepare() made and no task used. */
-  close(): Promise<void> {
-    return this.ahead.close();
+  async close(): Promise<void> {
+    await this.ahead.close();
+    await this.options.disk?.close();
   }
 
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
@@ -85,6 +94,12 @@ export class SandboxEngine implements Executor {
         if (err instanceof DestinationRefused) return failedToStart(`network.allow ${err.message}`);
         throw err;
       }
+    }
+    let disk: TaskDisk | undefined;
+    try {
+      disk = await this.options.disk?.place(request.taskDir, request.resources.diskMB);
+    } catch (err) {
+      return failedToStart(`the task's disk quota could not be set: ${(err as Error).message}`);
     }
     this.handOver(request);
     const prepared = await this.ahead.take(request.resources);
@@ -114,7 +129,7 @@ export class SandboxEngine implements Executor {
         first = false;
         if (last.outcome !== 'exited' || last.exitCode !== 0) break;
       }
-      return last;
+      return withDiskVerdict(last, disk);
     } finally {
       prepared?.launcher.abandon();
       await cgroup.destroy();

@@ -12,6 +12,7 @@ import {
 import {
   ALLOWED_SOCKET_FAMILIES,
   AUDIT_ARCH_X86_64,
+  BTRFS_IOCTL_TYPE,
   CLONE_NAMESPACE_FLAGS,
   DENIED_SYSCALLS,
   EAFNOSUPPORT,
@@ -99,4 +100,29 @@ test('S8: terminal injection is refused; ordinary calls and ioctls are allowed',
   const execve = 59;
   const openat = 257;
   for (const nr of [read, write, execve, openat]) assert.equal(x86(nr), SECCOMP_RET_ALLOW);
+});
+
+test('S19: no btrfs ioctl reaches the kernel: no subvolume, snapshot or read-only flag of the task\'s own', () => {
+  const BTRFS_IOC_SNAP_CREATE = 0x50009401;
+  const BTRFS_IOC_SUBVOL_CREATE = 0x5000940e;
+  const BTRFS_IOC_SNAP_CREATE_V2 = 0x50009417;
+  const BTRFS_IOC_SUBVOL_CREATE_V2 = 0x50009418;
+  const BTRFS_IOC_SUBVOL_SETFLAGS = 0x4008941a;
+  const FICLONE = 0x40049409;
+  for (const cmd of [
+    BTRFS_IOC_SNAP_CREATE,
+    BTRFS_IOC_SUBVOL_CREATE,
+    BTRFS_IOC_SNAP_CREATE_V2,
+    BTRFS_IOC_SUBVOL_CREATE_V2,
+    BTRFS_IOC_SUBVOL_SETFLAGS,
+    FICLONE,
+  ]) {
+    assert.equal((cmd >> 8) & 0xff, BTRFS_IOCTL_TYPE);
+    assert.equal(x86(SYSCALLS.ioctl, 3, cmd), errno(EPERM), `ioctl 0x${cmd.toString(16)}`);
+  }
+  // Neighbouring types and the terminal's own calls are untouched.
+  const FS_IOC_GETFLAGS = 0x80086601;
+  for (const cmd of [FS_IOC_GETFLAGS, 0x5401 /* TCGETS */, 0x9301, 0x9501])
+    assert.equal(x86(SYSCALLS.ioctl, 3, cmd), SECCOMP_RET_ALLOW, `ioctl 0x${cmd.toString(16)}`);
+  assert.equal(x86(SYSCALLS.ioctl, 0, TIOCSTI), errno(EPERM));
 });

@@ -1,5 +1,6 @@
 import { validateProgram } from './bpf-interpreter.js';
 import {
+  BPF_ALU_AND_K,
   BPF_JEQ_K,
   BPF_JGE_K,
   BPF_JSET_K,
@@ -163,6 +164,14 @@ export const CLONE_NAMESPACE_FLAGS =
 /** Terminal ioctls that inject input or reach the console: never needed, classic escapes. */
 export const TIOCSTI = 0x5412;
 export const TIOCLINUX = 0x541c;
+/**
+ * The ioctl "type" byte of btrfs (and of the FICLONE/FIDEDUPERANGE calls it shares).
+ * Task directories are btrfs subvolumes under a quota (S19): a task that could make a
+ * subvolume or a snapshot of its own would have one outside its quota, and one that
+ * could mark its directory read-only would make its cleanup fail. So none of them.
+ */
+export const BTRFS_IOCTL_TYPE = 0x94;
+const IOCTL_TYPE_MASK = 0xff00;
 
 const errno = (value: number): Instruction => stmt(BPF_RET_K, SECCOMP_RET_ERRNO | value);
 
@@ -199,8 +208,10 @@ export function seccompProgram(): Instruction[] {
   }
   program.push(
     ...argumentRule(SYSCALLS.ioctl, 1, [
-      jump(BPF_JEQ_K, TIOCSTI, 1, 0),
-      jump(BPF_JEQ_K, TIOCLINUX, 0, 1),
+      jump(BPF_JEQ_K, TIOCSTI, 3, 0),
+      jump(BPF_JEQ_K, TIOCLINUX, 2, 0),
+      stmt(BPF_ALU_AND_K, IOCTL_TYPE_MASK),
+      jump(BPF_JEQ_K, BTRFS_IOCTL_TYPE << 8, 0, 1),
       errno(EPERM),
     ]),
   );

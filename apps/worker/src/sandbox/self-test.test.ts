@@ -7,6 +7,7 @@ import { detectCgroupVersion, TaskCgroup } from './cgroup.js';
 import { InsecureEngine } from './insecure-engine.js';
 import { SandboxEngine } from './sandbox-engine.js';
 import { selfTest } from './self-test.js';
+import { TaskDisks } from './disk-quota/task-disks.js';
 
 const PREFIX = `bulwark-selftest${process.pid}`;
 let scratch: string;
@@ -22,13 +23,25 @@ after(async () => {
 });
 
 test('S9: the self-test passes every control of the sandbox engine', async () => {
+  const disk = await TaskDisks.open({
+    image: join(scratch, 'disk', 'tasks.img'),
+    mountPoint: join(scratch, 'runs'),
+    sizeMB: 512,
+    expectedDiskMB: 64,
+  });
   const engine = new SandboxEngine({
     cgroupVersion: await detectCgroupVersion(),
     prefix: PREFIX,
     uid: 61000,
     gid: 61000,
+    disk,
   });
-  const checks = await selfTest(engine, scratch);
+  let checks;
+  try {
+    checks = await selfTest(engine, disk.mountPoint);
+  } finally {
+    await engine.close();
+  }
   assert.deepEqual(
     checks.filter((c) => !c.ok),
     [],
@@ -49,8 +62,25 @@ test('S9: the self-test passes every control of the sandbox engine', async () =>
       'worker files hidden',
       'pids limit',
       'memory limit',
+      'disk limit',
     ],
   );
+});
+
+test('S19: the self-test catches a sandbox engine without the disk quota', async () => {
+  const engine = new SandboxEngine({
+    cgroupVersion: await detectCgroupVersion(),
+    prefix: PREFIX,
+    uid: 61000,
+    gid: 61000,
+  });
+  const checks = await selfTest(engine, scratch);
+  const failed = checks.filter((c) => !c.ok);
+  assert.deepEqual(
+    failed.map((c) => c.control),
+    ['disk limit'],
+  );
+  assert.match(failed[0]?.detail ?? '', /EDQUOT/);
 });
 
 test('S9: the self-test catches an engine without the controls, and says how to fix each', async () => {
@@ -66,6 +96,7 @@ test('S9: the self-test catches an engine without the controls, and says how to 
     'worker files hidden',
     'pids limit',
     'memory limit',
+    'disk limit',
   ]) {
     assert.ok(failed.includes(control), `${control} must be reported`);
   }
