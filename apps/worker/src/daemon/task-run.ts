@@ -73,9 +73,13 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
         : { kind: 'lost', why: lease.lostReason ?? 'lost' };
     }
     let final = resolution;
-    const { missing } = await outputs.publishArtifacts(taskDir, artifacts, errors);
+    const { missing, refused } = await outputs.publishArtifacts(taskDir, artifacts, errors);
     if (missing > 0 && final.kind === 'completed') {
       log.note(`${missing} declared artifact(s) missing: the task is resolved failed`);
+      final = { kind: 'failed' };
+    }
+    if (refused > 0 && final.kind === 'completed') {
+      log.note(`${refused} artifact(s) over the byte limit refused: the task is resolved failed`);
       final = { kind: 'failed' };
     }
     await outputs.finishLog();
@@ -105,6 +109,7 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
       );
     }
     const { plan } = planned;
+    outputs.limitArtifactBytes(plan.resources.diskMB);
     let proxySocket: string | undefined;
     if (plan.taskclusterProxy) {
       proxy = new TaskProxy({
