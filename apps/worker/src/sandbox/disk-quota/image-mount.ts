@@ -1,5 +1,6 @@
 import { chmod, open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runTool } from '../run-tool.js';
 import { formatImage, SUPERBLOCK_MAGIC, SUPERBLOCK_MAGIC_OFFSET } from './btrfs.js';
 
@@ -102,8 +103,16 @@ export async function unmountIfMounted(image: string, mountPoint: string): Promi
       `${mountPoint} is a mount of ${device}, not of this worker's image ${image}; unmount it first`,
     );
   }
-  await unmountImage(mountPoint);
-  return true;
+  // A tool the crashed worker started may still hold it for a moment.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await unmountImage(mountPoint);
+      return true;
+    } catch (err) {
+      if (attempt >= 20 || !/busy/i.test((err as Error).message)) throw err;
+      await sleep(100);
+    }
+  }
 }
 
 export async function unmountImage(mountPoint: string): Promise<void> {
