@@ -2,8 +2,9 @@
  * bench/sandbox: what the sandbox costs per task.
  *
  * The median wall time of `true` through the whole sandbox engine (cgroup created and
- * joined, setpriv, bubblewrap with every namespace, seccomp, teardown that kills the
- * cgroup and removes it), next to a bare spawn of the same command from the same
+ * joined, the task directory made a subvolume with its disk quota, setpriv, bubblewrap
+ * with every namespace, seccomp, teardown that kills the cgroup and removes it, and the
+ * task directory's removal), next to a bare spawn of the same command from the same
  * process in the same run, interleaved. Target: overhead under 25 ms. Then the same in
  * allowlist mode, where each task also gets a network namespace, a veth pair and an
  * nftables table, created and destroyed around it. And the same `true` with its start
@@ -20,6 +21,7 @@ import {
   destroyLeftovers,
   detectCgroupVersion,
   SandboxEngine,
+  TaskDisks,
   type NetworkPolicy,
 } from '@bulwark/worker';
 import { percentile } from './stats.js';
@@ -29,7 +31,7 @@ const NONE: NetworkPolicy = { mode: 'none' };
 const VETH: NetworkPolicy = { mode: 'allowlist', allow: [] };
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
-const LIMITS = { memoryMB: 256, pids: 64, cpus: 1 };
+const LIMITS = { memoryMB: 256, pids: 64, cpus: 1, diskMB: 64 };
 const PREFIX = `bulwark-bench${process.pid}`;
 
 function bareSpawn(): Promise<void> {
@@ -44,14 +46,22 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'bulwark-bench-sandbox-'));
   await chmod(scratch, 0o711);
   const version = await detectCgroupVersion();
+  // Each task directory a subvolume with its own disk quota (S19), as a worker's are.
+  const disk = await TaskDisks.open({
+    image: join(scratch, 'disk', 'tasks.img'),
+    mountPoint: join(scratch, 'runs'),
+    sizeMB: 1024,
+    expectedDiskMB: LIMITS.diskMB,
+  });
   const engine = new SandboxEngine({
     cgroupVersion: version,
     prefix: PREFIX,
     uid: 61000,
     gid: 61000,
+    disk,
   });
   const sandboxed = async (network: NetworkPolicy): Promise<void> => {
-    const taskDir = await mkdtemp(join(scratch, 't-'));
+    const taskDir = await mkdtemp(join(disk.mountPoint, 't-'));
     const result = await engine.run({
       commands: [['/usr/bin/true']],
       env: {},
@@ -117,6 +127,7 @@ async function main(): Promise<void> {
       `allowlist the same with its own netns, veth pair and nftables table (${veth.length} runs): median ${v.toFixed(2)} ms, p90 ${percentile(veth, 90).toFixed(2)} ms; the network adds ${(v - f).toFixed(2)} ms`,
     );
   } finally {
+    // Closing the engine unmounts its task disk.
     await engine.close();
     await destroyLeftovers({ prefix: PREFIX, cgroupVersion: version, taskDirParents: [] });
     await rm(scratch, { recursive: true, force: true });

@@ -21,3 +21,4 @@ export { InsecureEngine } from './sandbox/insecure-engine.js';
 export { selfTest, type ControlCheck } from './sandbox/self-test.js';
 export { destroyLeftovers, type Leftovers } from './sandbox/recovery.js';
 export { createEngine, EngineRefused } from './sandbox/create-engine.js';
+export { TaskDisks, type TaskDisksOptions } from './sandbox/disk-quota/task-disks.js';

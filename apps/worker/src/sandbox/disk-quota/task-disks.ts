@@ -50,6 +50,8 @@ interface Spare {
 export class TaskDisks {
   private spare: Spare | undefined;
   private refilling: Promise<void> | undefined;
+  /** The subvolume being made, if any: they are made one at a time. */
+  private making: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   private constructor(
@@ -118,16 +120,22 @@ export class TaskDisks {
       await limitSubvolume(taskDir, diskMB * MiB);
       id = await subvolumeId(taskDir);
     } else {
-      // The run made it empty a moment ago; a directory with anything in it is refused.
-      rmdirSync(taskDir);
       const spare = this.spare;
       this.spare = undefined;
       if (spare !== undefined) {
-        renameSync(spare.path, taskDir);
+        // Replaces the empty directory the run made; one with anything in it is refused
+        // (ENOTEMPTY), and so is the task.
+        try {
+          renameSync(spare.path, taskDir);
+        } catch (err) {
+          this.spare = spare;
+          throw err;
+        }
         if (spare.limitMB !== diskMB) await limitSubvolume(taskDir, diskMB * MiB);
         id = spare.id;
       } else {
-        id = await makeLimitedSubvolume(taskDir, diskMB);
+        rmdirSync(taskDir);
+        id = await this.makeLimitedSubvolume(taskDir, diskMB);
       }
       this.refill(diskMB);
     }
@@ -144,11 +152,30 @@ export class TaskDisks {
     await unmountImage(this.mountPoint);
   }
 
+  /**
+   * Makes a subvolume with its limit, and learns its id from the quota group that
+   * appears with it in sysfs (no process). One at a time, so that the new group is
+   * this subvolume's; the kernel only removes groups meanwhile, never adds one.
+   */
+  private makeLimitedSubvolume(path: string, diskMB: number): Promise<number> {
+    const made = this.making.then(async () => {
+      const before = new Set(await readdir(this.qgroups));
+      await createSubvolume(path);
+      await limitSubvolume(path, diskMB * MiB);
+      const added = (await readdir(this.qgroups)).filter(
+        (name) => !before.has(name) && /^0_\d+$/.test(name),
+      );
+      return added.length === 1 ? Number((added[0] as string).slice(2)) : subvolumeId(path);
+    });
+    this.making = made.catch(() => undefined);
+    return made;
+  }
+
   /** Makes the next task's subvolume in the background; a failure waits for place(). */
   private refill(diskMB: number): void {
     if (this.spare !== undefined || this.refilling !== undefined || this.closed) return;
     const path = join(this.mountPoint, `.next-${randomBytes(6).toString('hex')}`);
-    this.refilling = makeLimitedSubvolume(path, diskMB)
+    this.refilling = this.makeLimitedSubvolume(path, diskMB)
       .then(
         (id) => {
           this.spare = { path, id, limitMB: diskMB };
@@ -159,10 +186,4 @@ export class TaskDisks {
         this.refilling = undefined;
       });
   }
-}
-
-async function makeLimitedSubvolume(path: string, diskMB: number): Promise<number> {
-  await createSubvolume(path);
-  await limitSubvolume(path, diskMB * MiB);
-  return subvolumeId(path);
 }
