@@ -46,12 +46,7 @@ export interface ExecutionRequest {
 
 /** `disk-full`: the task reached its disk limit (S19); its writes past it failed. */
 export type ExecutionOutcome =
-  | 'exited'
-  | 'oom'
-  | 'disk-full'
-  | 'timeout'
-  | 'aborted'
-  | 'failed-to-start';
+  'exited' | 'oom' | 'disk-full' | 'timeout' | 'aborted' | 'failed-to-start';
 
 export interface ExecutionResult {
   outcome: ExecutionOutcome;

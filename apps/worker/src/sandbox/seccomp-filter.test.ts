@@ -102,7 +102,7 @@ test('S8: terminal injection is refused; ordinary calls and ioctls are allowed',
   for (const nr of [read, write, execve, openat]) assert.equal(x86(nr), SECCOMP_RET_ALLOW);
 });
 
-test('S19: no btrfs ioctl reaches the kernel: no subvolume, snapshot or read-only flag of the task\'s own', () => {
+test("S19: no btrfs ioctl reaches the kernel: no subvolume, snapshot or read-only flag of the task's own", () => {
   const BTRFS_IOC_SNAP_CREATE = 0x50009401;
   const BTRFS_IOC_SUBVOL_CREATE = 0x5000940e;
   const BTRFS_IOC_SNAP_CREATE_V2 = 0x50009417;

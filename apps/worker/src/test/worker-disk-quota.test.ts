@@ -136,7 +136,10 @@ test('S19: a sparse artifact counts by its apparent size: refused as an error ar
   assert.equal(kinds.get('public/sparse.bin'), 'error');
   assert.equal(kinds.get('public/ok.txt'), 'object');
   const log = await taskLog(taskId);
-  assert.match(log, /public\/sparse.bin: publishing it would exceed the task's disk limit of 64 MB/);
+  assert.match(
+    log,
+    /public\/sparse.bin: publishing it would exceed the task's disk limit of 64 MB/,
+  );
 });
 
 test('S19: a task can make no subvolume or snapshot outside its quota, nor make its directory read-only', async () => {

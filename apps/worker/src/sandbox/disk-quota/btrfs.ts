@@ -36,7 +36,17 @@ export async function growToDevice(mountPoint: string): Promise<void> {
 
 /** Formats an image file: single copies of data and metadata (scratch space, not archives). */
 export async function formatImage(image: string): Promise<void> {
-  await runTool('mkfs.btrfs', ['-q', '-f', '-L', 'bulwark-tasks', '-m', 'single', '-d', 'single', image]);
+  await runTool('mkfs.btrfs', [
+    '-q',
+    '-f',
+    '-L',
+    'bulwark-tasks',
+    '-m',
+    'single',
+    '-d',
+    'single',
+    image,
+  ]);
 }
 
 /**

@@ -81,7 +81,7 @@ test('S9: a directory that is not empty, not on the task disk, or without a limi
   }
 });
 
-test('S19: the image is kept across restarts, and a crashed run\'s mount and task directories are cleared', async () => {
+test("S19: the image is kept across restarts, and a crashed run's mount and task directories are cleared", async () => {
   const options = optionsFor('restart');
   const first = await TaskDisks.open(options);
   const uuid = await fsUuid(first.mountPoint);
