@@ -120,6 +120,8 @@ export class TaskDisks {
       await limitSubvolume(taskDir, diskMB * MiB);
       id = await subvolumeId(taskDir);
     } else {
+      // One being made is ready sooner than a new one, made after it (one at a time).
+      if (this.spare === undefined) await this.refilling;
       const spare = this.spare;
       this.spare = undefined;
       if (spare !== undefined) {
