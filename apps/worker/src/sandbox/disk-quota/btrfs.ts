@@ -3,27 +3,9 @@ import { join } from 'node:path';
 import { runTool } from '../run-tool.js';
 
 /**
- * The few btrfs operations the task disks need, through btrfs-progs' own tool (its
- * command line is stable; the ioctls behind it are not reachable from Node). Each
- * call costs a process start, a few milliseconds: the task disks keep one subvolume
- * ready ahead so a task's start pays none of them (see TaskDisks).
+ * The btrfs operations of the worker's start, through btrfs-progs' own tools (their
+ * command lines are stable). Those of each task go through BtrfsHelper.
  */
-export async function createSubvolume(path: string): Promise<void> {
-  await runTool('btrfs', ['subvolume', 'create', path]);
-}
-
-/** A hard limit on what the subvolume references: its data and its metadata together. */
-export async function limitSubvolume(path: string, bytes: number): Promise<void> {
-  await runTool('btrfs', ['qgroup', 'limit', String(bytes), path]);
-}
-
-/** The subvolume's id, which is also its level-0 quota group (`0/<id>`). */
-export async function subvolumeId(path: string): Promise<number> {
-  const id = Number((await runTool('btrfs', ['inspect-internal', 'rootid', path])).trim());
-  if (!Number.isSafeInteger(id) || id < 256) throw new Error(`no subvolume id for ${path}`);
-  return id;
-}
-
 /** Turns quota groups on (kept in the filesystem: a no-op once done). */
 export async function enableQuota(mountPoint: string): Promise<void> {
   await runTool('btrfs', ['quota', 'enable', mountPoint]);

@@ -87,7 +87,9 @@ test("S19: the image is kept across restarts, and a crashed run's mount and task
   const uuid = await fsUuid(first.mountPoint);
   await first.place(await newTaskDir(first, 'run-1'), 16);
   await writeFile(join(first.mountPoint, 'run-1', 'task', 'left'), 'from the crashed run');
-  // A crash: nothing is closed. The next start unmounts and mounts the same image again.
+  // A crash: nothing is closed, the mount stays; the crashed worker's helper process
+  // reads end-of-file and exits. The next start unmounts and mounts the same image again.
+  (first as unknown as { helper: { close(): void } }).helper.close();
   const second = await TaskDisks.open(options);
   try {
     assert.equal(await fsUuid(second.mountPoint), uuid, 'the same filesystem, not a new one');

@@ -2,14 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { lstatSync, realpathSync, renameSync, rmdirSync } from 'node:fs';
 import { chmod, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import {
-  createSubvolume,
-  enableQuota,
-  growToDevice,
-  limitSubvolume,
-  subvolumeId,
-  sysfsDirOf,
-} from './btrfs.js';
+import { enableQuota, growToDevice, sysfsDirOf } from './btrfs.js';
+import { BtrfsHelper } from './btrfs-helper.js';
 import { ensureImage, mountImage, unmountIfMounted, unmountImage } from './image-mount.js';
 import { TaskDisk } from './task-disk.js';
 
@@ -44,14 +38,13 @@ interface Spare {
  * subvolume, as the run's cleanup does) ends it, and the kernel drops its quota group.
  *
  * One subvolume is kept ready with the pool's default limit, made in the background
- * after each task takes the previous one: a task's start then costs a rename, not the
- * two tool runs (about 8 ms) of making a subvolume and limiting it.
+ * (by a helper process, see BtrfsHelper) after each task takes the previous one: a
+ * task's start then costs a rename.
  */
 export class TaskDisks {
   private spare: Spare | undefined;
   private refilling: Promise<void> | undefined;
-  /** The subvolume being made, if any: they are made one at a time. */
-  private making: Promise<unknown> = Promise.resolve();
+  private readonly helper = new BtrfsHelper();
   private closed = false;
 
   private constructor(
@@ -117,8 +110,7 @@ export class TaskDisks {
       throw new Error(`${requested} is not on the task disk at ${this.mountPoint}`);
     let id: number;
     if (lstatSync(taskDir).ino === SUBVOLUME_ROOT_INO) {
-      await limitSubvolume(taskDir, diskMB * MiB);
-      id = await subvolumeId(taskDir);
+      id = await this.helper.limit(taskDir, diskMB * MiB);
     } else {
       // One being made is ready sooner than a new one, made after it (one at a time).
       if (this.spare === undefined) await this.refilling;
@@ -133,8 +125,7 @@ export class TaskDisks {
           this.spare = spare;
           throw err;
         }
-        if (spare.limitMB !== diskMB) await limitSubvolume(taskDir, diskMB * MiB);
-        id = spare.id;
+        id = spare.limitMB === diskMB ? spare.id : await this.helper.limit(taskDir, diskMB * MiB);
       } else {
         rmdirSync(taskDir);
         id = await this.makeLimitedSubvolume(taskDir, diskMB);
@@ -151,26 +142,13 @@ export class TaskDisks {
     await this.refilling;
     if (this.spare) rmdirSync(this.spare.path);
     this.spare = undefined;
+    this.helper.close();
     await unmountImage(this.mountPoint);
   }
 
-  /**
-   * Makes a subvolume with its limit, and learns its id from the quota group that
-   * appears with it in sysfs (no process). One at a time, so that the new group is
-   * this subvolume's; the kernel only removes groups meanwhile, never adds one.
-   */
+  /** Makes a subvolume at `path` with its limit; resolves with its id. */
   private makeLimitedSubvolume(path: string, diskMB: number): Promise<number> {
-    const made = this.making.then(async () => {
-      const before = new Set(await readdir(this.qgroups));
-      await createSubvolume(path);
-      await limitSubvolume(path, diskMB * MiB);
-      const added = (await readdir(this.qgroups)).filter(
-        (name) => !before.has(name) && /^0_\d+$/.test(name),
-      );
-      return added.length === 1 ? Number((added[0] as string).slice(2)) : subvolumeId(path);
-    });
-    this.making = made.catch(() => undefined);
-    return made;
+    return this.helper.createLimited(dirname(path), basename(path), diskMB * MiB);
   }
 
   /** Makes the next task's subvolume in the background; a failure waits for place(). */
