@@ -98,6 +98,7 @@ async function main(): Promise<void> {
       image: join(scratch, 'disk', 'tasks.img'),
       mountPoint: join(scratch, 'runs'),
       sizeMB: 1024,
+      expectedDiskMB: 64,
     });
     const auth = new taskcluster.Auth({ rootUrl: server.rootUrl, credentials: server.root });
     const { accessToken } = await auth.createClient!('worker/bench', {

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     image: join(scratch, 'disk', 'tasks.img'),
     mountPoint: join(scratch, 'runs'),
     sizeMB: 1024,
+    expectedDiskMB: LIMITS.diskMB,
   });
   const engine = new SandboxEngine({
     cgroupVersion: version,

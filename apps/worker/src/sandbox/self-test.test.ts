@@ -27,6 +27,7 @@ test('S9: the self-test passes every control of the sandbox engine', async () =>
     image: join(scratch, 'disk', 'tasks.img'),
     mountPoint: join(scratch, 'runs'),
     sizeMB: 512,
+    expectedDiskMB: 64,
   });
   const engine = new SandboxEngine({
     cgroupVersion: await detectCgroupVersion(),

@@ -75,6 +75,7 @@ export async function startSandboxedWorker(
         image: join(dataDir, 'disk', 'tasks.img'),
         mountPoint: join(dataDir, 'runs'),
         sizeMB: 1024,
+        expectedDiskMB: 64,
       })
     : undefined;
   const engine = new SandboxEngine({

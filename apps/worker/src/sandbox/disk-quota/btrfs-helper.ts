@@ -106,8 +106,7 @@ export class BtrfsHelper {
     return done;
   }
 
-  /** Starts the helper process now, if it is not running. */
-  start(): ChildProcessWithoutNullStreams {
+  private start(): ChildProcessWithoutNullStreams {
     if (this.child && this.child.exitCode === null && !this.child.killed) return this.child;
     const child = spawn('/usr/bin/python3', ['-I', '-c', PROGRAM], {
       stdio: ['pipe', 'pipe', 'pipe'],

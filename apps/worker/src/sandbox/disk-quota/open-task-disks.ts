@@ -12,13 +12,13 @@ export async function openTaskDisks(
   config: Readonly<WorkerConfig>,
   runs: string,
 ): Promise<TaskDisks> {
+  const expected = config.limits.defaults.diskMB ?? 1024;
   try {
     return await TaskDisks.open({
       image: join(config.dataDir, 'disk', 'tasks.img'),
       mountPoint: runs,
-      // loadWorkerConfig always sets it; a configuration made in code may not.
-      sizeMB:
-        config.diskImageMB ?? (config.limits.max.diskMB ?? 1024) * (config.capacity + 1) + 512,
+      sizeMB: config.diskImageMB ?? (config.limits.max.diskMB ?? expected) * 2 + 512,
+      expectedDiskMB: expected,
     });
   } catch (err) {
     throw new WorkerConfigError(

@@ -27,6 +27,7 @@ function optionsFor(worker: string): TaskDisksOptions {
     image: join(scratch, worker, 'disk', 'tasks.img'),
     mountPoint: join(scratch, worker, 'runs'),
     sizeMB: 512,
+    expectedDiskMB: 16,
   };
 }
 

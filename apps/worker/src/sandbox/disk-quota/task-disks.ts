@@ -1,4 +1,5 @@
-import { lstatSync, realpathSync, rmdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, realpathSync, renameSync, rmdirSync } from 'node:fs';
 import { chmod, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { enableQuota, growToDevice, sysfsDirOf } from './btrfs.js';
@@ -19,6 +20,14 @@ export interface TaskDisksOptions {
   mountPoint: string;
   /** The image's size; a sparse file, so the host gives only what tasks write. */
   sizeMB: number;
+  /** The limit of the subvolume kept ready for the next task (the pool's default). */
+  expectedDiskMB: number;
+}
+
+interface Spare {
+  path: string;
+  id: number;
+  limitMB: number;
 }
 
 /**
@@ -28,10 +37,13 @@ export interface TaskDisksOptions {
  * with a hard limit before the task starts. Deleting the directory (rmdir of the empty
  * subvolume, as the run's cleanup does) ends it, and the kernel drops its quota group.
  *
- * The subvolume is made and limited by ioctls from one long-lived helper process
- * (BtrfsHelper), about half a millisecond: a task's start waits for no tool.
+ * One subvolume is kept ready with the pool's default limit, made in the background
+ * (by a helper process, see BtrfsHelper) after each task takes the previous one: a
+ * task's start then costs a rename.
  */
 export class TaskDisks {
+  private spare: Spare | undefined;
+  private refilling: Promise<void> | undefined;
   private readonly helper = new BtrfsHelper();
   private closed = false;
 
@@ -70,8 +82,7 @@ export class TaskDisks {
         await rm(join(mountPoint, entry), { recursive: true, force: true });
       }
       const disks = new TaskDisks(resolved, join(sysfs, 'qgroups'));
-      // Started now, so that the first task does not wait for it.
-      disks.helper.start();
+      disks.refill(options.expectedDiskMB);
       return disks;
     } catch (err) {
       await unmountImage(mountPoint).catch(() => undefined);
@@ -101,19 +112,58 @@ export class TaskDisks {
     if (lstatSync(taskDir).ino === SUBVOLUME_ROOT_INO) {
       id = await this.helper.limit(taskDir, diskMB * MiB);
     } else {
-      // The run made it empty a moment ago; one with anything in it is refused
-      // (ENOTEMPTY), and so is the task.
-      rmdirSync(taskDir);
-      id = await this.helper.createLimited(parent, basename(taskDir), diskMB * MiB);
+      // One being made is ready sooner than a new one, made after it (one at a time).
+      if (this.spare === undefined) await this.refilling;
+      const spare = this.spare;
+      this.spare = undefined;
+      if (spare !== undefined) {
+        // Replaces the empty directory the run made; one with anything in it is refused
+        // (ENOTEMPTY), and so is the task.
+        try {
+          renameSync(spare.path, taskDir);
+        } catch (err) {
+          this.spare = spare;
+          throw err;
+        }
+        id = spare.limitMB === diskMB ? spare.id : await this.helper.limit(taskDir, diskMB * MiB);
+      } else {
+        rmdirSync(taskDir);
+        id = await this.makeLimitedSubvolume(taskDir, diskMB);
+      }
+      this.refill(diskMB);
     }
     return new TaskDisk(taskDir, id, diskMB, this.qgroups);
   }
 
-  /** Unmounts the image. */
+  /** Unmounts the image (after the subvolume being made ahead, if any, is done). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.refilling;
+    if (this.spare) rmdirSync(this.spare.path);
+    this.spare = undefined;
     this.helper.close();
     await unmountImage(this.mountPoint);
+  }
+
+  /** Makes a subvolume at `path` with its limit; resolves with its id. */
+  private makeLimitedSubvolume(path: string, diskMB: number): Promise<number> {
+    return this.helper.createLimited(dirname(path), basename(path), diskMB * MiB);
+  }
+
+  /** Makes the next task's subvolume in the background; a failure waits for place(). */
+  private refill(diskMB: number): void {
+    if (this.spare !== undefined || this.refilling !== undefined || this.closed) return;
+    const path = join(this.mountPoint, `.next-${randomBytes(6).toString('hex')}`);
+    this.refilling = this.makeLimitedSubvolume(path, diskMB)
+      .then(
+        (id) => {
+          this.spare = { path, id, limitMB: diskMB };
+        },
+        () => rm(path, { recursive: true, force: true }).catch(() => undefined),
+      )
+      .finally(() => {
+        this.refilling = undefined;
+      });
   }
 }
