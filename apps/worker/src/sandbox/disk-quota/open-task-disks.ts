@@ -17,7 +17,9 @@ export async function openTaskDisks(
     return await TaskDisks.open({
       image: join(config.dataDir, 'disk', 'tasks.img'),
       mountPoint: runs,
-      sizeMB: config.diskImageMB ?? (config.limits.max.diskMB ?? expected) * 2 + 512,
+      // loadWorkerConfig always sets it; a configuration made in code may not.
+      sizeMB:
+        config.diskImageMB ?? (config.limits.max.diskMB ?? expected) * (config.capacity + 1) + 512,
       expectedDiskMB: expected,
     });
   } catch (err) {
