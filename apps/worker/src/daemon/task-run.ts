@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ArtifactUploader } from '../artifacts/artifact-uploader.js';
 import { removeTree } from '../cleanup/remove-tree.js';
 import { planTask } from '../payload/payload.js';
+import { proxySocketDirectory, proxySocketPath } from '../proxy/socket-path.js';
 import { TaskProxy } from '../proxy/task-proxy.js';
 import type { Executor, ExecutionResult } from '../sandbox/engine.js';
 import { quarantineDirectory } from './data-dir.js';
@@ -121,8 +122,8 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
         logger,
       });
       // Its own directory: the sandbox binds that directory, and nothing else of the run.
-      mkdirSync(join(runDir, 'proxy'), { mode: 0o700 });
-      proxySocket = join(runDir, 'proxy', 'proxy.sock');
+      mkdirSync(proxySocketDirectory(runDir), { mode: 0o700 });
+      proxySocket = proxySocketPath(runDir);
       await proxy.listen({ path: proxySocket });
     }
     const abort = AbortSignal.any([lease.abort.signal, deps.shutdown]);
