@@ -99,6 +99,7 @@ async function main(): Promise<void> {
       mountPoint: join(scratch, 'runs'),
       sizeMB: 1024,
       expectedDiskMB: 64,
+      passGroup: 61000,
     });
     const auth = new taskcluster.Auth({ rootUrl: server.rootUrl, credentials: server.root });
     const { accessToken } = await auth.createClient!('worker/bench', {

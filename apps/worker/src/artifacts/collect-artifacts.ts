@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { lookup } from 'mime-types';
 import type { ArtifactSpec } from '../payload/payload.js';
 import { artifactNameProblem } from './artifact-name.js';
+import { isWorkerLogName, WORKER_LOG_PREFIX } from './worker-log-names.js';
 
 /** A regular file inside the task directory, to upload under `name`. */
 export interface ArtifactFile {
@@ -93,7 +94,10 @@ export async function collectArtifacts(
           const name = `${spec.name}/${relative(path, file)}`;
           const problem = artifactNameProblem(name);
           if (problem) skipped.push(`${relative(root, file)}: the artifact name ${problem}`);
-          else found.push({ name, path: file, size });
+          else if (isWorkerLogName(name)) {
+            // S18: a directory named `public` may not put a file in the worker's log.
+            skipped.push(`${relative(root, file)}: ${name} is under ${WORKER_LOG_PREFIX}`);
+          } else found.push({ name, path: file, size });
         },
         (file, why) => skipped.push(`${relative(root, file)}: ${why}`),
       );

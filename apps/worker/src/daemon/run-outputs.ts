@@ -19,8 +19,10 @@ export const BACKING_LOG = 'public/logs/live_backing.log';
  * serves it behind the artifact's scope), then its artifacts and the complete log,
  * uploaded with the run's current credentials before the run is resolved (afterwards
  * they are revoked, S3).
- * A failure to publish is said in the log and the worker's own log; it never hides
- * the task's result.
+ * A failure to publish an artifact is said in the log and the worker's own log; it
+ * never hides the task's result. A failure to store the log itself is reported to the
+ * caller, which resolves the run exception: a result is never reported without the
+ * log that backs it (S18).
  */
 export class RunOutputs {
   private live: LiveLogPusher | undefined;
@@ -86,13 +88,15 @@ export class RunOutputs {
   }
 
   /**
-   * Uploads the payload's artifacts from the (finished) task directory. `missing`
-   * counts declared artifacts that were not there, `refused` those over the byte limit.
+   * Uploads the payload's artifacts from the (finished) task directory, as the task's
+   * (S18: never with the worker-log scope). `workerErrors` are the worker's own error
+   * artifacts, such as `public/logs/malformed-payload`. `missing` counts declared
+   * artifacts that were not there, `refused` those over the byte limit.
    */
   async publishArtifacts(
     taskDir: string,
     specs: readonly ArtifactSpec[],
-    extraErrors: ArtifactError[] = [],
+    workerErrors: ArtifactError[] = [],
   ): Promise<{ missing: number; refused: number }> {
     const { files, errors, skipped } = await collectArtifacts(
       taskDir,
@@ -103,17 +107,21 @@ export class RunOutputs {
     for (const why of skipped) this.log.note(`artifact skipped: ${why}`);
     for (const file of files) {
       try {
-        await this.uploader.uploadFile(this.run(), file);
+        await this.uploader.uploadFile(this.run(), file, 'task');
         this.log.note(`artifact ${file.name}: ${file.size} bytes uploaded`);
       } catch (err) {
         this.log.note(`artifact ${file.name}: the upload failed (${describe(err)})`);
         this.warn(err, 'an artifact upload failed');
       }
     }
-    for (const error of [...errors, ...extraErrors]) {
+    const owned = [
+      ...errors.map((error) => ({ error, owner: 'task' as const })),
+      ...workerErrors.map((error) => ({ error, owner: 'worker' as const })),
+    ];
+    for (const { error, owner } of owned) {
       this.log.note(`artifact ${error.name}: ${error.message}`);
       await this.uploader
-        .createError(this.run(), error)
+        .createError(this.run(), error, owner)
         .catch((err: unknown) => this.warn(err, 'an error artifact could not be created'));
     }
     return {
@@ -126,23 +134,30 @@ export class RunOutputs {
    * Closes the log, uploads it whole as `public/logs/live_backing.log`, and turns
    * `public/logs/live.log` into a link to it, so the same name serves the log after
    * the run as during it. Readers already following the live log read to its end.
+   * Answers whether the log is stored: the caller must not report a result otherwise.
    */
-  async finishLog(): Promise<void> {
+  async finishLog(): Promise<boolean> {
     await this.log.close();
     await this.live?.finish();
     await this.referenced;
     try {
       const { size } = await stat(this.log.path);
-      await this.uploader.uploadFile(this.run(), {
-        name: BACKING_LOG,
-        path: this.log.path,
-        size,
-        contentType: 'text/plain; charset=utf-8',
-        expires: this.taskExpires,
-      });
+      await this.uploader.uploadFile(
+        this.run(),
+        {
+          name: BACKING_LOG,
+          path: this.log.path,
+          size,
+          contentType: 'text/plain; charset=utf-8',
+          expires: this.taskExpires,
+        },
+        'worker',
+      );
       await this.uploader.createLink(this.run(), LIVE_LOG, BACKING_LOG, this.taskExpires);
+      return true;
     } catch (err) {
       this.warn(err, 'the task log could not be uploaded');
+      return false;
     }
   }
 

@@ -2,6 +2,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { satisfiesScope } from '@bulwark/scopes';
 import { artifactNameProblem } from '../artifacts/artifact-name.js';
+import { workerLogNameProblem } from '../artifacts/worker-log-names.js';
+import { AllowEntryError, entryText, parseAllowEntry } from '../sandbox/network/allow-entry.js';
 import { workerPayloadSchema } from './payload-schema.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
@@ -93,15 +95,17 @@ export function planTask(
   }
   const networkAllow: { host: string; port: number }[] = [];
   for (const entry of p.network?.allow ?? []) {
-    const separator = entry.lastIndexOf(':');
-    const host = entry
-      .slice(0, separator)
-      .replace(/^\[(.*)\]$/, '$1')
-      .toLowerCase();
-    const port = Number(entry.slice(separator + 1));
-    const scope = `worker:network:${task.taskQueueId}/${entry.toLowerCase()}`;
-    if (port < 1 || port > 65535) problems.push(`network.allow ${entry}: no such port`);
-    else if (!pool.networkAllow.includes(entry.toLowerCase())) {
+    let parsed: { host: string; port: number };
+    try {
+      parsed = parseAllowEntry(entry);
+    } catch (err) {
+      if (!(err instanceof AllowEntryError)) throw err;
+      problems.push(`network.allow ${entry}: ${err.message}`);
+      continue;
+    }
+    const { host, port } = parsed;
+    const scope = `worker:network:${task.taskQueueId}/${entryText(parsed)}`;
+    if (!pool.networkAllow.includes(entryText(parsed))) {
       problems.push(`network.allow ${entry}: this pool does not permit that destination`);
     } else if (!task.scopes.some((s) => satisfiesScope([s], scope))) {
       problems.push(`network.allow ${entry}: the task lacks the scope ${scope}`);
@@ -112,6 +116,9 @@ export function planTask(
     if (trouble) problems.push(`artifact ${artifact.name}: ${trouble}`);
     const badName = artifactNameProblem(artifact.name);
     if (badName) problems.push(`artifact name ${JSON.stringify(artifact.name)} ${badName}`);
+    // S18: the worker's log is the worker's word, never a task's file.
+    const logName = workerLogNameProblem(artifact.name, artifact.type);
+    if (logName) problems.push(`artifact name ${JSON.stringify(artifact.name)} ${logName}`);
   }
   if (problems.length > 0) return { ok: false, problems };
   return {

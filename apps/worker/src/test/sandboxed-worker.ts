@@ -1,14 +1,16 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import taskcluster from 'taskcluster-client';
 import { startTestPlatform, type TestPlatform } from '@bulwark/server/testing';
+import { prepareDataDir } from '../daemon/data-dir.js';
 import { createWorkerQueue } from '../daemon/queue-api.js';
 import type { Resolution } from '../daemon/task-run.js';
 import { Worker } from '../daemon/worker.js';
 import type { WorkerConfig } from '../daemon/worker-config.js';
+import type { RunCredentials } from '../proxy/run-credentials.js';
 import { detectCgroupVersion, TaskCgroup } from '../sandbox/cgroup.js';
 import { SandboxEngine } from '../sandbox/sandbox-engine.js';
 import { TaskDisks } from '../sandbox/disk-quota/task-disks.js';
@@ -23,6 +25,8 @@ export interface SandboxedWorker {
   waitForResolution: (
     taskId: string,
   ) => Promise<{ resolution: Resolution; state: string; reason: string }>;
+  /** The credentials the worker held for a resolved task's run (never the task). */
+  runCredentials: (taskId: string) => RunCredentials | undefined;
   stop: () => Promise<void>;
 }
 
@@ -51,7 +55,8 @@ export async function startSandboxedWorker(
     scopes: [`queue:claim-work:${queueId}`, `queue:worker-id:${name}/w1`],
   });
   const dataDir = await mkdtemp(join(tmpdir(), `bulwark-worker-${name}-`));
-  await chmod(dataDir, 0o711);
+  // As the worker makes it: the sandbox user's group may pass through, nobody else (S11).
+  await prepareDataDir(dataDir, 61000);
   const config: WorkerConfig = {
     rootUrl,
     taskQueueId: queueId,
@@ -76,6 +81,7 @@ export async function startSandboxedWorker(
         mountPoint: join(dataDir, 'runs'),
         sizeMB: 1024,
         expectedDiskMB: 64,
+        passGroup: 61000,
       })
     : undefined;
   const engine = new SandboxEngine({
@@ -92,8 +98,16 @@ export async function startSandboxedWorker(
     workerId: 'w1',
   });
   const resolutions = new Map<string, Resolution>();
-  const worker = new Worker(config, queue, engine, pino({ level: 'silent' }), (claim, resolution) =>
-    resolutions.set(claim.taskId, resolution),
+  const credentials = new Map<string, RunCredentials>();
+  const worker = new Worker(
+    config,
+    queue,
+    engine,
+    pino({ level: process.env.BULWARK_TEST_WORKER_LOG ?? 'silent' }),
+    (claim, resolution) => {
+      credentials.set(claim.taskId, claim.credentials);
+      resolutions.set(claim.taskId, resolution);
+    },
   );
   worker.start();
   const rootQueue = new taskcluster.Queue({ rootUrl, credentials: root });
@@ -132,6 +146,7 @@ export async function startSandboxedWorker(
       }
       throw new Error(`task ${taskId} did not resolve`);
     },
+    runCredentials: (taskId) => credentials.get(taskId),
     stop: async () => {
       // Stopping the worker closes its engine, which unmounts the task disk.
       await worker.stop(0);

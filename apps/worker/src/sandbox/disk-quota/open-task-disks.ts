@@ -11,6 +11,7 @@ import { TaskDisks } from './task-disks.js';
 export async function openTaskDisks(
   config: Readonly<WorkerConfig>,
   runs: string,
+  passGroup: number,
 ): Promise<TaskDisks> {
   const expected = config.limits.defaults.diskMB ?? 1024;
   try {
@@ -21,6 +22,7 @@ export async function openTaskDisks(
       sizeMB:
         config.diskImageMB ?? (config.limits.max.diskMB ?? expected) * (config.capacity + 1) + 512,
       expectedDiskMB: expected,
+      passGroup,
     });
   } catch (err) {
     throw new WorkerConfigError(

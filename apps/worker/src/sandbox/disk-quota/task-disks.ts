@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, realpathSync, renameSync, rmdirSync } from 'node:fs';
-import { chmod, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { enableQuota, growToDevice, sysfsDirOf } from './btrfs.js';
 import { BtrfsHelper } from './btrfs-helper.js';
@@ -22,6 +22,12 @@ export interface TaskDisksOptions {
   sizeMB: number;
   /** The limit of the subvolume kept ready for the next task (the pool's default). */
   expectedDiskMB: number;
+  /**
+   * The group that may pass through the mount point to its task directory (the
+   * sandbox user's): the mounted disk's root is 0710 in it, open to nobody else (S11).
+   * Without it, 0700.
+   */
+  passGroup?: number;
 }
 
 interface Spare {
@@ -63,7 +69,7 @@ export class TaskDisks {
     if (options.sizeMB < MIN_IMAGE_MB)
       throw new Error(`the task disk image needs at least ${MIN_IMAGE_MB} MB`);
     await mkdir(dirname(options.image), { recursive: true, mode: 0o700 });
-    await mkdir(options.mountPoint, { recursive: true, mode: 0o711 });
+    await mkdir(options.mountPoint, { recursive: true, mode: 0o700 });
     const mountPoint = await realpath(options.mountPoint);
     const image = join(await realpath(dirname(options.image)), basename(options.image));
     const resolved = { ...options, image, mountPoint };
@@ -77,7 +83,8 @@ export class TaskDisks {
       // Account every dropped subvolume in full (the default skips deep trees and marks
       // the quota groups inconsistent); task subvolumes are small.
       await writeFile(join(sysfs, 'qgroups', 'drop_subtree_threshold'), '8').catch(() => undefined);
-      await chmod(mountPoint, 0o711);
+      if (options.passGroup !== undefined) await chown(mountPoint, 0, options.passGroup);
+      await chmod(mountPoint, options.passGroup !== undefined ? 0o710 : 0o700);
       for (const entry of await readdir(mountPoint)) {
         await rm(join(mountPoint, entry), { recursive: true, force: true });
       }
