@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ArtifactUploader } from '../artifacts/artifact-uploader.js';
@@ -130,6 +130,9 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
       mkdirSync(proxySocketDirectory(runDir), { mode: 0o700 });
       proxySocket = proxySocketPath(runDir);
       await proxy.listen({ path: proxySocket });
+      // The socket is made as the umask says; it is the sandbox user's alone (S11), from
+      // its first moment, not only once the engine hands it over.
+      chmodSync(proxySocket, 0o600);
     }
     const abort = AbortSignal.any([lease.abort.signal, deps.shutdown]);
     log.note(

@@ -293,7 +293,7 @@ async function allowlistChecks(
       mode: 'allowlist',
       allow: [{ host: destination.address, port: PROBE_PORTS.listed }],
     };
-    const resources = { memoryMB: 128, pids: 32, cpus: 1 };
+    const resources = { memoryMB: 128, pids: 32, cpus: 1, diskMB: 64 };
     const run = await probe(
       engine,
       taskDir,

@@ -101,13 +101,14 @@ function configFor(name: string): WorkerConfig {
     isolated: true,
     limits: {
       maxRunTime: 60,
-      max: { memoryMB: 256, pids: 64, cpus: 1 },
-      defaults: { memoryMB: 128, pids: 32, cpus: 1 },
+      max: { memoryMB: 256, pids: 64, cpus: 1, diskMB: 128 },
+      defaults: { memoryMB: 128, pids: 32, cpus: 1, diskMB: 64 },
       networkAllow: [],
     },
     dataDir,
     credentialsFile,
     shutdownGraceSeconds: 0,
+    diskImageMB: 512,
   };
 }
 

@@ -154,8 +154,11 @@ export class TaskDisks {
   }
 
   /** Makes a subvolume at `path` with its limit; resolves with its id. */
-  private makeLimitedSubvolume(path: string, diskMB: number): Promise<number> {
-    return this.helper.createLimited(dirname(path), basename(path), diskMB * MiB);
+  private async makeLimitedSubvolume(path: string, diskMB: number): Promise<number> {
+    const id = await this.helper.createLimited(dirname(path), basename(path), diskMB * MiB);
+    // A new subvolume's root is 0755; it is nobody's until a task's is handed over (S11).
+    await chmod(path, 0o700);
+    return id;
   }
 
   /** Makes the next task's subvolume in the background; a failure waits for place(). */
