@@ -1,5 +1,6 @@
 // Type-aware lint rules: the ones that catch real bugs in async server code.
 import tseslint from 'typescript-eslint';
+import layering from './eslint.layering.js';
 
 export default tseslint.config(
   {
@@ -9,6 +10,7 @@ export default tseslint.config(
       'scripts/**',
       '.ci/**',
       'eslint.config.js',
+      'eslint.layering.js',
       'apps/cli/bin/**',
     ],
   },
@@ -54,4 +56,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
     },
   },
+  ...layering,
 );

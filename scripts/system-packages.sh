@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the worker's sandbox needs (bubblewrap, nftables,
-# iproute2, util-linux's setpriv and nsenter, python3 for the sandbox self-test) when
+# iproute2, util-linux's setpriv and nsenter, python3 for the sandbox self-test,
+# btrfs-progs and mount for the task directories' disk quotas) and
+# the embedded PostgreSQL's launcher needs (util-linux's unshare and setpriv, mount) when
 # they are missing; with --tests, also rabbitmq-server, whose broker the queue's AMQP
 # tests start privately (running Bulwark needs no broker), and the build tools the
 # seccomp tests run inside the sandbox (gcc and libc headers, make, git, curl). Idempotent. As root on
@@ -8,8 +10,12 @@
 set -euo pipefail
 
 # Paths as the sandbox sees them: only /usr is bound in, so python3 must be the system's.
+# unshare and mount: the embedded PostgreSQL's private mount namespace; script: the
+# tests that type Ctrl-C at a real terminal.
 declare -A wanted=([/usr/bin/bwrap]=bubblewrap [/usr/sbin/nft]=nftables [/usr/sbin/ip]=iproute2
-  [/usr/bin/setpriv]=util-linux [/usr/bin/nsenter]=util-linux [/usr/bin/python3]=python3-minimal)
+  [/usr/bin/setpriv]=util-linux [/usr/bin/nsenter]=util-linux [/usr/bin/python3]=python3-minimal
+  [/usr/bin/btrfs]=btrfs-progs [/usr/sbin/mkfs.btrfs]=btrfs-progs [/usr/bin/mount]=mount
+  [/usr/bin/umount]=mount [/usr/bin/unshare]=util-linux)
 if [ "${1:-}" = "--tests" ]; then
   wanted[/usr/sbin/rabbitmq-server]=rabbitmq-server
   wanted[/usr/bin/gcc]=gcc
@@ -17,6 +23,7 @@ if [ "${1:-}" = "--tests" ]; then
   wanted[/usr/bin/make]=make
   wanted[/usr/bin/git]=git
   wanted[/usr/bin/curl]=curl
+  wanted[/usr/bin/script]=bsdutils
 fi
 missing=()
 for tool in "${!wanted[@]}"; do

@@ -3,7 +3,7 @@
 // migrated template database, runs every compiled *.test.js (or those whose path
 // contains a filter) with node --test, and tears everything down, also on Ctrl-C.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -103,6 +103,14 @@ function runTests(files, env) {
   });
 }
 
+/** 0700, or as root 0710 with the worker sandbox's group (its SANDBOX_GID). */
+async function restrictToSandboxGroup(dir) {
+  if (process.getuid?.() !== 0) return chmod(dir, 0o700);
+  const { SANDBOX_GID } = await import(pathToFileURL(join(root, 'apps/worker/dist/index.js')).href);
+  await chown(dir, 0, SANDBOX_GID);
+  await chmod(dir, 0o710);
+}
+
 async function main() {
   const filters = process.argv.slice(2);
   systemPackages();
@@ -116,16 +124,16 @@ async function main() {
   }
   const db = await import(pathToFileURL(join(root, 'packages/db/dist/index.js')).href);
   // One directory for the whole run: the server's data, and the TMPDIR of the tests,
-  // so whatever a killed test leaves behind goes too. As root, 0711 lets the
-  // unprivileged database user of tests that start their own server pass through.
+  // so whatever a killed test leaves behind goes too. Nothing in it is open to others
+  // (S11). As root, the sandbox user of the worker's tests must pass through to the
+  // task directories they make under TMPDIR: 0710, with the sandbox's own group. The
+  // database user needs nothing here: the embedded server binds what it uses.
   const runDir = await mkdtemp(join(tmpdir(), 'bulwark-test-'));
   const testTmpDir = join(runDir, 'tmp');
   let server;
   try {
-    const traversable = process.getuid?.() === 0 ? 0o711 : 0o700;
-    await chmod(runDir, traversable);
     await mkdir(testTmpDir, { mode: 0o700 });
-    await chmod(testTmpDir, traversable);
+    for (const dir of [runDir, testTmpDir]) await restrictToSandboxGroup(dir);
     const startedAt = performance.now();
     // Not durable: the cluster is deleted afterwards, and fsync would only slow tests.
     server = await db.startEmbeddedPostgres({ dataDir: join(runDir, 'db'), durable: false });

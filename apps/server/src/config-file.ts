@@ -13,7 +13,8 @@ export interface ConfigFile {
   databaseUrl?: string;
   /** `{"keys": [{"id", "key"}, ...]}`, or that object as a JSON string. */
   keyring?: string | { keys: unknown[] };
-  replayProtection?: 'memory' | 'database';
+  /** Only `database` remains: nonces always live in the database (S13, decision D24). */
+  replayProtection?: 'database';
   logLevel?: string;
   claimTimeoutSeconds?: number;
   /** The AMQP broker the queue publishes task events to (holds a password: mode 0600). */

@@ -16,7 +16,6 @@ export interface PlatformConfig {
   readonly databaseUrl: string | undefined;
   /** Keyring JSON (`{"keys": [...]}`) from configuration; else a file in dataDir. */
   readonly keyringJson: string | undefined;
-  readonly replayProtection: 'memory' | 'database';
   readonly logLevel: string;
   /** Seconds a claim lasts before it must be reclaimed (Taskcluster's default, 1200). */
   readonly claimTimeoutSeconds: number;
@@ -126,9 +125,16 @@ export function resolveConfig(
   if (!Number.isInteger(claimTimeoutSeconds) || claimTimeoutSeconds < 1) {
     throw new Error('BULWARK_CLAIM_TIMEOUT_SECONDS must be a whole number of seconds');
   }
+  // Seen nonces always live in the database, shared by every process and kept across
+  // restarts (S13, decision D24). The setting is still read so that a deployment
+  // asking for the removed in-process cache learns it is gone instead of silently
+  // getting something else.
   const replay = fromEnv(env, 'BULWARK_REPLAY_PROTECTION') ?? file.replayProtection;
-  if (replay !== undefined && replay !== 'memory' && replay !== 'database') {
-    throw new Error('BULWARK_REPLAY_PROTECTION must be "memory" or "database"');
+  if (replay !== undefined && replay !== 'database') {
+    throw new Error(
+      'BULWARK_REPLAY_PROTECTION: the only value is "database" (the in-memory nonce cache ' +
+        'was removed: it forgot every nonce at a restart); remove the setting',
+    );
   }
   const amqpUrl = fromEnv(env, 'BULWARK_AMQP_URL') ?? file.amqpUrl;
   // The URL usually holds a password: the message names the variable, never the value.
@@ -156,8 +162,6 @@ export function resolveConfig(
     rootUrl: (rootUrl ?? `http://${host}:${port}`).replace(/\/+$/, ''),
     databaseUrl,
     keyringJson: fromEnv(env, 'BULWARK_KEYRING') ?? keyringFromFile,
-    // An external database usually means several replicas: share the nonce cache.
-    replayProtection: replay ?? (databaseUrl ? 'database' : 'memory'),
     logLevel: fromEnv(env, 'BULWARK_LOG_LEVEL') ?? file.logLevel ?? 'info',
     claimTimeoutSeconds,
     amqp:

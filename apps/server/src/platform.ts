@@ -54,10 +54,10 @@ export async function startPlatform(
   try {
     checkConfig(config);
     const serves = (name: ServiceName): boolean => config.services.includes(name);
-    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-    await chmod(config.dataDir, 0o700);
     let connectionString = config.databaseUrl;
     if (!connectionString) {
+      // First: it refuses a data directory another instance uses before anything in
+      // it is created or changed (a running instance's files are its own).
       const embedded: EmbeddedServer = await startEmbeddedPostgres({
         dataDir: config.dataDir,
         logger,
@@ -65,6 +65,8 @@ export async function startPlatform(
       stack.push(() => embedded.stop());
       connectionString = embedded.connectionString;
     }
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    await chmod(config.dataDir, 0o700);
     const pool: pg.Pool = createPool(connectionString, { applicationName: 'bulwark' });
     stack.push(() => pool.end());
     await migrate(pool, migrations);
@@ -81,7 +83,6 @@ export async function startPlatform(
       pool,
       keyring,
       logger,
-      replayProtection: config.replayProtection,
       isRevoked: runCredentialsRevocation(pool),
     });
     stack.push(() => auth.stop());

@@ -1,6 +1,7 @@
 import { templateParameters } from '@bulwark/scopes';
 import { assertBoundedSchema } from './schemas.js';
 import type { EndpointDeclaration } from './endpoint.js';
+import { standardEndpoints } from './standard-endpoints.js';
 
 export interface ApiDefinitionOptions {
   /** Path segment in `/api/<serviceName>/<apiVersion>`. */
@@ -8,6 +9,12 @@ export interface ApiDefinitionOptions {
   apiVersion?: string;
   title: string;
   description: string;
+}
+
+/** Options that need the service's context type. */
+export interface ApiDefinitionHooks<TContext> {
+  /** Checks what the service depends on, for `__heartbeat__`; throws when it fails. */
+  heartbeat?: (context: TContext) => Promise<void>;
 }
 
 const ROUTE_PARAM = /<([a-zA-Z][a-zA-Z0-9_]*)>/g;
@@ -29,7 +36,7 @@ export class ApiDefinition<TContext> {
   readonly description: string;
   readonly endpoints: EndpointDeclaration<TContext>[] = [];
 
-  constructor(options: ApiDefinitionOptions) {
+  constructor(options: ApiDefinitionOptions & ApiDefinitionHooks<TContext>) {
     this.serviceName = options.serviceName;
     this.apiVersion = options.apiVersion ?? 'v1';
     this.title = options.title;
@@ -51,6 +58,7 @@ export class ApiDefinition<TContext> {
       },
       handler: async () => ({ alive: true, uptime: (Date.now() - started) / 1000 }),
     });
+    for (const endpoint of standardEndpoints(options.heartbeat)) this.declare(endpoint);
   }
 
   get basePath(): string {

@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   InputTooLarge: 413,
   TooManyRequests: 429,
   InternalServerError: 500,
+  ServiceUnavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -37,6 +38,15 @@ export class ApiError extends Error {
     this.statusCode = ERROR_STATUS[code];
     this.details = details;
   }
+}
+
+/** The same error, saying which incident it was: the id is also in the server's log line. */
+export function withIncident(error: ApiError, incidentId: string): ApiError {
+  return new ApiError(
+    error.code,
+    `${error.message} (incident ${incidentId}; the operator's logs have the details)`,
+    { ...error.details, incidentId },
+  );
 }
 
 export const notFound = (what: string): ApiError =>

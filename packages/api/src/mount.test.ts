@@ -272,7 +272,18 @@ test('ping, reference and OpenAPI are served from the declarations', async () =>
     };
     assert.deepEqual(
       ref.entries.map((e) => e.name),
-      ['ping', 'getThing', 'makeThings', 'forgetsToAuthorize', 'badOutput', 'redirect', 'conflict'],
+      [
+        'ping',
+        'lbheartbeat',
+        'version',
+        'heartbeat',
+        'getThing',
+        'makeThings',
+        'forgetsToAuthorize',
+        'badOutput',
+        'redirect',
+        'conflict',
+      ],
     );
     const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as {
       openapi: string;

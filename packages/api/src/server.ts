@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody, toApiError } from './error-body.js';
-import { ApiError } from './errors.js';
+import { ApiError, withIncident } from './errors.js';
 import { requestState } from './request-state.js';
 
 export interface ApiServerOptions {
@@ -64,9 +65,15 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler(async (err, request, reply) => {
-    const apiError = toApiError(err);
+    let apiError = toApiError(err);
     if (apiError.statusCode >= 500) {
-      request.log.error({ err, endpoint: requestState(request).endpointName }, 'request failed');
+      // One id in the answer and in the log line: what a user reports, an operator finds.
+      const incidentId = randomUUID();
+      apiError = withIncident(apiError, incidentId);
+      request.log.error(
+        { err, incidentId, endpoint: requestState(request).endpointName },
+        'request failed',
+      );
     }
     if (apiError.code === 'AuthenticationFailed') void reply.header('www-authenticate', 'hawk');
     return reply.code(apiError.statusCode).send(errorBody(request, apiError));

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { reapOnExit } from './child-reaper.js';
+import { launchArguments, type BindMount } from './server-launch.js';
 import type { ServerLog } from './server-log.js';
 import type { ServerUser } from './server-user.js';
 
@@ -13,6 +14,8 @@ export interface ChildSpawnContext {
    * along with the child if our process dies while it runs.
    */
   readonly runtimeDir: string;
+  /** As root: what the program's private mount namespace binds (see server-launch.ts). */
+  readonly mounts: readonly BindMount[];
 }
 
 export interface ChildExit {
@@ -30,17 +33,21 @@ export interface SpawnedChild {
 
 /**
  * Starts a PostgreSQL program with a minimal environment: our environment may hold
- * credentials (S1) and locale settings that would make its messages vary.
+ * credentials (S1) and locale settings that would make its messages vary. It gets a
+ * session of its own, so a Ctrl-C at our terminal reaches only us and we stop it in
+ * order, after our own connections are closed; and it gets a signal when we die.
  */
 export function spawnChild(context: ChildSpawnContext, file: string, args: string[]): SpawnedChild {
   const env: NodeJS.ProcessEnv = { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' };
   if (process.env.TZ !== undefined) env.TZ = process.env.TZ;
   const fd = context.log.handle.fd;
-  const child = spawn(file, args, {
-    env,
-    stdio: ['ignore', fd, fd],
-    ...(context.user ? { uid: context.user.uid, gid: context.user.gid } : {}),
+  const [program, ...programArgs] = launchArguments({
+    user: context.user,
+    mounts: context.mounts,
+    file,
+    args,
   });
+  const child = spawn(program!, programArgs, { env, stdio: ['ignore', fd, fd], detached: true });
   reapOnExit(child, context.runtimeDir);
   const exited = new Promise<ChildExit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));

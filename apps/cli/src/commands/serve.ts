@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../lib/credentials.js';
 import { loadConfigFile, resolveConfig, startPlatform, type Platform } from '@bulwark/server';
 
 interface ServeOptions {
@@ -37,6 +38,8 @@ export function registerServe(program: Command): void {
       'mint a new root token into <data-dir>/root-credentials.json (a process serving auth)',
     )
     .action(async (options: ServeOptions) => {
+      // Output lost to a closed terminal or pipe must not crash an orderly stop.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
       const file = options.config ? await loadConfigFile(options.config) : {};
       const config = resolveConfig(
         {
@@ -51,6 +54,8 @@ export function registerServe(program: Command): void {
         file,
       );
       const platform = await startPlatform(config);
+      // The embedded database runs in a session of its own: a signal from the terminal
+      // or a supervisor reaches us only, and we stop in order (HTTP, services, database).
       let stopping = false;
       const shutdown = (): void => {
         if (stopping) return;
@@ -84,7 +89,7 @@ function parsePort(value: string): number {
   const port = Number(value);
   // Number('') is 0, which would quietly pick a random port.
   if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`--port must be an integer between 0 and 65535, not ${value}`);
+    throw new UsageError(`--port must be an integer between 0 and 65535, not ${value}`);
   }
   return port;
 }

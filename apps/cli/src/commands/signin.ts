@@ -1,11 +1,18 @@
 import type { Command } from 'commander';
 import taskcluster from 'taskcluster-client';
-import { loadConfig, UsageError, writeSignin } from '../lib/credentials.js';
+import { noCredentialsHint } from '../lib/clients.js';
+import { loadConfig, removeSignin, UsageError, writeSignin } from '../lib/credentials.js';
 import { fromNow } from '../lib/duration.js';
+import { printJson, type OutputOptions } from '../lib/output.js';
 import { action } from '../lib/run.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/**
+ * `bulwark signin`, `signout` and `status`: temporary credentials minted from a
+ * permanent client and kept per profile (one per deployment, as `gh` keeps one per
+ * host), 0600, never printed.
+ */
 export function registerSignin(program: Command): void {
   program
     .command('signin')
@@ -18,9 +25,9 @@ export function registerSignin(program: Command): void {
       action(async (options: { scope?: string[]; expires: string }) => {
         const config = await loadConfig();
         const issuer = config.credentials;
-        if (!issuer || !process.env.TASKCLUSTER_CLIENT_ID) {
+        if (!issuer || config.source !== 'environment') {
           throw new UsageError(
-            'signin needs a permanent client in TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN',
+            `signin needs a permanent client: ${noCredentialsHint(config).replace(/^no credentials for \S+: /, '')}`,
           );
         }
         if (issuer.certificate)
@@ -48,8 +55,53 @@ export function registerSignin(program: Command): void {
           expires: expiry.toISOString(),
         });
         process.stdout.write(
-          `signed in as ${credentials.clientId} until ${expiry.toISOString()}; credentials in ${path}\n`,
+          `signed in to ${config.rootUrl} as ${credentials.clientId} (profile ${config.profile}) ` +
+            `until ${expiry.toISOString()}; credentials kept in ${path}\n`,
         );
+      }),
+    );
+
+  program
+    .command('signout')
+    .description('forget the credentials `bulwark signin` kept for this profile')
+    .action(
+      action(async () => {
+        const { profile } = await loadConfig().catch(() => ({ profile: undefined }));
+        if (!(await removeSignin())) {
+          process.stdout.write(`not signed in (profile ${profile ?? 'default'})\n`);
+          return;
+        }
+        process.stdout.write(`signed out (profile ${profile ?? 'default'})\n`);
+      }),
+    );
+
+  program
+    .command('status')
+    .description('which deployment and credentials commands use, and until when')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (options: OutputOptions) => {
+        const config = await loadConfig();
+        const status = {
+          rootUrl: config.rootUrl,
+          profile: config.profile,
+          source: config.source,
+          clientId: config.credentials?.clientId ?? null,
+          temporary: config.credentials?.certificate !== undefined,
+          expires: config.expires ?? null,
+        };
+        if (options.json) return printJson(status);
+        const from =
+          config.source === 'environment'
+            ? 'the environment (TASKCLUSTER_CLIENT_ID)'
+            : config.source === 'profile'
+              ? `profile ${config.profile}, until ${config.expires}`
+              : 'none';
+        process.stdout.write(
+          `deployment   ${config.rootUrl}\nclient       ${status.clientId ?? '(anonymous)'}` +
+            `\ncredentials  ${from}\n`,
+        );
+        if (!config.credentials) process.stdout.write(`\n${noCredentialsHint(config)}\n`);
       }),
     );
 }

@@ -5,11 +5,15 @@ import { UsageError } from '../lib/credentials.js';
 import { fromNow } from '../lib/duration.js';
 import { serviceClient } from '../lib/clients.js';
 import { printJson, printTable, type OutputOptions } from '../lib/output.js';
-import { action, apiFailure, taskExitCode } from '../lib/run.js';
+import { askYesNo, onTerminal } from '../lib/confirm.js';
+import { followTask } from '../lib/run-follower.js';
+import { action, apiFailure, EXIT, taskExitCode } from '../lib/run.js';
 import {
+  artifactPath,
   downloadTo,
   listAllArtifacts,
   RESOLVED,
+  stdoutRendering,
   streamLog,
   taskStatus,
   waitForStatus,
@@ -27,10 +31,10 @@ interface RunOptions {
   proxy?: boolean;
   out: string;
   download: boolean;
+  raw?: boolean;
+  json?: boolean;
 }
 
-/** Runs that end this way are run again by the queue; `task run` follows the next one. */
-const RETRIED = new Set(['worker-shutdown', 'claim-expired', 'intermittent-task']);
 /** How long the log may take to appear once a run has started. */
 const LOG_WAIT_MS = 60_000;
 
@@ -59,21 +63,55 @@ export function registerTaskRun(task: Command): void {
     .option('--deadline <duration>', 'give up on the task after this long', '1 hour')
     .option('--out <dir>', 'where artifacts are saved', '.')
     .option('--no-download', 'do not download the artifacts')
+    .option('--raw', 'print the log’s bytes as they are, terminal control sequences included')
+    .option('--json', 'print the outcome as JSON on stdout (the log then goes to stderr)')
     .action(
       action(async (argv: string[], options: RunOptions) => {
         const { client, signed } = await queue();
         const taskId = taskcluster.slugid();
-        await client.createTask!(taskId, runDefinition(argv, options));
+        const deadline = fromNow(options.deadline, '--deadline');
+        await client.createTask!(taskId, runDefinition(argv, options, deadline));
         say(`task ${taskId} created on ${options.queue}`);
-        const { status, exitCode } = await follow(client, signed, taskId, options.deadline);
-        const run = status.runs[status.runs.length - 1];
-        say(
-          `task ${taskId} ${status.state}${run?.reasonResolved && run.reasonResolved !== status.state ? ` (${run.reasonResolved})` : ''}`,
+        const interrupt = new AbortController();
+        const end = await whileInterruptible(interrupt, () =>
+          followTask(client, signed, taskId, {
+            deadline,
+            render: stdoutRendering(options.raw === true),
+            out: options.json ? process.stderr : process.stdout,
+            interrupt: interrupt.signal,
+            say,
+          }),
         );
-        if (run && options.download && status.state !== 'exception') {
-          await downloadDeclared(client, taskId, run.runId, options);
+        if (end.kind === 'interrupted') {
+          process.exitCode = await stoppedFollowing(client, taskId, options.queue);
+          return;
         }
-        process.exitCode = taskExitCode(status.state, exitCode);
+        const { status } = end;
+        const run = status.runs[status.runs.length - 1];
+        if (end.kind === 'deadline') {
+          say(`task ${taskId} passed its deadline (${deadline.toISOString()}) before it finished`);
+        } else {
+          say(
+            `task ${taskId} ${status.state}${run?.reasonResolved && run.reasonResolved !== status.state ? ` (${run.reasonResolved})` : ''}`,
+          );
+        }
+        const saved =
+          run && options.download && status.state !== 'exception' && end.kind === 'resolved'
+            ? await downloadDeclared(client, taskId, run.runId, options)
+            : [];
+        const exitCode = end.kind === 'resolved' ? end.exitCode : undefined;
+        process.exitCode =
+          end.kind === 'deadline' ? EXIT.taskException : taskExitCode(status.state, exitCode);
+        if (options.json) {
+          printJson({
+            taskId,
+            state: end.kind === 'deadline' ? 'deadline-exceeded' : status.state,
+            reasonResolved: run?.reasonResolved ?? null,
+            exitCode: exitCode ?? null,
+            runs: status.runs,
+            artifacts: saved,
+          });
+        }
       }),
     );
 
@@ -81,8 +119,9 @@ export function registerTaskRun(task: Command): void {
     .command('log <taskId>')
     .description('print a run’s log, following it while the run goes on')
     .option('--run <runId>', 'which run (the latest by default)')
+    .option('--raw', 'print the log’s bytes as they are, terminal control sequences included')
     .action(
-      action(async (taskId: string, options: { run?: string }) => {
+      action(async (taskId: string, options: { run?: string; raw?: boolean }) => {
         const { client, signed } = await queue();
         const status = await waitForStatus(
           client,
@@ -93,6 +132,7 @@ export function registerTaskRun(task: Command): void {
         const runId = chooseRun(status, options.run);
         const { found } = await streamLog(client, signed, taskId, runId, process.stdout, {
           waitMs: LOG_WAIT_MS,
+          ...stdoutRendering(options.raw === true),
         });
         if (!found) throw apiFailure(404, 'ResourceNotFound', `run ${runId} has no log`);
       }),
@@ -111,18 +151,19 @@ export function registerTaskRun(task: Command): void {
           const runId = chooseRun(await taskStatus(client, taskId), options.run);
           const artifacts = await listAllArtifacts(client, taskId, runId);
           if (options.download !== undefined) {
-            for (const artifact of artifacts) {
-              if (artifact.storageType === 'error' || artifact.name === 'public/logs/live.log')
-                continue;
+            const wanted = artifacts.filter(
+              (a) => a.storageType !== 'error' && a.name !== 'public/logs/live.log',
+            );
+            for (const [index, artifact] of wanted.entries()) {
               const saved = await downloadTo(
                 client,
                 taskId,
                 runId,
                 artifact.name,
                 options.download,
-                artifact.name,
+                artifactPath(artifact.name),
               );
-              say(`saved ${saved}`);
+              say(`saved ${artifact.name} to ${saved} (${index + 1}/${wanted.length})`);
             }
             return;
           }
@@ -138,53 +179,11 @@ export function registerTaskRun(task: Command): void {
     );
 }
 
-/**
- * Follows the task run by run: waits for a worker, streams the run's log to stdout,
- * waits for the run to resolve, and goes on with the next run when the queue retries.
- */
-async function follow(
-  client: ServiceClient,
-  signed: boolean,
-  taskId: string,
-  deadline: string,
-): Promise<{ status: TaskStatus; exitCode: number | undefined }> {
-  // The queue resolves a task whose deadline passed within about a minute after it.
-  const giveUpAt = fromNow(deadline, '--deadline').getTime() + 3 * 60_000;
-  let runId = 0;
-  for (;;) {
-    // Said once, when no worker has taken the run after a moment: the usual reason a
-    // task seems stuck is that no worker serves its queue.
-    const waiting = setTimeout(() => say(`waiting for a worker to take run ${runId}...`), 3_000);
-    let status = await waitForStatus(
-      client,
-      taskId,
-      (s) => RESOLVED.has(s.state) || (s.runs[runId]?.state ?? 'pending') !== 'pending',
-      Math.max(0, giveUpAt - Date.now()),
-    ).finally(() => clearTimeout(waiting));
-    if (status.runs[runId]?.state === 'pending' && !RESOLVED.has(status.state)) {
-      throw new Error(`no worker took task ${taskId} before its deadline`);
-    }
-    if (status.runs[runId] === undefined) return { status, exitCode: undefined };
-    const { exitCode } = await streamLog(client, signed, taskId, runId, process.stdout, {
-      waitMs: LOG_WAIT_MS,
-    });
-    status = await waitForStatus(
-      client,
-      taskId,
-      (s) => s.runs[runId]?.state !== 'running',
-      Math.max(0, giveUpAt - Date.now()),
-    );
-    const run = status.runs[runId];
-    if (!run || run.state === 'running') throw new Error(`task ${taskId} did not resolve in time`);
-    if (RESOLVED.has(status.state) || !RETRIED.has(run.reasonResolved ?? '')) {
-      return { status, exitCode };
-    }
-    say(`run ${runId} ended ${run.reasonResolved ?? run.state}; the queue runs it again`);
-    runId += 1;
-  }
-}
-
-function runDefinition(argv: string[], options: RunOptions): Record<string, unknown> {
+function runDefinition(
+  argv: string[],
+  options: RunOptions,
+  deadline: Date,
+): Record<string, unknown> {
   if (argv.length === 0) throw new UsageError('task run needs a command after --');
   const env: Record<string, string> = {};
   for (const entry of options.env) {
@@ -210,7 +209,7 @@ function runDefinition(argv: string[], options: RunOptions): Record<string, unkn
   return {
     taskQueueId: options.queue,
     created: new Date().toJSON(),
-    deadline: fromNow(options.deadline, '--deadline').toJSON(),
+    deadline: deadline.toJSON(),
     scopes: options.scope,
     payload,
     metadata: {
@@ -222,25 +221,38 @@ function runDefinition(argv: string[], options: RunOptions): Record<string, unkn
   };
 }
 
-/** Saves each declared artifact under --out, at the path it had in the task directory. */
+/** Saves each declared artifact under --out, where `task artifacts --download` would. */
 async function downloadDeclared(
   client: ServiceClient,
   taskId: string,
   runId: number,
   options: RunOptions,
-): Promise<void> {
-  if (options.artifact.length + options.artifactDir.length === 0) return;
+): Promise<{ name: string; path: string; bytes: number }[]> {
+  if (options.artifact.length + options.artifactDir.length === 0) return [];
   const available = await listAllArtifacts(client, taskId, runId);
-  for (const artifact of available) {
-    if (artifact.storageType === 'error') continue;
-    const path = artifact.name.slice('public/'.length);
-    const declared =
+  const wanted = available.filter((artifact) => {
+    if (artifact.storageType === 'error' || !artifact.name.startsWith('public/')) return false;
+    const path = artifactPath(artifact.name);
+    return (
       options.artifact.includes(path) ||
-      options.artifactDir.some((dir) => path.startsWith(`${dir.replace(/\/+$/, '')}/`));
-    if (!artifact.name.startsWith('public/') || !declared) continue;
-    const saved = await downloadTo(client, taskId, runId, artifact.name, options.out, path);
-    say(`saved ${artifact.name} to ${saved} (${(await stat(saved)).size} bytes)`);
+      options.artifactDir.some((dir) => path.startsWith(`${dir.replace(/\/+$/, '')}/`))
+    );
+  });
+  const saved: { name: string; path: string; bytes: number }[] = [];
+  for (const [index, artifact] of wanted.entries()) {
+    const path = await downloadTo(
+      client,
+      taskId,
+      runId,
+      artifact.name,
+      options.out,
+      artifactPath(artifact.name),
+    );
+    const bytes = (await stat(path)).size;
+    saved.push({ name: artifact.name, path, bytes });
+    say(`saved ${artifact.name} to ${path} (${bytes} bytes; ${index + 1}/${wanted.length})`);
   }
+  return saved;
 }
 
 function chooseRun(status: TaskStatus, wanted: string | undefined): number {
@@ -253,4 +265,46 @@ function chooseRun(status: TaskStatus, wanted: string | undefined): number {
   const last = status.runs[status.runs.length - 1];
   if (!last) throw apiFailure(404, 'ResourceNotFound', `task ${status.taskId} has no runs yet`);
   return last.runId;
+}
+
+/**
+ * Runs `work` with Ctrl-C turned into `interrupt` (the first one stops following; a
+ * second one, while the first is handled, exits at once).
+ */
+async function whileInterruptible<T>(
+  interrupt: AbortController,
+  work: () => Promise<T>,
+): Promise<T> {
+  const onSignal = (): void => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    return await work();
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/**
+ * Ctrl-C stops following, not the task: say so, say how to follow or cancel it, and on
+ * a terminal offer to cancel it now (as `gh run watch` does). Exits 130, as a command
+ * stopped by Ctrl-C does.
+ */
+async function stoppedFollowing(
+  client: ServiceClient,
+  taskId: string,
+  taskQueueId: string,
+): Promise<number> {
+  process.stderr.write(
+    `\nbulwark: stopped following task ${taskId}; it goes on in ${taskQueueId}.\n` +
+      `  follow it:  bulwark task log ${taskId}   (or: bulwark task watch ${taskId})\n` +
+      `  cancel it:  bulwark task cancel ${taskId}\n`,
+  );
+  if (onTerminal() && (await askYesNo(`Cancel task ${taskId} now?`))) {
+    await client.cancelTask!(taskId);
+    say(`task ${taskId} canceled`);
+  }
+  return 130;
 }

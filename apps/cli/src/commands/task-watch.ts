@@ -1,13 +1,22 @@
 import type { Command } from 'commander';
 import taskcluster from 'taskcluster-client';
 import { loadConfig } from '../lib/credentials.js';
-import { printJson, type OutputOptions } from '../lib/output.js';
+import type { OutputOptions } from '../lib/output.js';
 import { action, apiFailure, EXIT, taskExitCode } from '../lib/run.js';
 import { serverSentEvents } from '../lib/sse.js';
 import { RESOLVED } from '../lib/task-follow.js';
 
 interface EventBody {
-  status: { state: string; runs: { runId: number; reasonResolved?: string }[] };
+  status: {
+    state: string;
+    runs: {
+      runId: number;
+      reasonResolved?: string;
+      scheduled?: string;
+      started?: string;
+      resolved?: string;
+    }[];
+  };
   runId?: number;
   workerGroup?: string;
   workerId?: string;
@@ -52,8 +61,11 @@ export function registerTaskWatch(task: Command): void {
         let finalState: string | undefined;
         for await (const sse of serverSentEvents(response.body as AsyncIterable<Uint8Array>)) {
           const body = JSON.parse(sse.data) as EventBody;
-          if (options.json) printJson({ event: sse.event, ...body });
-          else process.stdout.write(describe(sse.event, body) + '\n');
+          const time = eventTime(sse.event, body);
+          // One object per line, as `kubectl get -w -o json` streams: `jq -c` friendly.
+          if (options.json)
+            process.stdout.write(JSON.stringify({ time, event: sse.event, ...body }) + '\n');
+          else process.stdout.write(describe(sse.event, body, time) + '\n');
           // The history comes first; the task is done only if the latest state says so.
           if (RESOLUTION_EVENTS.has(sse.event) && RESOLVED.has(body.status.state)) {
             finalState = body.status.state;
@@ -65,8 +77,27 @@ export function registerTaskWatch(task: Command): void {
     );
 }
 
-function describe(event: string, body: EventBody): string {
-  const time = new Date().toISOString().slice(11, 19);
+/**
+ * When the event happened, from the run it is about: the history replayed at the start
+ * of a stream carries the times things happened, not the time they were read. Events
+ * without a run time of their own (task-defined, artifact-created) carry when they
+ * were received.
+ */
+export function eventTime(event: string, body: EventBody): string {
+  const run = body.runId === undefined ? undefined : body.status.runs[body.runId];
+  const time =
+    event === 'task-pending'
+      ? run?.scheduled
+      : event === 'task-running'
+        ? run?.started
+        : RESOLUTION_EVENTS.has(event)
+          ? run?.resolved
+          : undefined;
+  return time ?? new Date().toISOString();
+}
+
+function describe(event: string, body: EventBody, at: string): string {
+  const time = at.slice(11, 19);
   const name = event.replace(/^task-/, '');
   const run = body.runId === undefined ? '' : ` run ${body.runId}`;
   const worker = body.workerId ? ` on ${body.workerGroup ?? ''}/${body.workerId}` : '';

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import YAML from 'yaml';
 import taskcluster, { type ServiceClient } from 'taskcluster-client';
 import { serviceClient } from '../lib/clients.js';
+import { confirmDestructive } from '../lib/confirm.js';
 import { readInput } from '../lib/input.js';
 import { printFields, printJson, printTable, type OutputOptions } from '../lib/output.js';
 import { action } from '../lib/run.js';
@@ -83,29 +85,40 @@ export function registerTask(program: Command): void {
 
   task
     .command('show <taskId>')
-    .description('print a task’s definition')
+    .description('print a task’s definition (YAML, or JSON with --json)')
+    .option('--json', 'print JSON')
     .action(
-      action(async (taskId: string) => {
-        printJson(await (await queue()).task!(taskId));
+      action(async (taskId: string, options: OutputOptions) => {
+        const definition = (await (await queue()).task!(taskId)) as object;
+        if (options.json) return printJson(definition);
+        process.stdout.write(YAML.stringify(definition));
       }),
     );
 
   registerTaskRun(task);
   registerTaskWatch(task);
 
-  for (const [name, method, what] of [
-    ['cancel', 'cancelTask', 'cancel a task that has not resolved'],
-    ['rerun', 'rerunTask', 'run a resolved task again'],
-  ] as const) {
-    task
-      .command(`${name} <taskId>`)
-      .description(what)
-      .option('--json', 'print JSON')
-      .action(
-        action(async (taskId: string, options: OutputOptions) => {
-          const { status } = (await (await queue())[method]!(taskId)) as { status: Status };
-          printStatus(status, options);
-        }),
-      );
-  }
+  task
+    .command('cancel <taskId>')
+    .description('cancel a task that has not resolved (its running run stops)')
+    .option('--yes', 'do not ask (needed when not on a terminal)')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (taskId: string, options: OutputOptions & { yes?: boolean }) => {
+        await confirmDestructive(`Cancel the task ${taskId}?`, options.yes);
+        const { status } = (await (await queue()).cancelTask!(taskId)) as { status: Status };
+        printStatus(status, options);
+      }),
+    );
+
+  task
+    .command('rerun <taskId>')
+    .description('run a resolved task again')
+    .option('--json', 'print JSON')
+    .action(
+      action(async (taskId: string, options: OutputOptions) => {
+        const { status } = (await (await queue()).rerunTask!(taskId)) as { status: Status };
+        printStatus(status, options);
+      }),
+    );
 }

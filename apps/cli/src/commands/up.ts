@@ -1,13 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import taskcluster from 'taskcluster-client';
 import { resolveConfig, startPlatform, type Platform } from '@bulwark/server';
 import { LOCAL_TASK_QUEUE } from '../lib/task-file.js';
+import { LocalWorker } from './local-worker.js';
+import { claimWorkerRuns, releaseWorkerRuns } from './worker-runs.js';
+
+export { workerRunsDirectory } from './worker-runs.js';
 
 interface UpOptions {
   dataDir: string;
@@ -27,8 +30,9 @@ const WORKER_CLIENT = `worker/${LOCAL_TASK_QUEUE}/${WORKER_ID}`;
 /**
  * `bulwark up`: the control plane with the embedded database, and a local worker as a
  * separate process with its own pool-scoped credentials (privilege separation even on
- * one machine). Ctrl-C stops the worker first (its tasks resolve worker-shutdown),
- * then the control plane.
+ * one machine), restarted when it crashes. Ctrl-C stops the worker first (its tasks
+ * resolve worker-shutdown), then the control plane. The worker and the database run
+ * in sessions of their own, so the terminal's Ctrl-C reaches this process only.
  */
 export function registerUp(program: Command): void {
   program
@@ -38,6 +42,8 @@ export function registerUp(program: Command): void {
     .option('--port <port>', 'TCP port (0 picks a free one)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (options: UpOptions) => {
+      // A terminal closed while we stop must cost output, never a crash mid-shutdown.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
       ensureSystemPackages();
       const config = resolveConfig({
         dataDir: options.dataDir,
@@ -45,33 +51,43 @@ export function registerUp(program: Command): void {
         host: options.host,
       });
       const platform = await startPlatform(config);
-      let worker: ChildProcess | undefined;
+      const { logger } = platform;
+      let worker: LocalWorker;
       try {
         const workerConfig = await provisionLocalWorker(platform, config.dataDir);
-        worker = spawn(process.execPath, [bin, 'worker', '--config', workerConfig], {
-          stdio: ['ignore', 'inherit', 'inherit'],
+        worker = new LocalWorker({
+          argv: [process.execPath, bin, 'worker', '--config', workerConfig],
+          logger,
         });
+        worker.start();
       } catch (err) {
         await platform.stop();
+        await releaseWorkerRuns(config.dataDir);
         throw err;
       }
-      const child = worker;
       let stopping = false;
-      const shutdown = (): void => {
+      // In order: the worker first (its running tasks resolve worker-shutdown and are
+      // retried at once, while the API still answers it), then the HTTP server (in-flight
+      // requests finish, connections close), then the database.
+      const shutdown = (signal: NodeJS.Signals): void => {
         if (stopping) return;
         stopping = true;
-        const workerDone = new Promise<void>((done) => {
-          if (child.exitCode !== null) return done();
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        });
-        workerDone
+        logger.info({ signal }, 'stopping: the local worker, then the control plane');
+        worker
+          .stop()
+          .then(() => releaseWorkerRuns(config.dataDir))
           .then(() => platform.stop())
-          .then(() => process.exit(0))
-          .catch(() => process.exit(1));
+          .then(
+            () => process.exit(0),
+            (err: unknown) => {
+              logger.error({ err }, 'stopping failed');
+              process.exit(1);
+            },
+          );
       };
       process.on('SIGINT', shutdown);
       process.on('SIGTERM', shutdown);
+      process.on('SIGHUP', shutdown);
       // Printed once Ctrl-C is handled: whoever waits for this line may signal at once.
       process.stdout.write(
         [
@@ -85,26 +101,7 @@ export function registerUp(program: Command): void {
           '',
         ].join('\n'),
       );
-      child.once('exit', (code) => {
-        if (stopping) return;
-        process.stderr.write(
-          `bulwark: the local worker stopped (exit ${String(code)}); stopping\n`,
-        );
-        stopping = true;
-        void platform.stop().finally(() => process.exit(1));
-      });
     });
-}
-
-/**
- * Where the local worker keeps its runs. The sandbox user must be able to pass through
- * every directory above a task's directory, which the private data directory (0700,
- * perhaps under a 0700 home) does not allow; so the runs live under /var/lib, one
- * directory per data directory, traverse-only (0711).
- */
-export function workerRunsDirectory(dataDir: string): string {
-  const id = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12);
-  return join('/var/lib/bulwark-worker', id);
 }
 
 /** Installs bubblewrap and friends as root on Debian, or says exactly what to run. */
@@ -135,6 +132,7 @@ async function provisionLocalWorker(platform: Platform, dataDir: string): Promis
   });
   const workerDir = join(dataDir, 'worker');
   await mkdir(workerDir, { recursive: true, mode: 0o700 });
+  await chmod(workerDir, 0o700);
   const credentialsFile = join(workerDir, 'credentials.json');
   const existing = await auth.client!(WORKER_CLIENT).catch(() => undefined);
   if (!existing || !existsSync(credentialsFile)) {
@@ -164,8 +162,10 @@ async function provisionLocalWorker(platform: Platform, dataDir: string): Promis
         workerId: WORKER_ID,
         capacity: 2,
         engine: 'sandbox',
-        dataDir: workerRunsDirectory(dataDir),
+        dataDir: await claimWorkerRuns(dataDir),
         credentialsFile,
+        // Ctrl-C means now: running tasks resolve worker-shutdown and are retried at once.
+        shutdownGraceSeconds: 0,
       },
       null,
       2,

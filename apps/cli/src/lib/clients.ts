@@ -1,5 +1,16 @@
 import taskcluster, { type ServiceClient } from 'taskcluster-client';
-import { loadConfig, UsageError } from './credentials.js';
+import { DEFAULT_PROFILE, loadConfig, UsageError, type CliConfig } from './credentials.js';
+
+/** What to do when a command needs credentials and has none. */
+export function noCredentialsHint(config: Pick<CliConfig, 'profile' | 'rootUrl'>): string {
+  const profile = config.profile === DEFAULT_PROFILE ? '' : ` --profile ${config.profile}`;
+  return (
+    `no credentials for ${config.rootUrl}: set TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN ` +
+    `to a client's id and access token (an administrator creates one with \`bulwark clients ` +
+    `create\`), then optionally run \`bulwark signin${profile}\` to keep temporary ` +
+    'credentials instead of the token'
+  );
+}
 
 /** An authenticated client for one service, configured from the environment or signin. */
 export async function serviceClient(
@@ -8,9 +19,7 @@ export async function serviceClient(
 ): Promise<{ client: ServiceClient; rootUrl: string; clientId: string | undefined }> {
   const config = await loadConfig();
   if (options.requireCredentials !== false && !config.credentials) {
-    throw new UsageError(
-      'no credentials: set TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN, or run `bulwark signin`',
-    );
+    throw new UsageError(noCredentialsHint(config));
   }
   const Service = taskcluster[service];
   const client = new Service({

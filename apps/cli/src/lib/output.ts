@@ -1,3 +1,5 @@
+import { bold } from './color.js';
+
 /** Prints for people by default and as JSON with --json, the same data either way. */
 export interface OutputOptions {
   json?: boolean;
@@ -21,9 +23,6 @@ export function printTable(
       .map((v, i) => v.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  const bold = process.stdout.isTTY
-    ? (s: string): string => `\u001b[1m${s}\u001b[0m`
-    : (s: string): string => s;
   process.stdout.write(bold(line(headers)) + '\n');
   for (const row of cells) process.stdout.write(line(row) + '\n');
 }

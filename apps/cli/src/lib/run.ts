@@ -1,3 +1,6 @@
+import { Command } from 'commander';
+import { apiErrorBody, describeApiError, type ApiError } from './api-error.js';
+import { NotConfirmed } from './confirm.js';
 import { UsageError } from './credentials.js';
 
 /**
@@ -45,15 +48,11 @@ export function taskExitCode(state: string, commandExitCode?: number): number {
   return EXIT.taskException;
 }
 
-interface ClientError {
-  statusCode?: number;
-  code?: string;
-  message?: string;
-}
-
 /**
- * Runs a command's action and turns any failure into one clear line on stderr with
- * the API error code, and a meaningful exit code. Never prints a stack or a token.
+ * Runs a command's action and turns any failure into a clear message on stderr with
+ * the API error code and the whole reason (which scopes, which field), and a
+ * meaningful exit code; with --json, the API's error body as JSON instead. Never
+ * prints a stack or a token.
  */
 export function action<A extends unknown[]>(
   fn: (...args: A) => Promise<void>,
@@ -62,16 +61,23 @@ export function action<A extends unknown[]>(
     try {
       await fn(...args);
     } catch (err) {
+      const command = args[args.length - 1];
+      const json = command instanceof Command && command.opts().json === true;
       if (err instanceof UsageError) {
         process.stderr.write(`bulwark: ${err.message}\n`);
         process.exitCode = EXIT.usage;
         return;
       }
-      const e = (err ?? {}) as ClientError;
+      if (err instanceof NotConfirmed) {
+        process.stderr.write(`bulwark: ${err.message}\n`);
+        process.exitCode = EXIT.failure;
+        return;
+      }
+      const e = (err ?? {}) as ApiError;
       if (typeof e.statusCode === 'number') {
-        // Taskcluster messages end with a `---` trailer of request details; keep the sentence.
-        const first = (e.message ?? '').split('\n---')[0]?.split('\n')[0] ?? '';
-        process.stderr.write(`bulwark: ${e.code ?? 'Error'} (${e.statusCode}): ${first}\n`);
+        process.stderr.write(
+          json ? `${JSON.stringify(apiErrorBody(e))}\n` : `bulwark: ${describeApiError(e)}\n`,
+        );
         process.exitCode = BY_STATUS[e.statusCode] ?? EXIT.failure;
         return;
       }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import taskcluster, { type ServiceClient } from 'taskcluster-client';
+import { LogRenderer, type LogRenderOptions } from './log-render.js';
 import { fileWithProgress } from './progress.js';
 
 export const LIVE_LOG = 'public/logs/live.log';
@@ -26,19 +27,32 @@ export async function taskStatus(queue: ServiceClient, taskId: string): Promise<
   return ((await queue.status!(taskId)) as { status: TaskStatus }).status;
 }
 
-/** Waits until `accept` holds for the task's status; polls, bounded by `timeoutMs`. */
+/**
+ * Waits until `accept` holds for the task's status; polls, bounded by `timeoutMs`, and
+ * stops early (with the latest status) when `signal` is aborted.
+ */
 export async function waitForStatus(
   queue: ServiceClient,
   taskId: string,
   accept: (status: TaskStatus) => boolean,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<TaskStatus> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const status = await taskStatus(queue, taskId);
-    if (accept(status) || Date.now() > until) return status;
-    await sleep(POLL_MS);
+    if (accept(status) || Date.now() > until || signal?.aborted) return status;
+    await sleep(POLL_MS, undefined, signal ? { signal } : {}).catch(() => undefined);
   }
+}
+
+/**
+ * Where an artifact is saved below the chosen directory, by `task run --out` and
+ * `task artifacts --download` alike: its name without the `public/` every artifact
+ * `task run` declares starts with (so `--artifact dist/app` lands in `dist/app`).
+ */
+export function artifactPath(name: string): string {
+  return name.startsWith('public/') ? name.slice('public/'.length) : name;
 }
 
 /**
@@ -59,9 +73,11 @@ export function artifactUrl(
 }
 
 /**
- * Copies a run's log to `out` as it is written: the live log while the run goes on,
- * the uploaded log afterwards (the same artifact name serves both). Answers the
- * text's last `[bulwark] exit code N`, which the worker writes after the task ends.
+ * Shows a run's log on `out` as it is written: the live log while the run goes on, the
+ * uploaded log afterwards (the same artifact name serves both). The task's control
+ * characters are shown, not acted on, unless `raw` (S18; see LogRenderer). Answers the
+ * last `[bulwark] exit code N` among the worker's own lines, which the worker writes
+ * after the task ends; no task output can stand for one.
  */
 export async function streamLog(
   queue: ServiceClient,
@@ -69,31 +85,43 @@ export async function streamLog(
   taskId: string,
   runId: number,
   out: NodeJS.WritableStream,
-  options: { waitMs: number },
+  options: { waitMs: number; signal?: AbortSignal } & LogRenderOptions,
 ): Promise<{ found: boolean; exitCode: number | undefined }> {
   const until = Date.now() + options.waitMs;
-  for (;;) {
-    const response = await fetch(artifactUrl(queue, signed, taskId, runId, LIVE_LOG));
-    if (response.ok && response.body) {
-      let tail = '';
-      let exitCode: number | undefined;
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        out.write(chunk);
-        // Only the worker's own line counts; the last one wins, so a task printing
-        // the same words earlier changes nothing.
-        tail = (tail + decoder.decode(chunk, { stream: true })).slice(-4096);
-        for (const match of tail.matchAll(/^\[bulwark\] exit code (\d+)$/gm)) {
-          exitCode = Number(match[1]);
+  const { signal } = options;
+  try {
+    for (;;) {
+      const url = artifactUrl(queue, signed, taskId, runId, LIVE_LOG);
+      const response = await fetch(url, signal ? { signal } : {});
+      if (response.ok && response.body) {
+        const renderer = new LogRenderer(out, options);
+        try {
+          for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+            renderer.write(chunk);
+          }
+        } finally {
+          renderer.end();
         }
+        return { found: true, exitCode: renderer.exitCode };
       }
-      return { found: true, exitCode };
+      await response.body?.cancel();
+      // 404: the worker has not published the log yet; anything else is final.
+      if (response.status !== 404 || Date.now() > until) {
+        return { found: false, exitCode: undefined };
+      }
+      await sleep(POLL_MS, undefined, signal ? { signal } : {});
     }
-    await response.body?.cancel();
-    // 404: the worker has not published the log yet; anything else is final.
-    if (response.status !== 404 || Date.now() > until) return { found: false, exitCode: undefined };
-    await sleep(POLL_MS);
+  } catch (err) {
+    // Stopped following (Ctrl-C, the task resolved elsewhere): what was shown stands.
+    if (signal?.aborted) return { found: true, exitCode: undefined };
+    throw err;
   }
+}
+
+/** How logs are shown on this process's stdout: colour only on a terminal, unless NO_COLOR. */
+export function stdoutRendering(raw: boolean): LogRenderOptions {
+  const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined;
+  return { raw, color };
 }
 
 export interface ArtifactEntry {

@@ -23,6 +23,8 @@ export interface CliCall {
   /** Whose credentials the command runs with; null for none. Root by default. */
   credentials?: Credentials | null;
   stdin?: string;
+  /** Called with everything printed so far, each time more arrives. */
+  onOutput?: (stdout: string, stderr: string) => void;
 }
 
 /**
@@ -72,8 +74,14 @@ export class CliHarness {
       });
       let stdout = '';
       let stderr = '';
-      child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.stdout?.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        call.onOutput?.(stdout, stderr);
+      });
+      child.stderr?.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        call.onOutput?.(stdout, stderr);
+      });
       child.on('error', reject);
       child.on('exit', (code) => {
         this.transcript.push(`$ bulwark ${args.join(' ')}\n${stdout}${stderr}`);

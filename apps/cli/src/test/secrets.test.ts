@@ -45,7 +45,7 @@ test('secrets set (stdin and --file), get, list and rm', async () => {
   assert.deepEqual(list.stdout.trim().split('\n'), ['project/app/api', 'project/app/db']);
   assert.ok(!list.stdout.includes(VALUE.password));
 
-  assert.equal((await harness.run(['secrets', 'rm', 'project/app/api'])).code, 0);
+  assert.equal((await harness.run(['secrets', 'rm', 'project/app/api', '--yes'])).code, 0);
   const gone = await harness.run(['secrets', 'get', 'project/app/api']);
   assert.equal(gone.code, 5);
   assert.match(gone.stderr, /^bulwark: ResourceNotFound \(404\)/);

@@ -96,6 +96,6 @@ test('bad arguments fail in one clear line', async () => {
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((r) => child.once('exit', r));
-  assert.equal(code, 1);
+  assert.equal(code, 2, 'a usage error');
   assert.match(stderr, /^bulwark: --port must be an integer/);
 });

@@ -33,7 +33,7 @@ test('task create from YAML with durations, then status, show, cancel, rerun', a
   const taskId = created.stdout.trim();
   assert.match(taskId, /^[A-Za-z0-9_-]{22}$/);
 
-  const definition = JSON.parse((await harness.run(['task', 'show', taskId])).stdout);
+  const definition = JSON.parse((await harness.run(['task', 'show', taskId, '--json'])).stdout);
   assert.equal(definition.taskQueueId, 'proj-cli/builders');
   assert.equal(definition.taskGroupId, taskId);
   assert.equal(definition.metadata.name, 'cli test task');
@@ -45,7 +45,9 @@ test('task create from YAML with durations, then status, show, cancel, rerun', a
   assert.match(status.stdout, /state\s+pending/);
   assert.match(status.stdout, /RUN\s+STATE/);
 
-  const canceled = JSON.parse((await harness.run(['task', 'cancel', taskId, '--json'])).stdout);
+  const canceled = JSON.parse(
+    (await harness.run(['task', 'cancel', taskId, '--yes', '--json'])).stdout,
+  );
   assert.equal(canceled.state, 'exception');
   assert.equal(canceled.runs[0].reasonResolved, 'canceled');
   const rerun = await harness.run(['task', 'rerun', taskId]);
@@ -96,7 +98,7 @@ test('task commands fail in one line with their exit codes', async () => {
 
 test('task run, log and artifacts: usage errors, missing scopes, unknown tasks', async () => {
   const noCommand = await harness.run(['task', 'run']);
-  assert.equal(noCommand.code, 1);
+  assert.equal(noCommand.code, 2, 'a usage error');
   assert.match(noCommand.stderr, /missing required argument/);
   const badEnv = await harness.run(['task', 'run', '--env', 'NOEQUALS', '--', 'true']);
   assert.equal(badEnv.code, 2);
@@ -158,7 +160,7 @@ test('task watch prints state changes live and ends with the task’s resolution
   const taskId = created.stdout.trim();
   const watching = harness.run(['task', 'watch', taskId]);
   await new Promise((r) => setTimeout(r, 1000));
-  const canceled = await harness.run(['task', 'cancel', taskId]);
+  const canceled = await harness.run(['task', 'cancel', taskId, '--yes']);
   assert.equal(canceled.code, 0, canceled.stderr);
   const watched = await watching;
   assert.equal(watched.code, 8, watched.stderr);

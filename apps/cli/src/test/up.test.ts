@@ -1,12 +1,24 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
+import { SANDBOX_GID } from '@bulwark/worker';
 import { workerRunsDirectory } from '../commands/up.js';
+import { WORKER_RUNS_ROOT } from '../commands/worker-runs.js';
 
 const bin = resolve(fileURLToPath(import.meta.url), '../../../bin/bulwark.js');
 let scratch: string;
@@ -47,9 +59,10 @@ async function cli(
 
 before(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'bulwark-up-'));
-  // The embedded PostgreSQL runs as its own user, which must pass through here.
-  await chmod(scratch, 0o711);
+  // Private, like a clone under /root or `mktemp -d`: nothing here is loosened for anyone.
+  await chmod(scratch, 0o700);
   dataDir = join(scratch, 'data');
+  await plantLeftoverRuns();
   up = spawn(process.execPath, [bin, 'up', '--data-dir', dataDir, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' },
@@ -78,8 +91,36 @@ before(async () => {
 after(async () => {
   if (up.exitCode === null) up.kill('SIGKILL');
   await rm(workerRunsDirectory(dataDir), { recursive: true, force: true });
+  for (const dir of [dataDir, ...Object.values(leftovers)].map(workerRunsDirectory)) {
+    await rm(dir, { recursive: true, force: true });
+    await rm(`${dir}.owner`, { force: true });
+  }
   await rm(scratch, { recursive: true, force: true });
 });
+
+/** Data directories (never created) whose local worker's runs were left behind. */
+const leftovers = {
+  /** Its instance is gone (a pid that has exited): the next `bulwark up` removes its runs. */
+  orphaned: '',
+  /** Its instance still runs (this process): left alone, even though its data directory is gone. */
+  live: '',
+};
+
+async function plantLeftoverRuns(): Promise<void> {
+  leftovers.orphaned = join(scratch, 'deleted-data');
+  leftovers.live = join(scratch, 'moved-data');
+  const gone = spawn('true');
+  await new Promise((done) => gone.once('exit', done));
+  await mkdir(WORKER_RUNS_ROOT, { recursive: true, mode: 0o700 });
+  for (const [dir, pid] of [
+    [leftovers.orphaned, gone.pid!],
+    [leftovers.live, process.pid],
+  ] as const) {
+    const runs = workerRunsDirectory(dir);
+    await mkdir(join(runs, 'runs', 'some-task'), { recursive: true, mode: 0o700 });
+    await writeFile(`${runs}.owner`, JSON.stringify({ dataDir: dir, pid }), { mode: 0o600 });
+  }
+}
 
 test('bulwark up runs a task in the local sandboxed worker', async () => {
   const created = await cli(
@@ -167,7 +208,115 @@ test('S5, S11: the local worker has its own pool-scoped client; its files are pr
   assert.ok(client.expandedScopes.includes('queue:claim-work:local/default'));
 });
 
+/** Every path under `root` (itself included) with its mode and owners; links not followed. */
+async function walk(root: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  const visit = async (path: string): Promise<void> => {
+    const info = await lstat(path).catch(() => undefined);
+    // Files the database removes while we walk (its statistics, WAL segments) do not count.
+    if (!info) return;
+    found.set(path, `${(info.mode & 0o7777).toString(8)} ${info.uid}:${info.gid}`);
+    if (info.isDirectory()) {
+      for (const entry of await readdir(path).catch(() => [] as string[])) {
+        await visit(join(path, entry));
+      }
+    }
+  };
+  await visit(root);
+  return found;
+}
+
+/** The pids of `parent`'s children whose command line contains `word`. */
+async function childrenOf(parent: number, word: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid !== parent) continue;
+    const commandLine = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (commandLine.split('\0').includes(word)) found.push(Number(entry));
+  }
+  return found;
+}
+
+async function runToCompletion(command: string): Promise<string> {
+  const created = await cli(['task', 'create'], `payload: {command: [sh, -c, '${command}']}\n`);
+  assert.equal(created.code, 0, created.stderr);
+  const taskId = created.stdout.trim();
+  let state = '';
+  for (let i = 0; i < 600 && !['completed', 'failed', 'exception'].includes(state); i++) {
+    const status = await cli(['task', 'status', taskId, '--json']);
+    state = (JSON.parse(status.stdout) as { state: string }).state;
+    if (state !== 'completed') await sleep(100);
+  }
+  return state;
+}
+
+// S11: nothing Bulwark creates is open to others, not even for traversal.
+test('S11: nothing bulwark up creates has a mode bit for others', async () => {
+  const created = await walk(dataDir);
+  assert.ok(created.has(join(dataDir, 'worker', 'config.json')), 'the walk saw the worker');
+  assert.ok(created.has(join(dataDir, 'postgres', 'PG_VERSION')), 'the walk saw the cluster');
+  const open = [...created].filter(([, mode]) => (parseInt(mode, 8) & 0o007) !== 0);
+  assert.deepEqual(open, []);
+  assert.equal((await stat(scratch)).mode & 0o777, 0o700, 'the parent is not loosened');
+  // The worker's runs live outside the data directory, for the sandbox user to reach:
+  // through the sandbox's own group, never through "others".
+  const runsRoot = await stat(WORKER_RUNS_ROOT);
+  assert.equal(runsRoot.mode & 0o777, 0o710);
+  assert.deepEqual([runsRoot.uid, runsRoot.gid], [0, SANDBOX_GID]);
+  assert.equal((await stat(`${workerRunsDirectory(dataDir)}.owner`)).mode & 0o777, 0o600);
+});
+
+// S19: one instance never disturbs another, even by being refused.
+test('S19: a second bulwark up on the same data directory is refused and changes nothing', async () => {
+  const cluster = join(dataDir, 'postgres');
+  const outsideCluster = (files: Map<string, string>): [string, string][] =>
+    [...files].filter(([path]) => !path.startsWith(`${cluster}/`)).sort();
+  const before = outsideCluster(await walk(dataDir));
+  const second = spawn(process.execPath, [bin, 'up', '--data-dir', dataDir, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' },
+  });
+  let stderr = '';
+  second.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((done) => second.once('exit', done));
+  assert.equal(code, 1);
+  assert.match(stderr, /already running on .*another Bulwark/s);
+  assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  assert.deepEqual(outsideCluster(await walk(dataDir)), before);
+  assert.equal(await runToCompletion('echo still here'), 'completed');
+});
+
+// S19: a crashed worker is restarted, never taking the control plane with it.
+test('S19: a killed local worker is restarted and the API keeps answering', async () => {
+  const [first] = await childrenOf(up.pid!, 'worker');
+  assert.ok(first !== undefined, 'the local worker runs as a child of bulwark up');
+  process.kill(first, 'SIGKILL');
+  const ping = await fetch(`${rootUrl}/api/queue/v1/ping`);
+  assert.equal(ping.status, 200);
+  let next: number | undefined;
+  for (let i = 0; i < 300 && next === undefined; i++) {
+    await sleep(100);
+    next = (await childrenOf(up.pid!, 'worker')).find((pid) => pid !== first);
+  }
+  assert.ok(next !== undefined, 'a new worker came up');
+  assert.equal(await runToCompletion('echo after the restart'), 'completed');
+});
+
+test('runs left by an instance that is gone, with its data directory, are removed', async () => {
+  await assert.rejects(stat(workerRunsDirectory(leftovers.orphaned)), { code: 'ENOENT' });
+  await assert.rejects(stat(`${workerRunsDirectory(leftovers.orphaned)}.owner`), {
+    code: 'ENOENT',
+  });
+  assert.ok((await stat(join(workerRunsDirectory(leftovers.live), 'runs'))).isDirectory());
+});
+
 test('Ctrl-C stops the worker, then the control plane, and exits cleanly', async () => {
   up.kill('SIGINT');
   assert.equal(await exitCode, 0);
+  // The worker's runs went with it: nothing stays behind in the host-wide directory.
+  await assert.rejects(stat(workerRunsDirectory(dataDir)), { code: 'ENOENT' });
+  await assert.rejects(stat(`${workerRunsDirectory(dataDir)}.owner`), { code: 'ENOENT' });
 });

@@ -82,7 +82,6 @@ test('command line over environment over file over defaults', () => {
   assert.equal(fromFile.port, 9000);
   assert.equal(fromFile.databaseUrl, 'postgres://from-file/db');
   assert.equal(fromFile.keyringJson, '{"keys":[{"id":"f","key":"x"}]}');
-  assert.equal(fromFile.replayProtection, 'database');
   assert.equal(fromFile.claimTimeoutSeconds, 600);
   assert.equal(fromFile.rootUrl, 'http://10.0.0.5:9000');
   const fromEnv = resolveConfig(
@@ -101,6 +100,22 @@ test('command line over environment over file over defaults', () => {
   );
   assert.equal(fromFlags.port, 9200);
   assert.deepEqual(fromFlags.services, ['auth']);
+});
+
+test('S13: the removed in-memory nonce cache cannot be asked for', () => {
+  for (const replay of ['memory', 'Memory', 'none']) {
+    assert.throws(
+      () => resolveConfig({}, { BULWARK_REPLAY_PROTECTION: replay }),
+      /BULWARK_REPLAY_PROTECTION: the only value is "database"/,
+    );
+    assert.throws(
+      () => resolveConfig({}, {}, { replayProtection: replay as 'database' }),
+      /the in-memory nonce cache was removed/,
+    );
+  }
+  // Configurations that named the shared table keep working.
+  resolveConfig({}, { BULWARK_REPLAY_PROTECTION: 'database' });
+  resolveConfig({}, {}, { replayProtection: 'database' });
 });
 
 test('a config file: unknown keys, wrong types and readable secrets are refused', async () => {

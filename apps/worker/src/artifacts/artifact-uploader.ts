@@ -1,6 +1,7 @@
 import taskcluster from 'taskcluster-client';
 import type { RunCredentials } from '../proxy/run-credentials.js';
 import { openArtifactFile, type ArtifactError, type ArtifactFile } from './collect-artifacts.js';
+import { createArtifactScope } from './worker-log-names.js';
 
 type Method = (...args: unknown[]) => Promise<Record<string, unknown>>;
 type Client = Record<string, Method>;
@@ -11,6 +12,12 @@ interface TaskclusterModule {
 }
 const tc = taskcluster as unknown as TaskclusterModule;
 
+/**
+ * Whose artifact it is: the task's (its declared files and their errors) or the
+ * worker's (its log and its notes, under `public/logs/`).
+ */
+export type ArtifactOwner = 'task' | 'worker';
+
 /** The run an artifact belongs to, and the credentials of that run as they are now. */
 export interface RunRef {
   taskId: string;
@@ -19,16 +26,18 @@ export interface RunRef {
 }
 
 /**
- * Publishes a run's artifacts with the run's own credentials (their only artifact
- * scope is `queue:create-artifact:<taskId>/<runId>`), through the published client:
- * createArtifact, the object upload (the queue's store measures and digests the data),
- * then finishArtifact.
+ * Publishes a run's artifacts with the run's own credentials, through the published
+ * client: createArtifact, the object upload (the queue's store measures and digests
+ * the data), then finishArtifact. The task's artifacts go with the credentials
+ * narrowed to `queue:create-artifact:<taskId>/<runId>`, what its proxy could do, so
+ * that the queue refuses them a name in the worker's log whatever this code does
+ * (S18); only the worker's own log is written with the worker-log scope.
  */
 export class ArtifactUploader {
   constructor(readonly rootUrl: string) {}
 
-  async uploadFile(run: RunRef, file: ArtifactFile): Promise<void> {
-    const queue = this.queue(run);
+  async uploadFile(run: RunRef, file: ArtifactFile, owner: ArtifactOwner): Promise<void> {
+    const queue = this.queue(run, owner);
     const created = await queue.createArtifact!(run.taskId, run.runId, file.name, {
       storageType: 'object',
       expires: file.expires,
@@ -59,8 +68,8 @@ export class ArtifactUploader {
     await queue.finishArtifact!(run.taskId, run.runId, file.name, { uploadId: created.uploadId });
   }
 
-  async createError(run: RunRef, error: ArtifactError): Promise<void> {
-    await this.queue(run).createArtifact!(run.taskId, run.runId, error.name, {
+  async createError(run: RunRef, error: ArtifactError, owner: ArtifactOwner): Promise<void> {
+    await this.queue(run, owner).createArtifact!(run.taskId, run.runId, error.name, {
       storageType: 'error',
       expires: error.expires,
       reason: error.reason,
@@ -68,8 +77,9 @@ export class ArtifactUploader {
     });
   }
 
+  /** The worker's live log reference. */
   async createReference(run: RunRef, name: string, url: string, expires: string): Promise<void> {
-    await this.queue(run).createArtifact!(run.taskId, run.runId, name, {
+    await this.queue(run, 'worker').createArtifact!(run.taskId, run.runId, name, {
       storageType: 'reference',
       expires,
       contentType: 'text/plain; charset=utf-8',
@@ -77,8 +87,9 @@ export class ArtifactUploader {
     });
   }
 
+  /** The worker's live log, turned into a link to the uploaded log. */
   async createLink(run: RunRef, name: string, target: string, expires: string): Promise<void> {
-    await this.queue(run).createArtifact!(run.taskId, run.runId, name, {
+    await this.queue(run, 'worker').createArtifact!(run.taskId, run.runId, name, {
       storageType: 'link',
       expires,
       contentType: 'text/plain; charset=utf-8',
@@ -86,7 +97,14 @@ export class ArtifactUploader {
     });
   }
 
-  private queue(run: RunRef): Client {
-    return new tc.Queue({ rootUrl: this.rootUrl, credentials: run.credentials, retries: 2 });
+  private queue(run: RunRef, owner: ArtifactOwner): Client {
+    return new tc.Queue({
+      rootUrl: this.rootUrl,
+      credentials: run.credentials,
+      retries: 2,
+      ...(owner === 'task'
+        ? { authorizedScopes: [createArtifactScope(run.taskId, run.runId)] }
+        : {}),
+    });
   }
 }

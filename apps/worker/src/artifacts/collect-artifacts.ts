@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { lookup } from 'mime-types';
 import type { ArtifactSpec } from '../payload/payload.js';
 import { artifactNameProblem } from './artifact-name.js';
+import { isWorkerLogName, WORKER_LOG_PREFIX } from './worker-log-names.js';
 
 /** A regular file inside the task directory, to upload under `name`. */
 export interface ArtifactFile {
@@ -25,8 +26,13 @@ export interface ArtifactError {
 export interface CollectLimits {
   /** Files one task may publish, all specs together. */
   maxFiles: number;
-  /** Bytes one task may publish, all files together. */
+  /**
+   * Bytes one task may publish, all files together, counted by their apparent size: a
+   * sparse file counts in full, as the store would keep it in full (S19).
+   */
   maxBytes: number;
+  /** What the byte limit is, in the words of the error artifact. */
+  bytesLimitName?: string;
 }
 
 export const DEFAULT_COLLECT_LIMITS: CollectLimits = {
@@ -88,7 +94,10 @@ export async function collectArtifacts(
           const name = `${spec.name}/${relative(path, file)}`;
           const problem = artifactNameProblem(name);
           if (problem) skipped.push(`${relative(root, file)}: the artifact name ${problem}`);
-          else found.push({ name, path: file, size });
+          else if (isWorkerLogName(name)) {
+            // S18: a directory named `public` may not put a file in the worker's log.
+            skipped.push(`${relative(root, file)}: ${name} is under ${WORKER_LOG_PREFIX}`);
+          } else found.push({ name, path: file, size });
         },
         (file, why) => skipped.push(`${relative(root, file)}: ${why}`),
       );
@@ -102,7 +111,7 @@ export async function collectArtifacts(
         errors.push({
           name: file.name,
           reason: 'too-large-file-on-worker',
-          message: `publishing it would exceed this pool's ${limits.maxBytes} artifact bytes`,
+          message: `publishing it would exceed ${limits.bytesLimitName ?? `this pool's ${limits.maxBytes} artifact bytes`} (artifacts count by their apparent size, sparse files in full)`,
           expires,
         });
         continue;

@@ -1,13 +1,15 @@
-import { chmod, mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { detectCgroupVersion } from '../sandbox/cgroup.js';
 import { createEngine, EngineRefused } from '../sandbox/create-engine.js';
-import { destroyLeftovers } from '../sandbox/recovery.js';
+import { openTaskDisks } from '../sandbox/disk-quota/open-task-disks.js';
+import { networkTag } from '../sandbox/network/names.js';
+import { destroyLeftovers, removeLeftoverTrees } from '../sandbox/recovery.js';
 import { selfTest, type ControlCheck } from '../sandbox/self-test.js';
 import type { Executor } from '../sandbox/engine.js';
+import { prepareDataDir, quarantineDirectory, runsDirectory } from './data-dir.js';
 import { createWorkerQueue } from './queue-api.js';
 import { Worker } from './worker.js';
+import { claimDataDir, DataDirInUse, loadInstanceId, objectPrefix } from './worker-instance.js';
 import { loadWorkerCredentials, WorkerConfigError, type WorkerConfig } from './worker-config.js';
 
 /** The unprivileged user and group sandboxed tasks run as. */
@@ -27,27 +29,42 @@ export class ControlsFailed extends Error {
 
 /**
  * Builds the engine the configuration names and, for the sandbox, clears what a
- * crashed predecessor left (cgroups, task networks, run directories) and proves every
- * control with the self-test before a single task is claimed (S9).
+ * crashed predecessor of this same worker instance left (cgroups, task networks, run
+ * directories) and proves every control with the self-test before a single task is
+ * claimed (S9). Refuses a data directory another live worker holds (S19).
  */
 export async function prepareEngine(
   config: Readonly<WorkerConfig>,
-  options: { allowInsecure: boolean },
+  options: { allowInsecure: boolean; logger?: Logger },
 ): Promise<{ engine: Executor; checks: ControlCheck[] }> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o711 });
-  await chmod(config.dataDir, 0o711);
-  const runs = join(config.dataDir, 'runs');
-  const prefix = `bulwark-${config.workerGroup}-${config.workerId}`;
-  if (config.engine === 'insecure') {
+  const sandboxed = config.engine !== 'insecure';
+  // The sandbox user passes through the data and runs directories by its group (S11).
+  await prepareDataDir(config.dataDir, sandboxed ? SANDBOX_GID : undefined);
+  await claimDataDir(config.dataDir).catch((err: unknown) => {
+    if (err instanceof DataDirInUse) throw new WorkerConfigError(err.message);
+    throw err;
+  });
+  const runs = runsDirectory(config.dataDir);
+  const quarantineDir = quarantineDirectory(config.dataDir);
+  const prefix = objectPrefix(
+    await loadInstanceId(config.dataDir),
+    config.workerGroup,
+    config.workerId,
+  );
+  const sandbox = { prefix, uid: SANDBOX_UID, gid: SANDBOX_GID };
+  if (!sandboxed) {
     const engine = refusedAsConfigError(() =>
       createEngine({
         engine: 'insecure',
         isolatedPool: config.isolated,
         allowInsecure: options.allowInsecure,
-        sandbox: { cgroupVersion: 1, prefix, uid: SANDBOX_UID, gid: SANDBOX_GID },
+        sandbox: { cgroupVersion: 1, ...sandbox },
       }),
     );
-    await rm(runs, { recursive: true, force: true });
+    const trees = await removeLeftoverTrees({ taskDirParents: [runs], quarantineDir });
+    for (const problem of trees.problems) {
+      options.logger?.warn({ problem }, 'a leftover could not be destroyed; the worker goes on');
+    }
     return { engine, checks: [] };
   }
   const cgroupVersion = await detectCgroupVersion().catch((err: unknown) => {
@@ -56,18 +73,51 @@ export async function prepareEngine(
         `(${err instanceof Error ? err.message : String(err)})`,
     );
   });
-  await destroyLeftovers({ prefix, cgroupVersion, taskDirParents: [runs] });
-  const engine = refusedAsConfigError(() =>
-    createEngine({
-      engine: 'sandbox',
-      isolatedPool: config.isolated,
-      allowInsecure: options.allowInsecure,
-      sandbox: { cgroupVersion, prefix, uid: SANDBOX_UID, gid: SANDBOX_GID },
-    }),
-  );
-  await mkdir(runs, { recursive: true, mode: 0o711 });
-  const checks = await selfTest(engine, runs);
-  if (checks.some((c) => !c.ok)) throw new ControlsFailed(checks);
+  const leftovers = await destroyLeftovers({
+    prefix,
+    cgroupVersion,
+    taskDirParents: [runs],
+    quarantineDir,
+  });
+  if (leftovers.cgroups + leftovers.networks + leftovers.taskDirs > 0) {
+    options.logger?.info(
+      { cgroups: leftovers.cgroups, networks: leftovers.networks, runs: leftovers.taskDirs },
+      'destroyed what an earlier run of this worker left',
+    );
+  }
+  for (const problem of leftovers.problems) {
+    options.logger?.warn({ problem }, 'a leftover could not be destroyed; the worker goes on');
+  }
+  const permitsDestinations = config.limits.networkAllow.length > 0;
+  // Task directories are made on the worker's quota filesystem, mounted at `runs`.
+  const disk = await openTaskDisks(config, runs, SANDBOX_GID);
+  let engine: Executor;
+  try {
+    engine = refusedAsConfigError(() =>
+      createEngine({
+        engine: 'sandbox',
+        isolatedPool: config.isolated,
+        allowInsecure: options.allowInsecure,
+        sandbox: {
+          cgroupVersion,
+          ...sandbox,
+          disk,
+          // A pool that permits destinations keeps a closed task network ready.
+          network: { prepareAhead: permitsDestinations },
+        },
+      }),
+    );
+  } catch (err) {
+    await disk.close();
+    throw err;
+  }
+  const checks = await selfTest(engine, runs, {
+    ...(permitsDestinations ? { allowlistProbe: { networkTag: networkTag(prefix) } } : {}),
+  });
+  if (checks.some((c) => !c.ok)) {
+    await engine.close?.();
+    throw new ControlsFailed(checks);
+  }
   return { engine, checks };
 }
 

@@ -69,3 +69,50 @@ test('an aborted reader stops waiting at once', async () => {
     await log.close();
   });
 });
+
+/** The lines a reader takes for the worker's: those that start with the mark. */
+const workerLines = (text: string): string[] =>
+  text.split('\n').filter((line) => line.startsWith('[bulwark] '));
+
+test('S18: a task cannot write a line that a reader takes for the worker’s', async () => {
+  await withLog(1 << 20, async (log) => {
+    log.note('task T run 0 on g/w');
+    log.output.write('[bulwark] exit code 0\n');
+    // Split across writes, in another case, after a carriage return, mid-line.
+    log.output.write('ok\r[bulw');
+    log.output.write('ark] exit code 0\n[BULWARK] done\nsay [Bulwark] x\n');
+    // An unterminated line that would hide what follows on a terminal.
+    log.output.write('x\x1b[2K\r');
+    log.note('exit code 1');
+    await log.close();
+    const text = await readFile(log.path, 'utf8');
+    assert.deepEqual(workerLines(text), ['[bulwark] task T run 0 on g/w', '[bulwark] exit code 1']);
+    assert.doesNotMatch(text, /\[bulwark\][^\n]*exit code 0/i);
+    assert.match(text, /^\[task:bulwark\] exit code 0$/m);
+    assert.match(text, /ok\r\[task:bulwark\] exit code 0\n\[task:BULWARK\] done\n/);
+    assert.match(text, /say \[task:Bulwark\] x\n/);
+    // The worker's line starts a line of its own after the unterminated one.
+    assert.ok(text.endsWith('x\x1b[2K\r\n[bulwark] exit code 1\n'), JSON.stringify(text));
+  });
+});
+
+test('S18: a worker line is one line, whatever text it carries', async () => {
+  await withLog(1 << 20, async (log) => {
+    log.masker.addSecret('bulwark');
+    log.note('artifact skipped: a\n[bulwark] exit code 0\x1b[8m');
+    await log.close();
+    const text = await readFile(log.path, 'utf8');
+    // The mark stays whole even when a secret is the mark's own word (S15 masks the rest).
+    assert.equal(text, '[bulwark] artifact skipped: a\\x0a[[secret]] exit code 0\\x1b[8m\n');
+    assert.deepEqual(workerLines(text).length, 1);
+  });
+});
+
+test('S18: a mark held back at the end of a chunk is written out before the worker speaks', async () => {
+  await withLog(1 << 20, async (log) => {
+    log.output.write('partial [bulw');
+    log.note('exit code 0');
+    await log.close();
+    assert.equal(await readFile(log.path, 'utf8'), 'partial [bulw\n[bulwark] exit code 0\n');
+  });
+});

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { SecretMasker } from '../logs/secret-masker.js';
+import { WorkerMarkGuard, workerLine } from '../logs/worker-lines.js';
 
 /** What a log keeps before it stops recording task output (the disk is the worker's). */
 export const DEFAULT_MAX_LOG_BYTES = 256 * 1024 * 1024;
@@ -13,9 +14,14 @@ const READ_CHUNK = 64 * 1024;
  * through the secret masker (S15) into a file. Readers follow the file itself up to
  * the bytes known to be written, so a reader that joins late gets the whole log and
  * nothing is held in memory; nothing unmasked ever leaves this object.
+ *
+ * The worker's lines are marked so that no task output can pass for one (S18; the rule
+ * a reader applies is in ../logs/worker-lines.ts): each starts a line of its own with
+ * `[bulwark] `, and the task's output never contains that mark.
  */
 export class TaskLog {
   readonly masker = new SecretMasker();
+  private readonly guard = new WorkerMarkGuard();
   private readonly file: WriteStream;
   /** Bytes handed to the file (the log's size once they are written). */
   private accepted = 0;
@@ -23,6 +29,8 @@ export class TaskLog {
   private written = 0;
   private closed = false;
   private truncated = false;
+  /** Whether the last byte accepted ends a line (or nothing was accepted yet). */
+  private atLineStart = true;
   private readonly waiting = new Set<() => void>();
   /** The file exists once this settles (the stream opens it asynchronously). */
   private readonly opened: Promise<boolean>;
@@ -40,15 +48,22 @@ export class TaskLog {
     });
     this.output = new Writable({
       write: (chunk: Buffer, _encoding, done) => {
-        this.append(this.masker.write(chunk));
+        this.appendTask(this.guard.write(this.masker.write(chunk)));
         done();
       },
     });
   }
 
-  /** A line from the worker itself, marked so it cannot be mistaken for task output. */
+  /**
+   * A line from the worker itself, marked so it cannot be mistaken for task output.
+   * Task output that was still held back (the possible start of a secret or of the
+   * mark) is written first, masked as at the end of a stream: the worker speaks before
+   * the task starts, after it ended, and when its output is cut off.
+   */
   note(line: string): void {
-    this.append(this.masker.write(`[bulwark] ${line}\n`), true);
+    if (this.closed) return;
+    this.flushTask();
+    this.appendWorker(line);
   }
 
   /** The log's size so far. */
@@ -58,7 +73,7 @@ export class TaskLog {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.append(this.masker.end(), true);
+    this.flushTask();
     this.closed = true;
     this.file.end();
     await finished(this.file);
@@ -106,21 +121,40 @@ export class TaskLog {
     for (const wake of [...this.waiting]) wake();
   }
 
-  /** Worker notes pass the cap, so the log always says how the task ended. */
-  private append(text: string, fromWorker = false): void {
+  private flushTask(): void {
+    this.appendTask(this.guard.write(this.masker.end()) + this.guard.end());
+  }
+
+  /**
+   * Worker lines pass the cap, so the log always says how the task ended. The text is
+   * masked on its own (S15), and the mark put before it afterwards, so that no secret
+   * can mask the mark away.
+   */
+  private appendWorker(text: string): void {
+    // Task text still held back never enters a worker line: note() wrote it out
+    // already, and past the cap it is dropped.
+    this.masker.end();
+    this.guard.end();
+    const masked = this.masker.write(text) + this.masker.end();
+    this.write(`${this.atLineStart ? '' : '\n'}${workerLine(masked)}`);
+  }
+
+  private appendTask(text: string): void {
     if (text.length === 0 || this.closed) return;
-    if (!fromWorker && this.accepted >= this.maxBytes) {
+    if (this.accepted >= this.maxBytes) {
       if (!this.truncated) {
         this.truncated = true;
-        this.append(
-          `\n[bulwark] the log reached ${this.maxBytes} bytes; further task output is dropped\n`,
-          true,
-        );
+        this.appendWorker(`the log reached ${this.maxBytes} bytes; further task output is dropped`);
       }
       return;
     }
+    this.write(text);
+  }
+
+  private write(text: string): void {
     const bytes = Buffer.from(text);
     this.accepted += bytes.length;
+    this.atLineStart = text.endsWith('\n');
     this.file.write(bytes, () => {
       this.written += bytes.length;
       this.wakeReaders();

@@ -1,11 +1,13 @@
 import { chmodSync, mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ArtifactUploader } from '../artifacts/artifact-uploader.js';
+import { removeTree } from '../cleanup/remove-tree.js';
 import { planTask } from '../payload/payload.js';
+import { proxySocketDirectory, proxySocketPath } from '../proxy/socket-path.js';
 import { TaskProxy } from '../proxy/task-proxy.js';
 import type { Executor, ExecutionResult } from '../sandbox/engine.js';
+import { quarantineDirectory } from './data-dir.js';
 import type { Claim, ExceptionReason, WorkerQueue } from './queue-api.js';
 import { RunLease } from './run-lease.js';
 import { RunOutputs } from './run-outputs.js';
@@ -40,12 +42,11 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
   const runName = `${claim.taskId}-${claim.runId}`;
   const runDir = join(config.dataDir, 'runs', runName);
   const taskDir = join(runDir, 'task');
-  // The sandbox user must pass through the run directory to its task directory (and
-  // nothing more: 0711 lets it traverse, not list; the files in it are 0600).
-  // Synchronous: microseconds on the worker's own disk, where the asynchronous calls
-  // wait for the thread pool, all of it before the task can start.
-  mkdirSync(taskDir, { recursive: true, mode: 0o711 });
-  chmodSync(runDir, 0o711);
+  // Private to the worker (S11); the engine opens the run directory to the one user
+  // that must pass through it to the task directory, if any. Synchronous: microseconds
+  // on the worker's own disk, where the asynchronous calls wait for the thread pool,
+  // all of it before the task can start.
+  mkdirSync(taskDir, { recursive: true, mode: 0o700 });
   const log = new TaskLog(join(runDir, 'live.log'));
   // The run's own credentials never reach the task; mask them anyway (S15).
   log.masker.addSecret(claim.credentials.accessToken);
@@ -73,12 +74,19 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
         : { kind: 'lost', why: lease.lostReason ?? 'lost' };
     }
     let final = resolution;
-    const { missing } = await outputs.publishArtifacts(taskDir, artifacts, errors);
+    const { missing, refused } = await outputs.publishArtifacts(taskDir, artifacts, errors);
     if (missing > 0 && final.kind === 'completed') {
       log.note(`${missing} declared artifact(s) missing: the task is resolved failed`);
       final = { kind: 'failed' };
     }
-    await outputs.finishLog();
+    if (refused > 0 && final.kind === 'completed') {
+      log.note(`${refused} artifact(s) over the byte limit refused: the task is resolved failed`);
+      final = { kind: 'failed' };
+    }
+    if (!(await outputs.finishLog()) && final.kind !== 'exception') {
+      // S18: a result is reported only with the worker's log that backs it.
+      final = { kind: 'exception', reason: 'internal-error' };
+    }
     return await resolve(deps, lease, final);
   };
   try {
@@ -105,6 +113,7 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
       );
     }
     const { plan } = planned;
+    outputs.limitArtifactBytes(plan.resources.diskMB);
     let proxySocket: string | undefined;
     if (plan.taskclusterProxy) {
       proxy = new TaskProxy({
@@ -118,9 +127,12 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
         logger,
       });
       // Its own directory: the sandbox binds that directory, and nothing else of the run.
-      mkdirSync(join(runDir, 'proxy'), { mode: 0o700 });
-      proxySocket = join(runDir, 'proxy', 'proxy.sock');
+      mkdirSync(proxySocketDirectory(runDir), { mode: 0o700 });
+      proxySocket = proxySocketPath(runDir);
       await proxy.listen({ path: proxySocket });
+      // The socket is made as the umask says; it is the sandbox user's alone (S11), from
+      // its first moment, not only once the engine hands it over.
+      chmodSync(proxySocket, 0o600);
     }
     const abort = AbortSignal.any([lease.abort.signal, deps.shutdown]);
     log.note(
@@ -178,7 +190,13 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     lease.stop();
     await proxy?.close();
     await outputs.abandon();
-    await rm(runDir, { recursive: true, force: true });
+    // Never throws, whatever the task left (S19); what stays is set aside and reported.
+    const removal = await removeTree(runDir, {
+      quarantineDir: quarantineDirectory(config.dataDir),
+    });
+    if (removal.outcome !== 'removed') {
+      logger.warn({ taskId: claim.taskId, ...removal }, 'the run directory could not be removed');
+    }
   }
 }
 
@@ -202,6 +220,7 @@ function judge(
       }
       return { kind: 'failed' };
     case 'oom':
+    case 'disk-full':
     case 'timeout':
       return { kind: 'failed' };
     case 'aborted':

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import type { PoolLimits } from '../payload/payload.js';
+import { AllowEntryError, entryText, parseAllowEntry } from '../sandbox/network/allow-entry.js';
 
 export type EngineName = 'sandbox' | 'insecure';
 
@@ -16,11 +17,25 @@ export interface WorkerConfig {
   isolated: boolean;
   limits: PoolLimits;
   dataDir: string;
-  /** A 0600 file holding `{clientId, accessToken}`; never argv, never the environment. */
+  /**
+   * A 0600 file holding `{clientId, accessToken}`, or the configuration file itself
+   * when that holds them as `credentials` (one file to copy to a worker host); never
+   * argv, never the environment.
+   */
   credentialsFile: string;
   /** Seconds running tasks get to finish after SIGTERM before they are resolved worker-shutdown. */
   shutdownGraceSeconds: number;
+  /**
+   * MB of the sparse image that holds the task directories (S19), in the data
+   * directory; room for `capacity` tasks at the pool's largest disk limit, and one
+   * more being prepared. Always set by loadWorkerConfig.
+   */
+  diskImageMB?: number;
 }
+
+/** A task's disk when it asks for nothing, and the most it may ask for, unless configured. */
+const DEFAULT_DISK_MB = 2048;
+const DEFAULT_MAX_DISK_MB = 8192;
 
 const IDENTIFIER = '^[a-zA-Z0-9_-]{1,38}$';
 const limitsSchema = {
@@ -31,13 +46,14 @@ const limitsSchema = {
     memoryMB: { type: 'integer', minimum: 16 },
     pids: { type: 'integer', minimum: 8 },
     cpus: { type: 'number', minimum: 0.01 },
+    diskMB: { type: 'integer', minimum: 16, maximum: 16_777_216 },
   },
 } as const;
 
 const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['rootUrl', 'taskQueueId', 'workerGroup', 'workerId', 'dataDir', 'credentialsFile'],
+  required: ['rootUrl', 'taskQueueId', 'workerGroup', 'workerId', 'dataDir'],
   properties: {
     rootUrl: { type: 'string', pattern: '^https?://', maxLength: 2048 },
     taskQueueId: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,38}/[a-zA-Z0-9_-]{1,38}$' },
@@ -52,13 +68,24 @@ const configSchema = {
     networkAllow: { type: 'array', items: { type: 'string', maxLength: 260 }, maxItems: 1024 },
     dataDir: { type: 'string', minLength: 1, maxLength: 4096 },
     credentialsFile: { type: 'string', minLength: 1, maxLength: 4096 },
+    credentials: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['clientId', 'accessToken'],
+      properties: {
+        clientId: { type: 'string', minLength: 1, maxLength: 256 },
+        accessToken: { type: 'string', minLength: 1, maxLength: 256 },
+      },
+    },
     shutdownGraceSeconds: { type: 'integer', minimum: 0, maximum: 86_400 },
+    diskImageMB: { type: 'integer', minimum: 256, maximum: 1_073_741_824 },
   },
 } as const;
 
 const validate = new Ajv({ strict: true, allErrors: true }).compile(configSchema);
 
 type FileConfig = Partial<Omit<WorkerConfig, 'limits'>> & {
+  credentials?: { clientId: string; accessToken: string };
   maxRunTime?: number;
   maxResources?: PoolLimits['max'];
   defaultResources?: PoolLimits['defaults'];
@@ -97,16 +124,38 @@ export async function loadWorkerConfig(
     throw new WorkerConfigError(`invalid worker configuration: ${problems.join('; ')}`);
   }
   const config = merged as FileConfig &
-    Pick<
-      WorkerConfig,
-      'rootUrl' | 'taskQueueId' | 'workerGroup' | 'workerId' | 'dataDir' | 'credentialsFile'
-    >;
-  const max = config.maxResources ?? { memoryMB: 4096, pids: 1024, cpus: 2 };
-  const defaults = config.defaultResources ?? {
+    Pick<WorkerConfig, 'rootUrl' | 'taskQueueId' | 'workerGroup' | 'workerId' | 'dataDir'>;
+  // The credentials in a file of their own, or in this one (read from it, with the same
+  // 0600 check); never both, never neither.
+  if ((config.credentialsFile === undefined) === (config.credentials === undefined)) {
+    throw new WorkerConfigError(
+      'invalid worker configuration: give either credentialsFile or credentials, not both',
+    );
+  }
+  const credentialsFile = config.credentialsFile ?? file;
+  if (credentialsFile === undefined) {
+    throw new WorkerConfigError('credentials kept in the configuration need a configuration file');
+  }
+  const maxGiven = config.maxResources ?? { memoryMB: 4096, pids: 1024, cpus: 2 };
+  const max = { ...maxGiven, diskMB: maxGiven.diskMB ?? DEFAULT_MAX_DISK_MB };
+  const defaultsGiven = config.defaultResources ?? {
     memoryMB: Math.min(1024, max.memoryMB),
     pids: Math.min(256, max.pids),
     cpus: Math.min(1, max.cpus),
   };
+  const defaults = {
+    ...defaultsGiven,
+    diskMB: defaultsGiven.diskMB ?? Math.min(DEFAULT_DISK_MB, max.diskMB),
+  };
+  const capacity = config.capacity ?? 1;
+  // Every running task at the largest limit, one subvolume made ahead, and the logs.
+  const neededImageMB = capacity * max.diskMB + 512;
+  const diskImageMB = config.diskImageMB ?? neededImageMB + max.diskMB;
+  if (diskImageMB < neededImageMB) {
+    throw new WorkerConfigError(
+      `diskImageMB ${diskImageMB} cannot hold ${capacity} task(s) at maxResources.diskMB ${max.diskMB}: it needs at least ${neededImageMB}`,
+    );
+  }
   const engine = config.engine ?? 'sandbox';
   const isolated = config.isolated ?? true;
   if (isolated && engine !== 'sandbox') {
@@ -119,19 +168,42 @@ export async function loadWorkerConfig(
     taskQueueId: config.taskQueueId,
     workerGroup: config.workerGroup,
     workerId: config.workerId,
-    capacity: config.capacity ?? 1,
+    capacity,
     engine,
     isolated,
     limits: Object.freeze({
       maxRunTime: config.maxRunTime ?? 3600,
       max,
       defaults,
-      networkAllow: (config.networkAllow ?? []).map((d) => d.toLowerCase()),
+      networkAllow: poolDestinations(config.networkAllow ?? []),
     }),
     dataDir: config.dataDir,
-    credentialsFile: config.credentialsFile,
+    credentialsFile,
     shutdownGraceSeconds: config.shutdownGraceSeconds ?? 30,
+    diskImageMB,
   });
+}
+
+/**
+ * The pool's permitted destinations, each read strictly (S7): an entry the resolver
+ * could read otherwise than it looks (`010.250.000.002` is octal to it) is refused with
+ * every other bad entry, naming each, and the worker does not start.
+ */
+function poolDestinations(entries: readonly string[]): string[] {
+  const problems: string[] = [];
+  const parsed: string[] = [];
+  for (const entry of entries) {
+    try {
+      parsed.push(entryText(parseAllowEntry(entry)));
+    } catch (err) {
+      if (!(err instanceof AllowEntryError)) throw err;
+      problems.push(`networkAllow ${JSON.stringify(entry)}: ${err.message}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new WorkerConfigError(`invalid worker configuration: ${problems.join('; ')}`);
+  }
+  return parsed;
 }
 
 /** The worker's own credentials, from a file only its user can read (S11). */
@@ -145,7 +217,10 @@ export async function loadWorkerCredentials(
       `credentials file ${file} is readable by others (mode ${(info.mode & 0o777).toString(8)}); run: chmod 600 ${file}`,
     );
   }
-  const parsed = await readJson<{ clientId?: unknown; accessToken?: unknown }>(file, 'credentials');
+  type Held = { clientId?: unknown; accessToken?: unknown };
+  const read = await readJson<Held & { credentials?: Held }>(file, 'credentials');
+  // A worker configuration that holds its credentials has them under `credentials`.
+  const parsed = typeof read.credentials === 'object' && read.credentials ? read.credentials : read;
   if (typeof parsed.clientId !== 'string' || typeof parsed.accessToken !== 'string') {
     throw new WorkerConfigError(`credentials file ${file} must hold {"clientId", "accessToken"}`);
   }

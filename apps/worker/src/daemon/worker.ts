@@ -121,6 +121,12 @@ export class Worker {
         this.onResolved(claim, resolution);
         return resolution;
       })
+      // Last line of defence (S19): nothing a run does may end the worker. The run is
+      // not resolved; its claim expires and the queue retries it elsewhere.
+      .catch((err: unknown): Resolution => {
+        this.logger.error({ taskId: claim.taskId, runId: claim.runId, err }, 'the run failed');
+        return { kind: 'lost', why: 'the worker failed while finishing the run' };
+      })
       .finally(() => {
         this.running.delete(key);
         this.freed?.();

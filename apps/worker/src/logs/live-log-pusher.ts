@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { RunRef } from '../artifacts/artifact-uploader.js';
 import type { TaskLog } from '../daemon/task-log.js';
-import { signRequest } from '../proxy/run-credentials.js';
+import { createArtifactScope, workerLogScope } from '../artifacts/worker-log-names.js';
+import { signRequest, targetOfUrl } from '../proxy/run-credentials.js';
 
 /** How long bytes wait to be sent with others: readers see output this much later at most. */
 const FLUSH_MS = 150;
@@ -100,10 +101,11 @@ export class LiveLogPusher {
         response = await fetch(url, {
           method: 'POST',
           headers: {
+            // The live log is the worker's (S18): its writes need the worker-log scope.
             authorization: signRequest(
               credentials,
-              [`queue:create-artifact:${taskId}/${runId}`],
-              url,
+              [createArtifactScope(taskId, runId), workerLogScope(taskId, runId)],
+              targetOfUrl(new URL(url)),
               'POST',
             ),
             'content-type': 'application/octet-stream',

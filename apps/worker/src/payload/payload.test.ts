@@ -96,6 +96,26 @@ test('S7: a destination needs both the pool’s permission and the task’s scop
   );
 });
 
+test('S7: network.allow entries are read strictly before the pool is consulted', () => {
+  const star = { taskQueueId: 'proj/builders', scopes: ['worker:network:proj/builders/*'] };
+  for (const [entry, why] of [
+    ['010.0.0.5:5432', /not a canonical IPv4 address/],
+    ['10.0.0.5:05432', /port 05432/],
+    ['0xa.0.0.5:5432', /not a canonical IPv4 address/],
+    ['[::1]:5432', /IPv6/],
+  ] as const) {
+    const found = problems({ command: ['true'], network: { allow: [entry] } }, star);
+    assert.match(found[0] ?? '', why, entry);
+  }
+  const upper = planTask(
+    { command: ['true'], network: { allow: ['REGISTRY.npmjs.org:443'] } },
+    TASK,
+    POOL,
+  );
+  assert.ok(upper.ok);
+  assert.deepEqual(upper.plan.networkAllow, [{ host: 'registry.npmjs.org', port: 443 }]);
+});
+
 test('S12: artifact paths stay inside the task directory; reserved env names are refused', () => {
   for (const path of ['/etc/passwd', '../secret', 'a/../../b', 'a\u0000b']) {
     assert.match(
@@ -110,4 +130,51 @@ test('S12: artifact paths stay inside the task directory; reserved env names are
     problems({ command: ['true'], env: { TASKCLUSTER_ACCESS_TOKEN: 'x' } })[0] ?? '',
     /set by the worker/,
   );
+});
+
+test('S19: a disk limit defaults to the pool’s and may not exceed its maximum', () => {
+  const pool: PoolLimits = {
+    ...POOL,
+    max: { ...POOL.max, diskMB: 4096 },
+    defaults: { ...POOL.defaults, diskMB: 1024 },
+  };
+  const planned = planTask({ command: ['true'] }, TASK, pool);
+  assert.ok(planned.ok);
+  assert.equal(planned.plan.resources.diskMB, 1024);
+  const asked = planTask({ command: ['true'], resources: { diskMB: 64 } }, TASK, pool);
+  assert.ok(asked.ok);
+  assert.equal(asked.plan.resources.diskMB, 64);
+  const tooMuch = planTask({ command: ['true'], resources: { diskMB: 8192 } }, TASK, pool);
+  assert.deepEqual(tooMuch.ok ? [] : tooMuch.problems, [
+    "resources.diskMB 8192 exceeds this pool's limit of 4096",
+  ]);
+  const tooSmall = planTask({ command: ['true'], resources: { diskMB: 1 } }, TASK, pool);
+  assert.match(tooSmall.ok ? '' : tooSmall.problems.join('\n'), /diskMB must be >= 16/);
+});
+
+test('S18: artifact names under public/logs/ are the worker’s log and refused in payloads', () => {
+  const refused = [
+    { type: 'file', path: 'forged.log', name: 'public/logs/live_backing.log' },
+    { type: 'file', path: 'forged.log', name: 'public/logs/live.log' },
+    { type: 'file', path: 'forged.log', name: 'Public/Logs/live.log' },
+    { type: 'directory', path: 'logs', name: 'public/logs' },
+    { type: 'directory', path: 'logs', name: 'PUBLIC/LOGS/sub' },
+  ];
+  for (const artifact of refused) {
+    const found = problems({ command: ['true'], artifacts: [artifact] });
+    assert.match(
+      found.join('\n'),
+      /is under public\/logs\/, which holds the worker's own log; choose another name/,
+      JSON.stringify(artifact),
+    );
+  }
+  // Names beside the prefix are the task's.
+  for (const artifact of [
+    { type: 'file', path: 'a', name: 'public/logs' },
+    { type: 'file', path: 'a', name: 'public/logsx/a' },
+    { type: 'directory', path: 'a', name: 'public' },
+    { type: 'directory', path: 'a', name: 'public/log' },
+  ]) {
+    assert.ok(planTask({ command: ['true'], artifacts: [artifact] }, TASK, POOL).ok);
+  }
 });

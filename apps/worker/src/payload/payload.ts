@@ -2,6 +2,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { satisfiesScope } from '@bulwark/scopes';
 import { artifactNameProblem } from '../artifacts/artifact-name.js';
+import { workerLogNameProblem } from '../artifacts/worker-log-names.js';
+import { AllowEntryError, entryText, parseAllowEntry } from '../sandbox/network/allow-entry.js';
 import { workerPayloadSchema } from './payload-schema.js';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
@@ -11,6 +13,11 @@ export interface ResourceLimits {
   memoryMB: number;
   pids: number;
   cpus: number;
+  /**
+   * The task directory's disk limit: data and metadata together, so it bounds inodes
+   * too (S19). Set whenever the pool sets one (the worker's configuration always does).
+   */
+  diskMB?: number;
 }
 
 /** What a worker pool allows; the worker's configuration sets it. */
@@ -79,24 +86,26 @@ export function planTask(
     );
   }
   const resources: ResourceLimits = { ...pool.defaults, ...p.resources };
-  for (const key of ['memoryMB', 'pids', 'cpus'] as const) {
-    if (resources[key] > pool.max[key]) {
-      problems.push(
-        `resources.${key} ${resources[key]} exceeds this pool's limit of ${pool.max[key]}`,
-      );
+  for (const key of ['memoryMB', 'pids', 'cpus', 'diskMB'] as const) {
+    const wanted = resources[key];
+    const most = pool.max[key];
+    if (wanted !== undefined && most !== undefined && wanted > most) {
+      problems.push(`resources.${key} ${wanted} exceeds this pool's limit of ${most}`);
     }
   }
   const networkAllow: { host: string; port: number }[] = [];
   for (const entry of p.network?.allow ?? []) {
-    const separator = entry.lastIndexOf(':');
-    const host = entry
-      .slice(0, separator)
-      .replace(/^\[(.*)\]$/, '$1')
-      .toLowerCase();
-    const port = Number(entry.slice(separator + 1));
-    const scope = `worker:network:${task.taskQueueId}/${entry.toLowerCase()}`;
-    if (port < 1 || port > 65535) problems.push(`network.allow ${entry}: no such port`);
-    else if (!pool.networkAllow.includes(entry.toLowerCase())) {
+    let parsed: { host: string; port: number };
+    try {
+      parsed = parseAllowEntry(entry);
+    } catch (err) {
+      if (!(err instanceof AllowEntryError)) throw err;
+      problems.push(`network.allow ${entry}: ${err.message}`);
+      continue;
+    }
+    const { host, port } = parsed;
+    const scope = `worker:network:${task.taskQueueId}/${entryText(parsed)}`;
+    if (!pool.networkAllow.includes(entryText(parsed))) {
       problems.push(`network.allow ${entry}: this pool does not permit that destination`);
     } else if (!task.scopes.some((s) => satisfiesScope([s], scope))) {
       problems.push(`network.allow ${entry}: the task lacks the scope ${scope}`);
@@ -107,6 +116,9 @@ export function planTask(
     if (trouble) problems.push(`artifact ${artifact.name}: ${trouble}`);
     const badName = artifactNameProblem(artifact.name);
     if (badName) problems.push(`artifact name ${JSON.stringify(artifact.name)} ${badName}`);
+    // S18: the worker's log is the worker's word, never a task's file.
+    const logName = workerLogNameProblem(artifact.name, artifact.type);
+    if (logName) problems.push(`artifact name ${JSON.stringify(artifact.name)} ${logName}`);
   }
   if (problems.length > 0) return { ok: false, problems };
   return {

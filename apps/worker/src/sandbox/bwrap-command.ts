@@ -39,7 +39,7 @@ const READ_ONLY_FILES = [
 ];
 
 export interface BwrapOptions {
-  /** Owned by the sandbox user; its ancestors must let that user pass (0711). */
+  /** Owned by the sandbox user; its ancestors must let that user pass (0710 to its group). */
   taskDir: string;
   env: Record<string, string>;
   /** The proxy's unix socket, alone in its directory, which is bound in read-only. */

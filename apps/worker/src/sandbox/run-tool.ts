@@ -6,6 +6,8 @@ export class ToolError extends Error {
     readonly tool: string,
     readonly stderr: string,
     code: number | null,
+    /** What it wrote on stdout before it failed. */
+    readonly stdout = '',
   ) {
     super(
       `${tool} failed (exit ${String(code)}): ${stderr.trim().split('\n').slice(0, 3).join('; ')}`,
@@ -30,7 +32,7 @@ export function runTool(command: string, args: readonly string[], input = ''): P
     child.once('error', (err) => reject(new ToolError(command, err.message, null)));
     child.once('close', (code) => {
       if (code === 0) resolve(stdout);
-      else reject(new ToolError(command, stderr, code));
+      else reject(new ToolError(command, stderr, code, stdout));
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(input);

@@ -10,13 +10,19 @@ import {
   DestinationRefused,
   hostsFile,
   resolveDestinations,
+  routeRefusal,
   type ResolvedDestination,
 } from './network/destinations.js';
 import { networkTag } from './network/names.js';
+import { NetworkAhead } from './network/network-ahead.js';
+import { DEFAULT_CHECK_INTERVAL_MS, type NetworkOptions } from './network/network-options.js';
+import { PolicyWatch } from './network/policy-watch.js';
 import { SlotAllocator } from './network/slots.js';
 import { TaskNetwork } from './network/task-network.js';
 import { forwarder, Launcher, NulInArgument, type LauncherEnd } from './launcher.js';
 import { seccompFilterBytes } from './seccomp-filter.js';
+import type { TaskDisks } from './disk-quota/task-disks.js';
+import { withDiskVerdict, type TaskDisk } from './disk-quota/task-disk.js';
 import { StartAhead, type PreparedStart } from './start-ahead.js';
 
 export interface SandboxEngineOptions {
@@ -28,6 +34,14 @@ export interface SandboxEngineOptions {
   /** The unprivileged user and group tasks run as. */
   uid: number;
   gid: number;
+  /**
+   * Where task directories get their disk and inode limits (S19); the worker always
+   * gives it (and its self-test proves it), tests of other controls may leave it out.
+   * Closed with the engine.
+   */
+  disk?: TaskDisks;
+  /** Allowlist networks: made ahead or not, how often checked, and the tools. */
+  network?: NetworkOptions;
 }
 
 /**
@@ -47,6 +61,7 @@ export class SandboxEngine implements Executor {
   private readonly seccompFilter = seccompFilterBytes();
   private readonly networkTag: string;
   private readonly slots: SlotAllocator;
+  private readonly networks: NetworkAhead;
   private readonly ahead = new StartAhead((resources) => this.prepareStart(resources));
   /**
    * The limits of the last task since the worker first asked for a prepared start (not
@@ -57,34 +72,56 @@ export class SandboxEngine implements Executor {
 
   constructor(private readonly options: SandboxEngineOptions) {
     this.networkTag = networkTag(options.prefix);
-    this.slots = new SlotAllocator(this.networkTag);
+    this.slots = new SlotAllocator(this.networkTag, options.network?.slots);
+    this.networks = new NetworkAhead(() => this.createNetwork());
   }
 
   /**
    * Makes the next task's cgroup and puts a launcher in it while the worker waits for
    * work, with the limits of the last task (or `expected`, before the first).
    */
-  prepare(expected: ResourceLimits): Promise<void> {
+  async prepare(expected: ResourceLimits): Promise<void> {
     this.preparing = true;
-    return this.ahead.prepare(this.lastResources ?? expected);
+    await Promise.all([
+      this.ahead.prepare(this.lastResources ?? expected),
+      this.options.network?.prepareAhead ? this.networks.prepare() : this.networks.settled(),
+    ]);
   }
 
-  /** Removes what prepare() made and no task used. */
-  close(): Promise<void> {
-    return this.ahead.close();
+  /** Removes what prepare() made and no task used, waits for every network's removal, and unmounts the task disk. */
+  async close(): Promise<void> {
+    await Promise.all([this.ahead.close(), this.networks.close()]);
+    await this.options.disk?.close();
+  }
+
+  /** Resolves once the networks of finished tasks are removed (run() returns before that). */
+  networksRemoved(): Promise<void> {
+    return this.networks.settled();
   }
 
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
     if (this.preparing) this.lastResources = request.resources;
     // Fail closed (S9): a control that cannot be applied means the task does not run.
     let destinations: ResolvedDestination[] = [];
+    let routesRefused: Promise<string | undefined> = Promise.resolve(undefined);
     if (request.network.mode === 'allowlist') {
       try {
-        destinations = await resolveDestinations(request.network.allow);
+        destinations = await resolveDestinations(
+          request.network.allow,
+          this.options.network?.resolveName,
+        );
       } catch (err) {
         if (err instanceof DestinationRefused) return failedToStart(`network.allow ${err.message}`);
         throw err;
       }
+      // Looked up while the network is readied; the task starts only after both.
+      routesRefused = routeRefusal(destinations);
+    }
+    let disk: TaskDisk | undefined;
+    try {
+      disk = await this.options.disk?.place(request.taskDir, request.resources.diskMB);
+    } catch (err) {
+      return failedToStart(`the task's disk quota could not be set: ${(err as Error).message}`);
     }
     this.handOver(request);
     const prepared = await this.ahead.take(request.resources);
@@ -95,14 +132,23 @@ export class SandboxEngine implements Executor {
       return failedToStart(`the task's cgroup could not be created: ${(err as Error).message}`);
     }
     let network: TaskNetwork | undefined;
+    let watch: PolicyWatch | undefined;
     try {
       if (request.network.mode === 'allowlist') {
         try {
-          network = await TaskNetwork.create(this.networkTag, this.slots, destinations);
+          network = (await this.networks.take()) ?? (await this.createNetwork());
+          await network.apply(destinations);
         } catch (err) {
           return failedToStart(`the task's network could not be set up: ${(err as Error).message}`);
         }
+        const refused = await routesRefused;
+        if (refused !== undefined) return failedToStart(`network.allow ${refused}`);
+        const checkEvery = this.options.network?.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
+        const watched = network;
+        watch = new PolicyWatch(() => watched.policyProblem(), checkEvery);
       }
+      // A policy found missing stops the task as an abort does (S9).
+      const signal = watch ? AbortSignal.any([request.signal, watch.signal]) : request.signal;
       const deadline = Date.now() + request.maxRunTime * 1000;
       const hosts = hostsFile(destinations);
       let last: ExecutionResult = { outcome: 'exited', exitCode: 0, insecure: false };
@@ -110,21 +156,40 @@ export class SandboxEngine implements Executor {
       let first = true;
       for (const argv of request.commands) {
         const task = { cgroup, network, hosts, deadline, first };
-        last = await this.runCommand(argv, request, task, first ? prepared : undefined);
+        last = await this.runCommand(
+          argv,
+          { ...request, signal },
+          task,
+          first ? prepared : undefined,
+        );
         first = false;
         if (last.outcome !== 'exited' || last.exitCode !== 0) break;
       }
-      return last;
+      if (watch?.problem !== undefined) return { ...last, ...networkLost(watch.problem) };
+      return withDiskVerdict(last, disk);
     } finally {
+      watch?.stop();
       prepared?.launcher.abandon();
-      await cgroup.destroy();
-      await network?.destroy();
+      try {
+        await cgroup.destroy();
+      } finally {
+        // Every process of the task is dead: its network goes off the task's path.
+        if (network !== undefined) this.networks.retire(network);
+      }
     }
   }
 
+  private createNetwork(): Promise<TaskNetwork> {
+    const nft = this.options.network?.nft ?? 'nft';
+    return TaskNetwork.create(this.networkTag, this.slots, nft);
+  }
+
   /**
-   * The task's files and its proxy belong to the sandbox user alone: other users of
-   * the worker host can pass through the run directory (0711) but not into these.
+   * The task's files and its proxy belong to the sandbox user alone (0700, 0600). The
+   * directory holding the task directory (the run directory) stays the worker's, and
+   * is opened to the sandbox user's group for traversal only (0710): the sandbox user
+   * must pass through it to reach its task directory, and no other user of the host
+   * may even do that (S11). The directories above it are the worker's (prepareDataDir).
    * Synchronous: each call takes microseconds on the worker's own disk, where an
    * asynchronous one waits for a thread of the pool, about 0.3 ms each on a busy host,
    * all of it before the task can start.
@@ -135,6 +200,9 @@ export class SandboxEngine implements Executor {
       chownSync(path, uid, gid);
       chmodSync(path, mode);
     };
+    const runDir = dirname(request.taskDir);
+    chownSync(runDir, -1, gid);
+    chmodSync(runDir, 0o710);
     own(request.taskDir, 0o700);
     if (request.proxySocket !== undefined) {
       own(dirname(request.proxySocket), 0o700);
@@ -229,6 +297,13 @@ export class SandboxEngine implements Executor {
     return this.judge(end, request, stoppedFor, (await cgroup.oomKills()) - oomKillsBefore, cgroup);
   }
 
+  /**
+   * The command's outcome. A process of the task killed for the memory limit fails
+   * the task even when the script carried on and exited 0 (as Kubernetes does with
+   * memory.oom.group): its result was computed without that process. Limit events (an
+   * OOM kill, forks refused for the pids limit) are named on every outcome, a stop
+   * for maxRunTime or by the worker included, so the log says what the task ran into.
+   */
   private async judge(
     end: LauncherEnd,
     request: ExecutionRequest,
@@ -239,40 +314,54 @@ export class SandboxEngine implements Executor {
     if (end.error) return failedToStart(`could not start the sandbox: ${end.error.message}`);
     const signal = end.signal ?? signalOfExitCode(end.code);
     const exit = { exitCode: end.code, ...(signal ? { signal } : {}), insecure: false };
+    const limit = `its limit of ${request.resources.memoryMB} MB`;
+    const events: string[] = [];
+    if (oomKills > 0) {
+      events.push(`a process of the task used more than ${limit} and the kernel killed it`);
+    }
+    if (await cgroup.pidsLimitHit()) {
+      events.push(
+        `the task tried to run more than its limit of ${request.resources.pids} processes; those forks failed`,
+      );
+    }
+    const told = (first: string): string => [first, ...events].join('; ');
     if (stoppedFor === 'timeout') {
       return {
         outcome: 'timeout',
         ...exit,
-        message: `the task ran longer than its maxRunTime of ${request.maxRunTime} seconds and was stopped`,
+        message: told(
+          `the task ran longer than its maxRunTime of ${request.maxRunTime} seconds and was stopped`,
+        ),
       };
     }
     if (stoppedFor === 'aborted') {
-      return { outcome: 'aborted', ...exit, message: 'the task was stopped by the worker' };
+      return { outcome: 'aborted', ...exit, message: told('the task was stopped by the worker') };
     }
     if (!end.joined) {
       return failedToStart('the task could not be placed in its cgroup, so it was not started');
     }
-    const limit = `its limit of ${request.resources.memoryMB} MB`;
-    if (oomKills > 0 && end.code !== 0) {
+    if (oomKills > 0) {
       return {
         outcome: 'oom',
         ...exit,
-        message: `the task ran out of memory: it used more than ${limit} and the kernel killed it`,
+        message: [
+          `the task ran out of memory: it used more than ${limit}, and the kernel killed ${
+            oomKills === 1 ? 'a process of it' : `${oomKills} of its processes`
+          }`,
+          ...events.slice(1),
+        ].join('; '),
       };
     }
-    const notes: string[] = [];
-    if (oomKills > 0) {
-      notes.push(
-        `a process of the task used more than ${limit} and the kernel killed it; the task carried on`,
-      );
-    }
-    if (await cgroup.pidsLimitHit()) {
-      notes.push(
-        `the task tried to run more than its limit of ${request.resources.pids} processes; those forks failed`,
-      );
-    }
-    return { outcome: 'exited', ...exit, ...(notes.length ? { message: notes.join('; ') } : {}) };
+    return { outcome: 'exited', ...exit, ...(events.length ? { message: events.join('; ') } : {}) };
   }
+}
+
+/** A task stopped because its network policy was found missing or changed while it ran. */
+function networkLost(problem: string): Pick<ExecutionResult, 'outcome' | 'message'> {
+  return {
+    outcome: 'aborted',
+    message: `the task's network policy was found missing or changed while it ran (${problem}), so the task was stopped`,
+  };
 }
 
 function failedToStart(message: string): ExecutionResult {

@@ -13,6 +13,7 @@ import {
   ALLOWED_PERSONALITIES,
   ALLOWED_SOCKET_FAMILIES,
   AUDIT_ARCH_X86_64,
+  BTRFS_IOCTL_TYPE,
   CLONE_NAMESPACE_FLAGS,
   EAFNOSUPPORT,
   ENOSYS,
@@ -198,4 +199,29 @@ test('S8: personality only with the values programs use', () => {
   const ADDR_NO_RANDOMIZE = 0x0040000;
   for (const value of [READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE, 0x1, 0x0400008])
     assert.equal(call('personality', value), errno(EPERM), `0x${value.toString(16)}`);
+});
+
+test("S19: no btrfs ioctl reaches the kernel: no subvolume, snapshot or read-only flag of the task's own", () => {
+  const BTRFS_IOC_SNAP_CREATE = 0x50009401;
+  const BTRFS_IOC_SUBVOL_CREATE = 0x5000940e;
+  const BTRFS_IOC_SNAP_CREATE_V2 = 0x50009417;
+  const BTRFS_IOC_SUBVOL_CREATE_V2 = 0x50009418;
+  const BTRFS_IOC_SUBVOL_SETFLAGS = 0x4008941a;
+  const FICLONE = 0x40049409;
+  for (const cmd of [
+    BTRFS_IOC_SNAP_CREATE,
+    BTRFS_IOC_SUBVOL_CREATE,
+    BTRFS_IOC_SNAP_CREATE_V2,
+    BTRFS_IOC_SUBVOL_CREATE_V2,
+    BTRFS_IOC_SUBVOL_SETFLAGS,
+    FICLONE,
+  ]) {
+    assert.equal((cmd >> 8) & 0xff, BTRFS_IOCTL_TYPE);
+    assert.equal(call('ioctl', 3, cmd), errno(EPERM), `ioctl 0x${cmd.toString(16)}`);
+  }
+  // Neighbouring types and the terminal's own calls are untouched.
+  const FS_IOC_GETFLAGS = 0x80086601;
+  for (const cmd of [FS_IOC_GETFLAGS, 0x5401 /* TCGETS */, 0x9301, 0x9501])
+    assert.equal(call('ioctl', 3, cmd), SECCOMP_RET_ALLOW, `ioctl 0x${cmd.toString(16)}`);
+  assert.equal(call('ioctl', 0, TIOCSTI), errno(EPERM));
 });

@@ -1,5 +1,6 @@
 import { validateProgram } from './bpf-interpreter.js';
 import {
+  BPF_ALU_AND_K,
   BPF_JEQ_K,
   BPF_JGE_K,
   BPF_JSET_K,
@@ -71,6 +72,14 @@ export const TIOCLINUX = 0x541c;
  * weaken the task's own memory protections and are refused.
  */
 export const ALLOWED_PERSONALITIES = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff] as const;
+/**
+ * The ioctl "type" byte of btrfs (and of the FICLONE/FIDEDUPERANGE calls it shares).
+ * Task directories are btrfs subvolumes under a quota (S19): a task that could make a
+ * subvolume or a snapshot of its own would have one outside its quota, and one that
+ * could mark its directory read-only would make its cleanup fail. So none of them.
+ */
+export const BTRFS_IOCTL_TYPE = 0x94;
+const IOCTL_TYPE_MASK = 0xff00;
 
 const allow = (): Instruction => stmt(BPF_RET_K, SECCOMP_RET_ALLOW);
 const errno = (value: number): Instruction => stmt(BPF_RET_K, SECCOMP_RET_ERRNO | value);
@@ -155,7 +164,16 @@ function argumentCheck(name: string): Instruction[] {
         errno(EPERM),
       ];
     case 'ioctl':
-      return [stmt(BPF_LD_W_ABS, argLow(1)), ...oneOf([TIOCSTI, TIOCLINUX], errno(EPERM), allow())];
+      // The terminal escapes, and every btrfs ioctl (by its type byte): refused.
+      return [
+        stmt(BPF_LD_W_ABS, argLow(1)),
+        jump(BPF_JEQ_K, TIOCSTI, 3, 0),
+        jump(BPF_JEQ_K, TIOCLINUX, 2, 0),
+        stmt(BPF_ALU_AND_K, IOCTL_TYPE_MASK),
+        jump(BPF_JEQ_K, BTRFS_IOCTL_TYPE << 8, 0, 1),
+        errno(EPERM),
+        allow(),
+      ];
     case 'personality':
       return [
         stmt(BPF_LD_W_ABS, argLow(0)),

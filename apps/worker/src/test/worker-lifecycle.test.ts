@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import pino from 'pino';
 import taskcluster from 'taskcluster-client';
 import { startTestPlatform, type TestPlatform } from '@bulwark/server/testing';
+import { prepareDataDir } from '../daemon/data-dir.js';
 import { createWorkerQueue } from '../daemon/queue-api.js';
 import type { Resolution } from '../daemon/task-run.js';
 import { Worker } from '../daemon/worker.js';
@@ -38,7 +39,8 @@ before(async () => {
     })
   ).accessToken;
   dataDir = await mkdtemp(join(tmpdir(), 'bulwark-worker-life-'));
-  await chmod(dataDir, 0o711);
+  // As the worker makes it: the sandbox user's group may pass through, nobody else (S11).
+  await prepareDataDir(dataDir, 61000);
   engine = new SandboxEngine({
     cgroupVersion: await detectCgroupVersion(),
     prefix: PREFIX,

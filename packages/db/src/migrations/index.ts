@@ -9,6 +9,7 @@ import { taskEventNotifications } from './0007-task-events.js';
 import { liveLogTables } from './0008-live-logs.js';
 import { auditPending } from './0009-audit-pending.js';
 import { artifactEventNotifications } from './0010-artifact-events.js';
+import { durableNonces } from './0011-durable-nonces.js';
 
 /** Every migration, in version order; `migrate` checks the numbering. Never edit one that shipped. */
 export const migrations: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   liveLogTables,
   auditPending,
   artifactEventNotifications,
+  durableNonces,
 ];

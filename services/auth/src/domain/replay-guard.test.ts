@@ -1,41 +1,71 @@
 import { strict as assert } from 'node:assert';
-import { test } from 'node:test';
-import { MemoryReplayGuard } from './replay-guard.js';
+import { after, before, test } from 'node:test';
+import { createPool } from '@bulwark/db';
+import { createTestDatabase, type TestDatabase } from '@bulwark/db/testing';
+import { ReplayGuard } from './replay-guard.js';
 
-test('a triple is accepted once; any other triple is new', () => {
-  const guard = new MemoryReplayGuard(900);
+const SKEW = 300;
+let db: TestDatabase;
+before(async () => {
+  db = await createTestDatabase();
+});
+after(() => db.drop());
+
+test('S13: a triple is accepted once; any other triple is new', async () => {
+  const guard = new ReplayGuard(db.pool, SKEW);
   const ts = 1_800_000_000;
-  assert.equal(guard.firstUse('alice', ts, 'n1'), true);
-  assert.equal(guard.firstUse('alice', ts, 'n1'), false);
-  assert.equal(guard.firstUse('alice', ts, 'n1'), false);
-  assert.equal(guard.firstUse('bob', ts, 'n1'), true);
-  assert.equal(guard.firstUse('alice', ts + 1, 'n1'), true);
-  assert.equal(guard.firstUse('alice', ts, 'n2'), true);
-  assert.equal(guard.size, 4);
+  assert.equal(await guard.firstUse('alice', ts, 'n1'), true);
+  assert.equal(await guard.firstUse('alice', ts, 'n1'), false);
+  assert.equal(await guard.firstUse('alice', ts, 'n1'), false);
+  assert.equal(await guard.firstUse('bob', ts, 'n1'), true);
+  assert.equal(await guard.firstUse('alice', ts + 1, 'n1'), true);
+  assert.equal(await guard.firstUse('alice', ts, 'n2'), true);
+  // Client ids and nonces are stored apart: they cannot be shifted into one another.
+  assert.equal(await guard.firstUse('a:b', ts, 'c'), true);
+  assert.equal(await guard.firstUse('a', ts, 'b:c'), true);
 });
 
-test('client ids and nonces cannot be shifted into one another', () => {
-  const guard = new MemoryReplayGuard(900);
-  const ts = 1_800_000_000;
-  assert.equal(guard.firstUse('a:b', ts, 'c'), true);
-  assert.equal(guard.firstUse('a', ts, 'b:c'), true);
-  assert.equal(guard.firstUse('3:a', ts, 'b'), true);
-  assert.equal(guard.firstUse('', ts, '1:a:b'), true);
-  assert.equal(guard.firstUse('1:a', ts, 'b'), true);
-  assert.equal(guard.size, 5);
-  assert.equal(guard.firstUse('a:b', ts, 'c'), false);
+test('S13: a guard of another process, or of a restarted one, knows every triple', async () => {
+  const ts = 1_800_000_100;
+  assert.equal(await new ReplayGuard(db.pool, SKEW).firstUse('carol', ts, 'n'), true);
+  // A new guard on its own connections holds nothing in memory: what it knows, it
+  // reads from the database.
+  const otherPool = createPool(db.connectionString, { max: 2, allowExitOnIdle: true });
+  try {
+    assert.equal(await new ReplayGuard(otherPool, SKEW).firstUse('carol', ts, 'n'), false);
+  } finally {
+    await otherPool.end();
+  }
 });
 
-test('pruning forgets whole buckets before the oldest valid timestamp only', async () => {
-  const guard = new MemoryReplayGuard(60);
-  const base = 60 * 30_000_000;
-  for (let s = 0; s < 180; s += 7) assert.equal(guard.firstUse('c', base + s, `n${s}`), true);
-  await guard.prune(base + 60);
-  // The first bucket (base .. base+59) is gone; the others still remember their triples.
-  assert.equal(guard.firstUse('c', base + 63, 'n63'), false);
-  assert.equal(guard.firstUse('c', base + 175, 'n175'), false);
-  assert.equal(guard.size, [...Array(26).keys()].map((i) => i * 7).filter((s) => s >= 60).length);
-  // A bucket that still holds a valid timestamp is kept whole.
-  await guard.prune(base + 61);
-  assert.equal(guard.firstUse('c', base + 63, 'n63'), false);
+test('S13: replicas racing one triple: exactly one of them accepts it', async () => {
+  const pools = [0, 1].map(() =>
+    createPool(db.connectionString, { max: 4, allowExitOnIdle: true }),
+  );
+  try {
+    const guards = pools.map((pool) => new ReplayGuard(pool, SKEW));
+    for (let round = 0; round < 20; round++) {
+      const attempts = await Promise.all(
+        [0, 1, 2, 3].map((i) => guards[i % 2]!.firstUse('dave', 1_800_000_200, `race-${round}`)),
+      );
+      assert.equal(attempts.filter(Boolean).length, 1, `round ${round}: ${attempts.join(',')}`);
+    }
+  } finally {
+    await Promise.all(pools.map((pool) => pool.end()));
+  }
+});
+
+test('S13: pruning forgets only triples older than twice the skew', async () => {
+  const guard = new ReplayGuard(db.pool, SKEW);
+  const now = 1_800_001_000;
+  for (const ts of [now - 2 * SKEW - 1, now - 2 * SKEW, now - SKEW, now]) {
+    assert.equal(await guard.firstUse('erin', ts, 'n'), true);
+  }
+  await guard.prune(now);
+  // Kept: still acceptable by a process whose clock is up to one skew behind ours.
+  assert.equal(await guard.firstUse('erin', now - 2 * SKEW, 'n'), false);
+  assert.equal(await guard.firstUse('erin', now - SKEW, 'n'), false);
+  assert.equal(await guard.firstUse('erin', now, 'n'), false);
+  // Forgotten: no process within the allowed skew of ours can accept it any more.
+  assert.equal(await guard.firstUse('erin', now - 2 * SKEW - 1, 'n'), true);
 });

@@ -51,7 +51,12 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function refuseReplay(fresh: boolean): void {
-  if (!fresh) fail('Unauthorized: this request was already used (replay)');
+  if (!fresh) {
+    fail(
+      'Unauthorized: this request was already used (replay): sign every request anew, ' +
+        'with a fresh nonce',
+    );
+  }
 }
 
 function authFailureResult(err: unknown): AuthenticationResult {
@@ -75,12 +80,15 @@ interface Grant {
 /**
  * Checks a temporary-credentials certificate against its issuer (S4) and narrows
  * the grant to it: the derived key, the earlier expiry, the certificate's scopes.
+ * The issuer's scopes are its effective ones, the anonymous role's included, as for
+ * authorizedScopes: every caller holds those, so granting them escalates nothing, and a
+ * certificate minted from `currentScopes` (which reports them) must verify.
  */
 function applyCertificate(
   grant: Grant,
   rawCert: unknown,
   credentialName: string,
-  issuerAccessToken: string,
+  issuer: { accessToken: string; scopes: readonly string[] },
   now: number,
 ): void {
   const parsedCert = parseCertificate(rawCert);
@@ -92,21 +100,21 @@ function applyCertificate(
   }
   if (
     c.issuer !== undefined &&
-    !satisfiesScope(grant.scopes, `auth:create-client:${credentialName}`)
+    !satisfiesScope(issuer.scopes, `auth:create-client:${credentialName}`)
   ) {
     fail(
       `ext.certificate issuer \`${c.issuer}\` doesn't have \`auth:create-client:${credentialName}\``,
     );
   }
-  if (!satisfiesExpression(grant.scopes, { AllOf: c.scopes })) {
+  if (!satisfiesExpression(issuer.scopes, { AllOf: c.scopes })) {
     fail("ext.certificate issuer doesn't have sufficient scopes");
   }
-  const expected = Buffer.from(certificateSignature(c, credentialName, issuerAccessToken));
+  const expected = Buffer.from(certificateSignature(c, credentialName, issuer.accessToken));
   const given = Buffer.from(c.signature);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     fail('ext.certificate.signature is not valid');
   }
-  grant.key = temporaryAccessToken(issuerAccessToken, c.seed);
+  grant.key = temporaryAccessToken(issuer.accessToken, c.seed);
   grant.macKey = new MacKey(grant.key);
   grant.expires = Math.min(grant.expires, c.expiry);
   grant.scopes = c.scopes;
@@ -131,8 +139,9 @@ export class SignatureValidator implements Authenticator {
   }
 
   /**
-   * Synchronous in the common case (cached client, in-memory replay guard): the
-   * request pipeline then pays no extra promise hops for authentication.
+   * Synchronous where no state is touched (no credentials, or a request refused
+   * before its nonce is recorded); a verified Hawk header always waits for the
+   * replay guard's database write.
    */
   authenticate(request: HawkRequestInfo): AuthenticationResult | Promise<AuthenticationResult> {
     try {
@@ -200,7 +209,11 @@ export class SignatureValidator implements Authenticator {
       restricted: false,
     };
     if (parsed.ext.certificate !== undefined) {
-      applyCertificate(grant, parsed.ext.certificate, parsed.id, client.accessToken, now);
+      const issuer = {
+        accessToken: client.accessToken,
+        scopes: this.options.store.effectiveClientScopes(client),
+      };
+      applyCertificate(grant, parsed.ext.certificate, parsed.id, issuer, now);
     }
     const checked = this.checkMac(request, parsed, grant);
     return checked instanceof Promise
@@ -296,9 +309,9 @@ export class SignatureValidator implements Authenticator {
         dlg: attributes.dlg,
       }) ?? fail('Bad Request: Invalid resource');
     if (!macsEqual(attributes.mac ?? '', expected)) fail('Unauthorized: Bad mac');
-    const seen = this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce);
-    if (typeof seen === 'boolean') return refuseReplay(seen);
-    return seen.then(refuseReplay);
+    // Committed to the shared table before the request can be answered, so a replay
+    // is refused by every process, also after this one restarts or is killed.
+    return this.options.replayGuard.firstUse(parsed.id, parsed.ts, parsed.nonce).then(refuseReplay);
   }
 
   private async checkBewit(

@@ -27,7 +27,6 @@ export interface TestPlatform {
  */
 export async function startTestPlatform(
   options: {
-    replayProtection?: 'memory' | 'database';
     now?: () => Date;
     /** Run as a second replica on another platform's database (no bootstrap of its own). */
     replicaOf?: TestPlatform;
@@ -56,7 +55,6 @@ export async function startTestPlatform(
     pool: db.pool,
     keyring: options.replicaOf?.auth.context.keyring ?? new Keyring([Keyring.generateKey('test')]),
     logger,
-    replayProtection: options.replayProtection ?? 'memory',
     ...(options.now ? { now: options.now } : {}),
     ...(options.isRevoked ? { isRevoked: options.isRevoked } : {}),
   });

@@ -72,34 +72,7 @@ test('S13: an Authorization header and a bewit together are refused', async () =
   assert.equal(res.status, 401);
 });
 
-test('S13: the replay guard holds across replicas through the database', async () => {
-  const shared = await startTestPlatform({ replayProtection: 'database' });
-  try {
-    const url = `${shared.rootUrl}/api/auth/v1/scopes/current`;
-    const { header } = hawk.client.header(url, 'GET', {
-      credentials: { id: shared.root.clientId, key: shared.root.accessToken, algorithm: 'sha256' },
-    });
-    const first = await shared.auth.validator.authenticate({
-      method: 'get',
-      resource: '/api/auth/v1/scopes/current',
-      host: '127.0.0.1',
-      port: Number(new URL(url).port),
-      authorization: header,
-    });
-    assert.equal(first.status, 'auth-success');
-    // A second replica: same database, its own in-process state.
-    const second = await shared.auth.validator.authenticate({
-      method: 'get',
-      resource: '/api/auth/v1/scopes/current',
-      host: '127.0.0.1',
-      port: Number(new URL(url).port),
-      authorization: header,
-    });
-    assert.equal(second.status, 'auth-failed');
-  } finally {
-    await shared.close();
-  }
-});
+// Replays across restarts and replicas: replay.test.ts.
 
 test('S4: making a request as another client without its token fails', async () => {
   await rootAuth.createClient('victim', {

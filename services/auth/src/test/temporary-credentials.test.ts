@@ -58,6 +58,16 @@ test('S4: temporary credentials cannot exceed their issuer', async () => {
   await assert.rejects(authAs(creds).currentScopes(), { statusCode: 401 });
 });
 
+test('S4: a certificate may carry what the issuer holds through the anonymous role, and nothing beyond', async () => {
+  // currentScopes reports the anonymous role's scopes too; `bulwark signin` mints from it.
+  const { scopes } = await authAs(issuer).currentScopes();
+  assert.ok(scopes.includes('assume:anonymous'));
+  const creds = temp({ scopes });
+  assert.deepEqual((await authAs(creds).currentScopes()).scopes, scopes);
+  const wider = temp({ scopes: [...scopes, 'assume:not-anonymous'] });
+  await assert.rejects(authAs(wider).currentScopes(), { statusCode: 401 });
+});
+
 test('S4: a tampered certificate fails (scopes widened after signing)', async () => {
   const creds = temp({ scopes: ['auth:current-scopes'] });
   const cert = JSON.parse(creds.certificate);

@@ -19,6 +19,7 @@ import {
   listArtifactsResponse,
   type CreateArtifactInput,
 } from '../schemas/artifacts.js';
+import { isWorkerLogName } from '../domain/worker-log.js';
 import { runIdParam, taskIdParam } from '../schemas/common.js';
 import { queueApi } from './definition.js';
 
@@ -27,6 +28,16 @@ type LatestParams = { taskId: string; name: string };
 
 const runParams = { taskId: taskIdParam, runId: runIdParam, name: artifactNameParam };
 const latestParams = { taskId: taskIdParam, name: artifactNameParam };
+/**
+ * Taskcluster's run scope, and for the worker's own log names (`public/logs/...`) the
+ * worker-log scope that a task's proxy never passes on (S18).
+ */
+const CREATE_ARTIFACT: ScopeTemplate = {
+  AllOf: [
+    'queue:create-artifact:<taskId>/<runId>',
+    { if: 'workerLog', then: 'queue:create-worker-log:<taskId>/<runId>' },
+  ],
+};
 const GET_ARTIFACT: ScopeTemplate = {
   AllOf: [{ for: 'name', in: 'names', each: 'queue:get-artifact:<name>' }],
 };
@@ -39,7 +50,7 @@ queueApi.declare<RunParams, CreateArtifactInput, undefined>({
   params: runParams,
   input: createArtifactRequest,
   output: createArtifactResponse,
-  scopes: 'queue:create-artifact:<taskId>/<runId>',
+  scopes: CREATE_ARTIFACT,
   category: 'Artifacts',
   title: 'Create Artifact',
   description: [
@@ -48,9 +59,13 @@ queueApi.declare<RunParams, CreateArtifactInput, undefined>({
     'through the object API and become visible at finishArtifact; `s3` artifacts answer',
     'with a one-time PUT URL. `reference`, `link` and `error` artifacts exist at once.',
     'Repeating the call is allowed within Taskcluster’s immutability rules.',
+    'Names under `public/logs/` (in any letter case) are the worker’s own log and also',
+    'need `queue:create-worker-log:<taskId>/<runId>`, which run credentials carry and a',
+    'task’s proxy never passes on.',
   ].join(' '),
   async handler(ctx, req) {
     const { taskId, runId, name } = req.params;
+    req.authorize({ taskId, runId, workerLog: isWorkerLogName(name) });
     return createArtifact(
       ctx,
       { taskId, runId: Number(runId), name },
@@ -68,14 +83,20 @@ queueApi.declare<RunParams, { uploadId: string }, undefined>({
   wildcardParam: 'name',
   params: runParams,
   input: finishArtifactRequest,
-  scopes: 'queue:create-artifact:<taskId>/<runId>',
+  scopes: CREATE_ARTIFACT,
   category: 'Artifacts',
   title: 'Finish Artifact',
   description: [
     'Makes an `object` artifact visible once its upload is finished. The uploadId must',
-    'be the one createArtifact returned. Repeating it is harmless.',
+    'be the one createArtifact returned. Repeating it is harmless. Scopes as for',
+    'createArtifact.',
   ].join(' '),
   async handler(ctx, req) {
+    req.authorize({
+      taskId: req.params.taskId,
+      runId: req.params.runId,
+      workerLog: isWorkerLogName(req.params.name),
+    });
     const key = {
       taskId: req.params.taskId,
       runId: Number(req.params.runId),

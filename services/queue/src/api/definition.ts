@@ -9,4 +9,8 @@ export const queueApi = new ApiDefinition<QueueContext>({
     'credentials, and records how each run resolved. Wire-compatible with',
     'Taskcluster’s queue service.',
   ].join(' '),
+  // The database holds all of the service's state: without it, it serves nothing.
+  heartbeat: async (context) => {
+    await context.pool.query('SELECT 1');
+  },
 });

@@ -18,8 +18,11 @@ objectApi.declare<RunParams, undefined, { offset?: string; final?: string }>({
   route: '/live-log/<taskId>/<runId>',
   params,
   query: { offset: offsetQuery, final: finalQuery },
-  // The run's own credentials carry exactly this scope (and nothing for other runs).
-  scopes: 'queue:create-artifact:<taskId>/<runId>',
+  // The run's own credentials carry exactly these (and nothing for other runs); the
+  // worker-log scope never passes the task's proxy, so a task cannot write here (S18).
+  scopes: {
+    AllOf: ['queue:create-artifact:<taskId>/<runId>', 'queue:create-worker-log:<taskId>/<runId>'],
+  },
   category: 'Live logs',
   stability: 'experimental',
   title: 'Append to a run’s live log',
@@ -27,7 +30,9 @@ objectApi.declare<RunParams, undefined, { offset?: string; final?: string }>({
     'A worker sends its running task’s log here as it is written (`application/octet-stream`,',
     `at most ${MAX_LIVE_LOG_APPEND} bytes per call), starting at \`offset\`, which must be the`,
     'log’s current size (a 409 answers the `size` to resume from);',
-    '`final=true` marks it complete. Only while the run accepts artifacts. Readers reach',
+    '`final=true` marks it complete. Only while the run accepts artifacts, and only with',
+    'the worker-log scope that run credentials carry and a task’s proxy never passes on.',
+    'Readers reach',
     'it through the run’s `public/logs/live.log` reference artifact.',
   ].join(' '),
   async handler(ctx, req) {

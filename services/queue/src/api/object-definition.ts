@@ -14,4 +14,8 @@ export const objectApi = new ApiDefinition<QueueContext>({
     'startDownload as Taskcluster’s object service has them, plus the signed URLs',
     'they hand out. Data streams into the blob store, which computes its digest.',
   ].join(' '),
+  // The database holds all of the service's state: without it, it serves nothing.
+  heartbeat: async (context) => {
+    await context.pool.query('SELECT 1');
+  },
 });

@@ -1,5 +1,6 @@
 import { issueTemporaryCredentials, type TemporaryCredentials } from '@bulwark/crypto';
 import type { QueueIdentity } from './context.js';
+import { workerLogScope } from './worker-log.js';
 
 export const RUN_CREDENTIALS_PREFIX = 'task-client/';
 
@@ -19,6 +20,8 @@ export function runCredentialsName(claim: RunClaim): string {
 /**
  * The run's credentials (S3): named for the run, covering the task's scopes plus
  * this run's reclaim, resolve and create-artifact scopes, expiring at takenUntil.
+ * They also cover the worker's own log artifacts (S18), which the worker's proxy
+ * never passes on to the task.
  */
 export function issueRunCredentials(
   identity: QueueIdentity,
@@ -36,6 +39,7 @@ export function issueRunCredentials(
       `queue:reclaim-task:${run}`,
       `queue:resolve-task:${run}`,
       `queue:create-artifact:${run}`,
+      workerLogScope(claim.taskId, claim.runId),
     ],
     start: now,
     expiry: claim.takenUntil,

@@ -69,7 +69,6 @@ export async function startTestPlatform(
     pool: db.pool,
     keyring: replicaOf?.auth.context.keyring ?? new Keyring([Keyring.generateKey('test')]),
     logger,
-    replayProtection: 'memory',
     isRevoked: (clientId) =>
       late.queue ? late.queue.runCredentialsRevoked(clientId) : clientId.startsWith('task-client/'),
   });

@@ -91,6 +91,7 @@ test('S3: run credentials cover the task scopes and only their own run', async (
   const scopes = JSON.parse(claim.credentials.certificate).scopes as string[];
   assert.deepEqual(scopes.sort(), [
     `queue:create-artifact:${taskId}/0`,
+    `queue:create-worker-log:${taskId}/0`,
     `queue:reclaim-task:${taskId}/0`,
     `queue:resolve-task:${taskId}/0`,
   ]);

@@ -9,4 +9,8 @@ export const secretsApi = new ApiDefinition<SecretsContext>({
     'one only to callers holding `secrets:get:<name>`. Every read and write is',
     'recorded in the audit log. Wire-compatible with Taskcluster’s secrets service.',
   ].join(' '),
+  // The database holds all of the service's state: without it, it serves nothing.
+  heartbeat: async (context) => {
+    await context.pool.query('SELECT 1');
+  },
 });

@@ -53,7 +53,6 @@ export async function startTestPlatform(
     pool: db.pool,
     keyring,
     logger,
-    replayProtection: 'memory',
   });
   const secrets = await startSecretsService({
     pool: db.pool,

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +12,14 @@ import { detectCgroupVersion, TaskCgroup, type CgroupVersion } from '../cgroup.j
 import type { ExecutionRequest } from '../engine.js';
 import { runThrough } from '../engine-contract.js';
 import { destroyLeftovers } from '../recovery.js';
-import { runTool } from '../run-tool.js';
 import { SandboxEngine } from '../sandbox-engine.js';
-import { leftoverPatterns, networkTag } from './names.js';
-import { SlotAllocator } from './slots.js';
+import { runTool } from '../run-tool.js';
+import { networkNames, networkTag } from './names.js';
+import { hostTable, namespaceTable } from './nft-rules.js';
+import { SlotAllocator, slotAddresses } from './slots.js';
 import { TaskNetwork } from './task-network.js';
-import { METADATA, PORTS, TestDestination } from './test-destination.js';
+import { PORTS, TestDestination } from './test-destination.js';
+import { allowlist, networkLeftovers, probe as probeIn } from './test-probe.js';
 
 const PREFIX = `bulwark-nettest${process.pid}`;
 const TAG = networkTag(PREFIX);
@@ -44,65 +46,15 @@ before(async () => {
 after(async () => {
   hostService?.close();
   await destination?.close();
-  await destroyLeftovers({ prefix: PREFIX, cgroupVersion: version, taskDirParents: [] });
+  for (const prefix of [PREFIX, `${PREFIX}-ahead`]) {
+    await destroyLeftovers({ prefix, cgroupVersion: version, taskDirParents: [] });
+  }
   await rm(scratch, { recursive: true, force: true });
 });
 
-/** A client inside the sandbox: what each connection attempt gave, one line each. */
-const CLIENT = `
-import socket, sys
-def tcp(host, port):
-    try:
-        s = socket.create_connection((host, int(port)), timeout=3)
-        return s.recv(64).decode() or "empty"
-    except OSError as e:
-        return "refused-%s" % (e.errno or "timeout")
-def gateway():
-    for line in open("/proc/net/route").read().splitlines()[1:]:
-        f = line.split()
-        if f[1] == "00000000":
-            return socket.inet_ntoa(bytes.fromhex(f[2])[::-1])
-    return "none"
-for target in sys.argv[1:]:
-    host, port = target.rsplit(":", 1)
-    if host == "gateway": host = gateway()
-    print(target, tcp(host, port))
-`;
-
-function allowlist(...entries: [string, number][]): Partial<ExecutionRequest> {
-  return {
-    network: { mode: 'allowlist', allow: entries.map(([host, port]) => ({ host, port })) },
-  };
-}
-
-async function probe(targets: string[], overrides: Partial<ExecutionRequest>) {
-  const r = await runThrough(
-    engine,
-    scratch,
-    [['/usr/bin/python3', '-c', CLIENT, ...targets]],
-    overrides,
-  );
-  const seen = new Map<string, string>();
-  for (const line of r.stdout.trim().split('\n')) {
-    const [target, outcome] = line.split(' ');
-    if (target !== undefined && outcome !== undefined) seen.set(target, outcome);
-  }
-  return { ...r, seen };
-}
-
-async function leftovers(): Promise<string[]> {
-  const patterns = leftoverPatterns(TAG);
-  const found = [
-    ...(await readdir('/run/netns').catch(() => [])).filter((n) => patterns.netns.test(n)),
-    ...(await readdir('/sys/class/net')).filter((n) => patterns.hostVeth.test(n)),
-  ];
-  const tables = await runTool('nft', ['list', 'tables']);
-  for (const line of tables.split('\n')) {
-    const name = line.split(' ').at(-1) ?? '';
-    if (patterns.table.test(name)) found.push(name);
-  }
-  return found;
-}
+const leftovers = (): Promise<string[]> => networkLeftovers(TAG);
+const probe = (targets: string[], overrides: Partial<ExecutionRequest>) =>
+  probeIn(engine, scratch, targets, overrides);
 
 function fetchFromHost(host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -123,12 +75,12 @@ test('S7: without network.allow a task has no route anywhere, its allowed destin
 
 test('S7: an allowed destination works; its other ports, the host and a metadata address do not', async () => {
   // The metadata-style address is really served: the host itself reaches it.
-  assert.equal(await fetchFromHost(METADATA.address, METADATA.port), 'metadata');
+  assert.equal(await fetchFromHost(destination.metadataAddress, PORTS.metadata), 'metadata');
   assert.equal(await fetchFromHost(destination.hostAddress, hostPort), 'host-service');
   const targets = [
     `${destination.address}:${PORTS.allowed}`,
     `${destination.address}:${PORTS.unlisted}`,
-    `${METADATA.address}:${METADATA.port}`,
+    `${destination.metadataAddress}:${PORTS.metadata}`,
     `gateway:${hostPort}`,
     `${destination.hostAddress}:${hostPort}`,
   ];
@@ -138,15 +90,21 @@ test('S7: an allowed destination works; its other ports, the host and a metadata
   for (const target of targets.slice(1)) {
     assert.match(r.seen.get(target) ?? 'missing', /^refused-/, `${target} must be refused`);
   }
+  await engine.networksRemoved();
   assert.deepEqual(await leftovers(), [], 'the task network is gone with the task');
 });
 
 test('S7, S9: destinations that must never be opened are refused before the task runs', async () => {
   for (const [host, port, why] of [
-    [METADATA.address, METADATA.port, /link-local/],
+    [destination.metadataAddress, PORTS.metadata, /link-local/],
     ['127.0.0.1', hostPort, /loopback/],
     [destination.hostAddress, hostPort, /address of this worker host/],
     ['::1', 80, /IPv6/],
+    // S7: read by the C resolver as octal, hex or one number (8.250.0.2, 127.0.0.1).
+    ['010.250.000.002', 80, /not a canonical IPv4 address/],
+    ['0x7f.0.0.1', 80, /not a canonical IPv4 address/],
+    ['2130706433', 80, /not a canonical IPv4 address/],
+    ['127.1', 80, /not a canonical IPv4 address/],
   ] as const) {
     const r = await runThrough(engine, scratch, [['/bin/true']], allowlist([host, port]));
     assert.equal(r.outcome, 'failed-to-start', `${host}:${port}`);
@@ -191,7 +149,7 @@ test('S6: a daemon sending UDP through an allowed destination is silent after th
 
 test("S6: a crashed worker's task networks and cgroups are found and destroyed", async () => {
   // What a worker that died mid-task leaves: a network and a cgroup with a process in it.
-  const network = await TaskNetwork.create(TAG, new SlotAllocator(TAG), []);
+  const network = await TaskNetwork.create(TAG, new SlotAllocator(TAG), 'nft');
   const cgroup = await TaskCgroup.create(version, `${PREFIX}-crashed`, {
     memoryMB: 64,
     pids: 8,
@@ -210,10 +168,66 @@ test("S6: a crashed worker's task networks and cgroups are found and destroyed",
     cgroupVersion: version,
     taskDirParents: [taskRoot],
   });
-  assert.deepEqual(found, { cgroups: 1, networks: 1, taskDirs: 1 });
+  assert.deepEqual(found, { cgroups: 1, networks: 1, taskDirs: 1, problems: [] });
   assert.deepEqual(await leftovers(), []);
   assert.equal(existsSync(network.netnsPath), false);
   assert.deepEqual(await TaskCgroup.findLeftovers(version, PREFIX), []);
   assert.deepEqual(await readdir(taskRoot), []);
   await sleeperGone;
+});
+
+test('S7: a network made ahead is closed until its task applies its rules, then serves that task', async () => {
+  const prefix = `${PREFIX}-ahead`;
+  const tag = networkTag(prefix);
+  const ahead = new SandboxEngine({
+    cgroupVersion: version,
+    prefix,
+    uid: 61000,
+    gid: 61000,
+    network: { prepareAhead: true },
+  });
+  try {
+    await ahead.prepare({ memoryMB: 256, pids: 64, cpus: 1 });
+    const made = await networkLeftovers(tag);
+    assert.equal(made.length, 3, `a namespace, a veth and a table: ${made.join(' ')}`);
+    const veth = made.find(
+      (name) => name.startsWith('bw') && !name.includes('-') && !name.includes('_'),
+    );
+    const netns = made.find((name) => name.startsWith('bw-'));
+    // Closed: the host's end does not forward, both tables refuse everything.
+    assert.equal(
+      (await readFile(`/proc/sys/net/ipv4/conf/${veth}/forwarding`, 'utf8')).trim(),
+      '0',
+    );
+    const inside = await runTool('nsenter', [
+      `--net=/run/netns/${netns}`,
+      '--',
+      'nft',
+      'list',
+      'ruleset',
+    ]);
+    assert.equal(inside, namespaceTable([]));
+    const table = made.find((name) => name.startsWith('bw_')) ?? '';
+    const slot = Number(/(\d+)$/.exec(table)?.[1]);
+    assert.equal(
+      await runTool('nft', ['list', 'table', 'inet', table]),
+      hostTable(networkNames(tag, slot), slotAddresses(slot), []),
+    );
+    const allowed = `${destination.address}:${PORTS.allowed}`;
+    const unlisted = `${destination.address}:${PORTS.unlisted}`;
+    const gateway = JSON.parse(await runTool('ip', ['-j', 'addr', 'show', 'dev', veth ?? '']))[0]
+      .addr_info[0].local as string;
+    const r = await probeIn(
+      ahead,
+      scratch,
+      ['gateway?', allowed, unlisted],
+      allowlist([destination.address, PORTS.allowed]),
+    );
+    assert.equal(r.seen.get('gateway?'), gateway, 'the task ran in the network made ahead');
+    assert.equal(r.seen.get(allowed), 'allowed', JSON.stringify(r));
+    assert.match(r.seen.get(unlisted) ?? '', /^refused-/);
+  } finally {
+    await ahead.close();
+  }
+  assert.deepEqual(await networkLeftovers(tag), []);
 });

@@ -34,9 +34,12 @@ function ipv4(value: number): string {
 export class SlotAllocator {
   private readonly taken = new Set<number>();
   private next: number;
+  private readonly count: number;
 
-  constructor(tag: string) {
-    this.next = Number.parseInt(tag, 16) % SLOT_COUNT;
+  /** `count`: how many slots this engine may use (all of them unless a test narrows it). */
+  constructor(tag: string, count = SLOT_COUNT) {
+    this.count = Math.max(1, Math.min(SLOT_COUNT, Math.floor(count)));
+    this.next = Number.parseInt(tag, 16) % this.count;
   }
 
   acquire(): number {
@@ -44,11 +47,11 @@ export class SlotAllocator {
     for (const addresses of Object.values(networkInterfaces())) {
       for (const address of addresses ?? []) inUse.add(address.address);
     }
-    for (let i = 0; i < SLOT_COUNT; i++) {
-      const slot = (this.next + i) % SLOT_COUNT;
+    for (let i = 0; i < this.count; i++) {
+      const slot = (this.next + i) % this.count;
       if (this.taken.has(slot) || inUse.has(slotAddresses(slot).host)) continue;
       this.taken.add(slot);
-      this.next = (slot + 1) % SLOT_COUNT;
+      this.next = (slot + 1) % this.count;
       return slot;
     }
     throw new Error('every link-local subnet for task networks is in use');

@@ -1,0 +1,41 @@
+// The house's layering, as lint rules (docs/architecture.md, "The layout"): dependencies
+// point one way, apps -> services -> packages. Kept apart from eslint.config.js so a
+// test can hold a deliberate violation against exactly these rules.
+
+const SERVICES = ['@bulwark/auth-service', '@bulwark/queue-service', '@bulwark/secrets-service'];
+const APPS = ['@bulwark/server', '@bulwark/server/*', '@bulwark/worker', '@bulwark/cli'];
+
+/** One rule set per layer: which imports it may not make, and why. */
+function forbid(files, groups, message, ignores = []) {
+  return {
+    files,
+    ignores,
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: groups, message }] }] },
+  };
+}
+
+export default [
+  forbid(['packages/**/*.ts'], [...SERVICES, ...APPS], 'packages never import services or apps'),
+  ...SERVICES.map((service) => {
+    const name = service.replace('@bulwark/', '').replace('-service', '');
+    return forbid(
+      [`services/${name}/**/*.ts`],
+      [...SERVICES.filter((s) => s !== service), ...APPS],
+      'a service never imports another service or an app: services talk over HTTP',
+      // These two test harnesses still start the auth service beside their own; they
+      // move to the platform's one composition when the services become plugins.
+      ['services/queue/src/test/harness.ts', 'services/secrets/src/test/harness.ts'],
+    );
+  }),
+  forbid(
+    ['apps/worker/**/*.ts', 'apps/cli/**/*.ts'],
+    ['@bulwark/db', '@bulwark/db/*'],
+    'only the composition root (apps/server) talks to the database',
+  ),
+  {
+    files: ['packages/**/*.ts', 'services/**/*.ts', 'apps/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+    },
+  },
+];
