@@ -49,3 +49,13 @@ export {
 } from './schema-ids.js';
 export { assertBoundedSchema, createAjv, type JsonSchema } from './schemas.js';
 export { createApiServer, type ApiServerOptions } from './server.js';
+export { composePlatform, type ComposedPlatform, type ComposeOptions } from './compose.js';
+export type {
+  AuthorityPlugin,
+  MountContext,
+  PlatformServices,
+  RunningAuthority,
+  RunningService,
+  ServiceClientCredentials,
+  ServicePlugin,
+} from './service-plugin.js';

@@ -14,7 +14,7 @@ import { startTestPlatform, type TestPlatform } from '../testing.js';
  * The whole platform's root URL as Taskcluster tools discover it: the manifest, every
  * reference and schema, clients generated from the fetched references, and the auth and
  * secrets schemas compared with Taskcluster's published ones (the queue's are compared
- * in services/queue/src/test/references.test.ts).
+ * in apps/server/src/test/queue/references.test.ts).
  */
 
 type Json = Record<string, any>;

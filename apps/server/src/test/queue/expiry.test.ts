@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
-import type { QueueContext } from '../domain/context.js';
-import { expireQueueRecords } from '../domain/expiry.js';
+import { expireQueueRecords, type QueueContext } from '@bulwark/queue-service';
 import {
   newTaskId,
   queueClient,

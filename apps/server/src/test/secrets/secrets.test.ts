@@ -226,12 +226,15 @@ test('S1: error bodies show the value as (OMITTED)', async () => {
   assert.ok(!text.includes(value.token as string));
 });
 
-test('the API reference lists the four endpoints with their scopes', async () => {
+test('the API reference lists the four endpoints with their scopes, beside the standard ones', async () => {
   const res = await fetch(`${platform.rootUrl}/api/secrets/v1/reference`);
   const reference = (await res.json()) as { entries: { name: string; scopes?: unknown }[] };
   const scopes = Object.fromEntries(reference.entries.map((e) => [e.name, e.scopes]));
   assert.deepEqual(scopes, {
     ping: undefined,
+    lbheartbeat: undefined,
+    heartbeat: undefined,
+    version: undefined,
     set: 'secrets:set:<name>',
     remove: 'secrets:set:<name>',
     get: 'secrets:get:<name>',

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { artifactExpiryJob, collectUnreferencedBlobs } from '../domain/artifact-expiry.js';
+import { artifactExpiryJob, collectUnreferencedBlobs } from '@bulwark/queue-service';
 import { startTestPlatform, type TestPlatform } from './harness.js';
 import {
   anonymousQueue,

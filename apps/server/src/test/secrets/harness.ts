@@ -1,21 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import taskcluster from 'taskcluster-client';
-import { createApiServer, createLogger, mountApi } from '@bulwark/api';
-import { Keyring } from '@bulwark/crypto';
-import { createTestDatabase, type TestDatabase } from '@bulwark/db/testing';
-import {
-  ensureRootClient,
-  startAuthService,
-  type AuthService,
-  type RootCredentials,
-} from '@bulwark/auth-service';
-import { startSecretsService, type SecretsService } from '../service.js';
+import type { TestDatabase } from '@bulwark/db/testing';
+import type { AuthService, RootCredentials } from '@bulwark/auth-service';
+import type { SecretsService } from '@bulwark/secrets-service';
+import { startTestPlatform as startPlatform } from '../../testing.js';
 
 export interface TestPlatform {
   rootUrl: string;
@@ -31,62 +20,28 @@ export interface TestPlatform {
 }
 
 /**
- * Real auth and secrets services on a real (per-file) PostgreSQL database,
- * mounted on one loopback server as the platform mounts them, logs captured at
- * debug level.
+ * The whole platform, started by the same composition as production, on a real
+ * (per-file) PostgreSQL database, logs captured at debug level.
  */
 export async function startTestPlatform(
   options: { sweepIntervalMs?: number } = {},
 ): Promise<TestPlatform> {
-  const db = await createTestDatabase();
-  const dataDir = await mkdtemp(join(tmpdir(), 'bulwark-secrets-test-'));
-  const logLines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
+  const running = await startPlatform({
+    logLevel: 'debug',
+    ...(options.sweepIntervalMs !== undefined && {
+      tuning: { secrets: { sweepIntervalMs: options.sweepIntervalMs } },
+    }),
   });
-  const logger = createLogger({ level: 'debug' }, sink);
-  const keyring = new Keyring([Keyring.generateKey('test')]);
-  const auth = await startAuthService({
-    pool: db.pool,
-    keyring,
-    logger,
-  });
-  const secrets = await startSecretsService({
-    pool: db.pool,
-    keyring,
-    logger,
-    ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
-  });
-  const app = createApiServer({ logger });
-  mountApi(app, auth.api, { context: auth.context, authenticator: auth.validator });
-  mountApi(app, secrets.api, {
-    context: secrets.context,
-    authenticator: auth.validator,
-    validateOutput: true,
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const rootUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const credentialsPath = join(dataDir, 'root-credentials.json');
-  await ensureRootClient(auth.context, credentialsPath, rootUrl);
-  const root = JSON.parse(await readFile(credentialsPath, 'utf8')) as RootCredentials;
+  const { platform } = running;
   return {
-    rootUrl,
-    root,
-    db,
-    auth,
-    secrets,
-    logLines,
+    rootUrl: platform.rootUrl,
+    root: running.root,
+    db: running.db,
+    auth: platform.running.auth,
+    secrets: platform.running.secrets!,
+    logLines: running.logLines,
     sensitive: new Set(),
-    async close() {
-      await app.close();
-      await secrets.stop();
-      await auth.stop();
-      await db.drop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    close: () => running.stop(),
   };
 }
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { request } from 'node:http';
 import hawk from 'hawk';
-import { MAX_SECRET_BYTES } from '../schemas/secret.js';
+import { MAX_SECRET_BYTES } from '@bulwark/secrets-service';
 import {
   assertLogsClean,
   inOneDay,

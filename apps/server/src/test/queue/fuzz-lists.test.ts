@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import hawk from 'hawk';
 import { encodeContinuationToken } from '@bulwark/api';
 import { schemaArbitrary } from '@bulwark/api/testing';
-import { queueApi } from '../api/definition.js';
+import { queueApi } from '@bulwark/queue-service';
 import {
   newTaskId,
   queueWith,

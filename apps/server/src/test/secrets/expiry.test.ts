@@ -2,7 +2,7 @@ import { chainAllPendingAudit } from '@bulwark/db';
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sweepExpiredSecrets } from '../domain/sweep.js';
+import { sweepExpiredSecrets } from '@bulwark/secrets-service';
 import {
   assertLogsClean,
   inOneDay,

@@ -77,7 +77,7 @@ test('reclaiming keeps a claim alive past its first takenUntil', async () => {
 });
 
 test('the claim-expiry resolver is safe to run concurrently (every replica at once)', async () => {
-  const { resolveExpiredClaims } = await import('../domain/claim-expiry.js');
+  const { resolveExpiredClaims } = await import('@bulwark/queue-service');
   const taskIds = Array.from({ length: 6 }, newTaskId);
   for (const id of taskIds) await creator.createTask(id, taskDefinition({ retries: 3 }));
   // Expire the claims by hand so no background pass can beat the concurrent ones.
