@@ -60,6 +60,11 @@ differ(
   'auth.testAuthenticate input /: clientScopes required only in Taskcluster',
   'auth.testAuthenticate input /: requiredScopes required only in Taskcluster',
 );
+differ(
+  'updateClient and updateRole take an optional lastModified: the update applies only if the record was not changed since (docs/api.md, "Extensions")',
+  'auth.updateClient input /: property lastModified only here',
+  'auth.updateRole input /: property lastModified only here',
+);
 
 let running: TestPlatform;
 let root: { clientId: string; accessToken: string };
