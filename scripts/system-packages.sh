@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the worker's sandbox needs (bubblewrap, nftables,
-# iproute2, util-linux's setpriv and nsenter, python3 for the sandbox self-test) and
+# iproute2, util-linux's setpriv and nsenter, python3 for the sandbox self-test,
+# btrfs-progs and mount for the task directories' disk quotas) and
 # the embedded PostgreSQL's launcher needs (util-linux's unshare and setpriv, mount) when
 # they are missing; with --tests, also rabbitmq-server, whose broker the queue's AMQP
-# tests start privately (running Bulwark needs no broker). Idempotent. As root on
+# tests start privately (running Bulwark needs no broker), and the build tools the
+# seccomp tests run inside the sandbox (gcc and libc headers, make, git, curl). Idempotent. As root on
 # Debian it installs them; otherwise it prints the one command to run and fails.
 set -euo pipefail
 
@@ -12,14 +14,20 @@ set -euo pipefail
 # tests that type Ctrl-C at a real terminal.
 declare -A wanted=([/usr/bin/bwrap]=bubblewrap [/usr/sbin/nft]=nftables [/usr/sbin/ip]=iproute2
   [/usr/bin/setpriv]=util-linux [/usr/bin/nsenter]=util-linux [/usr/bin/python3]=python3-minimal
-  [/usr/bin/unshare]=util-linux [/usr/bin/mount]=mount)
+  [/usr/bin/btrfs]=btrfs-progs [/usr/sbin/mkfs.btrfs]=btrfs-progs [/usr/bin/mount]=mount
+  [/usr/bin/umount]=mount [/usr/bin/unshare]=util-linux)
 if [ "${1:-}" = "--tests" ]; then
   wanted[/usr/sbin/rabbitmq-server]=rabbitmq-server
+  wanted[/usr/bin/gcc]=gcc
+  wanted[/usr/include/stdio.h]=libc6-dev
+  wanted[/usr/bin/make]=make
+  wanted[/usr/bin/git]=git
+  wanted[/usr/bin/curl]=curl
   wanted[/usr/bin/script]=bsdutils
 fi
 missing=()
 for tool in "${!wanted[@]}"; do
-  [ -x "$tool" ] || missing+=("${wanted[$tool]}")
+  [ -e "$tool" ] || missing+=("${wanted[$tool]}")
 done
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
 if [ ${#missing[@]} -eq 0 ]; then

@@ -2,8 +2,17 @@
 // `npm test [-- filter...]`: builds, starts one throwaway PostgreSQL server, prepares a
 // migrated template database, runs every compiled *.test.js (or those whose path
 // contains a filter) with node --test, and tears everything down, also on Ctrl-C.
+//
+// `npm run test:unit [-- filter...]` (`--unit`): only the unit tier, the test files
+// whose source starts with the line `// test-tier: unit`. They need neither root nor
+// a database, so no server is started, nothing is installed, and the database
+// variables are removed from their environment: a unit test that reaches for the
+// database fails instead of quietly using one. See docs/testing.md.
+//
+// Both end by listing every skipped or todo test with its reason; a skip without a
+// reason fails the run.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,6 +20,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TEMPLATE = 'bulwark_template';
 const TEST_ROOTS = ['packages', 'services', 'apps'];
+/** The first line of a unit-tier test file's source. */
+const UNIT_MARKER = '// test-tier: unit';
+const SKIP_REPORTER = join(root, 'scripts', 'test-skip-reporter.mjs');
 
 /** Set by a signal handler; every step checks it so Ctrl-C still cleans up. */
 let interrupted;
@@ -65,6 +77,16 @@ async function findTestFiles(filters) {
   return filters.length === 0 ? files : files.filter((f) => filters.some((arg) => f.includes(arg)));
 }
 
+/** A compiled test file's TypeScript source: packages/x/dist/a.test.js -> packages/x/src/a.test.ts. */
+function sourceOf(file) {
+  return file.replace(/\/dist\//, '/src/').replace(/\.js$/, '.ts');
+}
+
+async function isUnitTier(file) {
+  const source = await readFile(join(root, sourceOf(file)), 'utf8').catch(() => '');
+  return source.startsWith(`${UNIT_MARKER}\n`);
+}
+
 /** Creates the template every test database is copied from, at the current schema. */
 async function prepareTemplate(db, adminUrl) {
   const { migrations } = await import(
@@ -89,10 +111,16 @@ async function prepareTemplate(db, adminUrl) {
   }
 }
 
-function runTests(files, env) {
-  const args = ['--test', '--test-concurrency=2'];
-  // spec for people; the default reporter on CI gives the "# tests/# pass/# fail" summary.
-  if (process.stdout.isTTY) args.push('--test-reporter=spec');
+function runTests(files, env, skipReportPath) {
+  const args = [
+    '--test',
+    '--test-concurrency=2',
+    // spec for people; tap on CI gives the "# tests/# pass/# fail" summary.
+    `--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`,
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${SKIP_REPORTER}`,
+    `--test-reporter-destination=${skipReportPath}`,
+  ];
   return new Promise((resolve) => {
     testRun = spawn(process.execPath, [...args, ...files], { cwd: root, stdio: 'inherit', env });
     testRun.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -111,8 +139,77 @@ async function restrictToSandboxGroup(dir) {
   await chmod(dir, 0o710);
 }
 
+/**
+ * Prints every skipped and todo test with its reason, so that CI logs show them all;
+ * returns how many gave no reason.
+ */
+async function reportSkips(skipReportPath) {
+  const text = await readFile(skipReportPath, 'utf8').catch(() => '');
+  const entries = text
+    .split('\n')
+    .filter((line) => line !== '')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return []; // the last line of a run cut short
+      }
+    });
+  if (entries.length === 0) return 0;
+  let unexplained = 0;
+  console.log(`\ntest: ${entries.length} skipped or todo:`);
+  for (const { name, file, skip, todo } of entries) {
+    const kind = skip !== undefined ? 'skip' : 'todo';
+    const reason = skip ?? todo;
+    if (reason === true || reason === '') unexplained++;
+    const why = typeof reason === 'string' && reason !== '' ? reason : 'NO REASON GIVEN';
+    console.log(`  ${kind}: ${file ? relative(root, file) : '?'}: ${name}: ${why}`);
+  }
+  if (unexplained > 0) {
+    console.error(
+      `test: ${unexplained} skipped without a reason; say why: { skip: 'why' } or t.skip('why')`,
+    );
+  }
+  return unexplained;
+}
+
+/** Runs the files, lists the skips; a skip without a reason fails a passing run. */
+async function runAndReport(files, env, runDir) {
+  const skipReportPath = join(runDir, 'skips.jsonl');
+  const code = await runTests(files, env, skipReportPath);
+  const unexplained = await reportSkips(skipReportPath);
+  return code === 0 && unexplained > 0 ? 1 : code;
+}
+
+async function mainUnit(filters) {
+  build();
+  const files = [];
+  for (const file of await findTestFiles(filters)) if (await isUnitTier(file)) files.push(file);
+  if (files.length === 0) {
+    console.error(
+      `test: no unit-tier test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}`,
+    );
+    return 1;
+  }
+  const runDir = await mkdtemp(join(tmpdir(), 'bulwark-test-unit-'));
+  try {
+    const testTmpDir = join(runDir, 'tmp');
+    await mkdir(testTmpDir, { mode: 0o700 });
+    const env = { ...process.env, TMPDIR: testTmpDir };
+    delete env.BULWARK_TEST_DATABASE_URL;
+    delete env.BULWARK_TEST_TEMPLATE;
+    console.log(`test: unit tier, ${files.length} test files, no database`);
+    const code = await runAndReport(files, env, runDir);
+    return interrupted ? 130 : code;
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
-  const filters = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const filters = args.filter((arg) => arg !== '--unit');
+  if (args.includes('--unit')) return mainUnit(filters);
   systemPackages();
   build();
   const files = await findTestFiles(filters);
@@ -148,7 +245,7 @@ async function main() {
       BULWARK_TEST_DATABASE_URL: server.connectionString,
       BULWARK_TEST_TEMPLATE: TEMPLATE,
     };
-    const code = await runTests(files, env);
+    const code = await runAndReport(files, env, runDir);
     return interrupted ? 130 : code;
   } finally {
     await server

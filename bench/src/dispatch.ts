@@ -24,6 +24,7 @@ import {
   destroyLeftovers,
   detectCgroupVersion,
   SandboxEngine,
+  TaskDisks,
   Worker,
   type Executor,
   type WorkerConfig,
@@ -90,7 +91,16 @@ async function main(): Promise<void> {
   await chmod(scratch, 0o711);
   const cgroupVersion = await detectCgroupVersion();
   let worker: Worker | undefined;
+  let disk: TaskDisks | undefined;
   try {
+    // Task directories on a task disk with a quota each (S19), as a worker's are.
+    disk = await TaskDisks.open({
+      image: join(scratch, 'disk', 'tasks.img'),
+      mountPoint: join(scratch, 'runs'),
+      sizeMB: 1024,
+      expectedDiskMB: 64,
+      passGroup: 61000,
+    });
     const auth = new taskcluster.Auth({ rootUrl: server.rootUrl, credentials: server.root });
     const { accessToken } = await auth.createClient!('worker/bench', {
       description: 'dispatch bench worker',
@@ -107,8 +117,8 @@ async function main(): Promise<void> {
       isolated: true,
       limits: {
         maxRunTime: 60,
-        max: { memoryMB: 512, pids: 128, cpus: 1 },
-        defaults: { memoryMB: 256, pids: 64, cpus: 1 },
+        max: { memoryMB: 512, pids: 128, cpus: 1, diskMB: 256 },
+        defaults: { memoryMB: 256, pids: 64, cpus: 1, diskMB: 64 },
         networkAllow: [],
       },
       dataDir: scratch,
@@ -117,7 +127,13 @@ async function main(): Promise<void> {
     };
     const resolved = new Map<string, () => void>();
     const starts = new Map<string, StartLog>();
-    const engine = new SandboxEngine({ cgroupVersion, prefix: PREFIX, uid: 61000, gid: 61000 });
+    const engine = new SandboxEngine({
+      cgroupVersion,
+      prefix: PREFIX,
+      uid: 61000,
+      gid: 61000,
+      disk,
+    });
     // The worker asks for the next start right after a task ends: the loop below sets
     // whether it gets one before the task that precedes it ends.
     let prepareNext = true;
@@ -232,6 +248,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await worker?.stop(0);
+    await disk?.close();
     await server.stop();
     await destroyLeftovers({ prefix: PREFIX, cgroupVersion, taskDirParents: [] });
     await rm(scratch, { recursive: true, force: true });

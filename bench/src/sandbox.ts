@@ -2,11 +2,16 @@
  * bench/sandbox: what the sandbox costs per task.
  *
  * The median wall time of `true` through the whole sandbox engine (cgroup created and
- * joined, setpriv, bubblewrap with every namespace, seccomp, teardown that kills the
- * cgroup and removes it), next to a bare spawn of the same command from the same
- * process in the same run, interleaved. Target: overhead under 25 ms. And the same `true`
- * with its start prepared ahead (cgroup made and entered before the run is timed), as
- * the worker does while it waits for work. Then the same in allowlist mode, listing one
+ * joined, the task directory made a subvolume with its disk quota, setpriv, bubblewrap
+ * with every namespace, seccomp, teardown that kills the cgroup and removes it, and the
+ * task directory's removal), next to a bare spawn of the same command from the same
+ * process in the same run, interleaved. Target: overhead under 25 ms. The same engine
+ * without the disk quota, interleaved too, shows what the quota adds. Then the same in
+ * allowlist mode, where each task also gets a network namespace, a veth pair and an
+ * nftables table, created and destroyed around it. And the same `true` with its start
+
+ * prepared ahead (cgroup made and entered before the run is timed), as the worker
+ * does while it waits for work. Then the same in allowlist mode, listing one
  * destination (served from a namespace of the bench's own): each task also gets a
  * network namespace, a veth pair, a firewall in that namespace and one in the host's,
  * both read back, and a route. Once made when the task comes, and once made ahead, as
@@ -27,6 +32,7 @@ import {
   PROBE_PORTS,
   ProbeDestination,
   SandboxEngine,
+  TaskDisks,
   type NetworkPolicy,
 } from '@bulwark/worker';
 import { percentile } from './stats.js';
@@ -34,7 +40,7 @@ import { percentile } from './stats.js';
 const NONE: NetworkPolicy = { mode: 'none' };
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
-const LIMITS = { memoryMB: 256, pids: 64, cpus: 1 };
+const LIMITS = { memoryMB: 256, pids: 64, cpus: 1, diskMB: 64 };
 const PREFIX = `bulwark-bench${process.pid}`;
 
 function bareSpawn(): Promise<void> {
@@ -49,7 +55,24 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(join(tmpdir(), 'bulwark-bench-sandbox-'));
   await chmod(scratch, 0o711);
   const version = await detectCgroupVersion();
+  // Each task directory a subvolume with its own disk quota (S19), as a worker's are.
+  const disk = await TaskDisks.open({
+    image: join(scratch, 'disk', 'tasks.img'),
+    mountPoint: join(scratch, 'runs'),
+    sizeMB: 1024,
+    expectedDiskMB: LIMITS.diskMB,
+    passGroup: 61000,
+  });
   const engine = new SandboxEngine({
+    cgroupVersion: version,
+    prefix: PREFIX,
+    uid: 61000,
+    gid: 61000,
+    disk,
+  });
+  // The same engine without the disk quota, task directories on the host's disk: what
+  // the quota adds, measured in the same run.
+  const withoutQuota = new SandboxEngine({
     cgroupVersion: version,
     prefix: PREFIX,
     uid: 61000,
@@ -70,7 +93,8 @@ async function main(): Promise<void> {
     allow: [{ host: destination.address, port: PROBE_PORTS.listed }],
   };
   const sandboxed = async (network: NetworkPolicy, through = engine): Promise<void> => {
-    const taskDir = await mkdtemp(join(scratch, 't-'));
+    // Only the engine with the task disk makes task directories on it.
+    const taskDir = await mkdtemp(join(through === engine ? disk.mountPoint : scratch, 't-'));
     const result = await through.run({
       commands: [['/usr/bin/true']],
       env: {},
@@ -99,6 +123,7 @@ async function main(): Promise<void> {
     const full: number[] = [];
     const veth: number[] = [];
     const prepared: number[] = [];
+    const noQuota: number[] = [];
     const vethAhead: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       let start = performance.now();
@@ -107,6 +132,9 @@ async function main(): Promise<void> {
       start = performance.now();
       await sandboxed(NONE);
       full.push(performance.now() - start);
+      start = performance.now();
+      await sandboxed(NONE, withoutQuota);
+      noQuota.push(performance.now() - start);
       await engine.prepare(LIMITS);
       start = performance.now();
       await sandboxed(NONE);
@@ -136,6 +164,10 @@ async function main(): Promise<void> {
     console.log(
       `overhead  ${(f - b).toFixed(2)} ms per task (target < 25 ms); ratio ${(f / b).toFixed(1)}x`,
     );
+    const q = percentile(noQuota, 50);
+    console.log(
+      `no quota  the same without the disk quota:       median ${q.toFixed(2)} ms, p90 ${percentile(noQuota, 90).toFixed(2)} ms; the quota adds ${(f - q).toFixed(2)} ms`,
+    );
     const p = percentile(prepared, 50);
     console.log(
       `prepared  the same, its start prepared ahead:    median ${p.toFixed(2)} ms, p90 ${percentile(prepared, 90).toFixed(2)} ms; overhead ${(p - b).toFixed(2)} ms`,
@@ -149,7 +181,9 @@ async function main(): Promise<void> {
       `allowlist its network and start made ahead (${vethAhead.length} runs):  median ${a.toFixed(2)} ms, p90 ${percentile(vethAhead, 90).toFixed(2)} ms; the network adds ${(a - p).toFixed(2)} ms to a prepared start (target < 40 ms)`,
     );
   } finally {
+    // Closing the engine unmounts its task disk.
     await engine.close();
+    await withoutQuota.close();
     await networkAhead.close();
     await destination.close();
     await destroyLeftovers({ prefix: `${PREFIX}-n`, cgroupVersion: version, taskDirParents: [] });

@@ -8,5 +8,6 @@ export {
   type ServiceName,
 } from './config.js';
 export { loadConfigFile, type ConfigFile } from './config-file.js';
-export { startPlatform, type Platform } from './platform.js';
+export { startPlatform, type Platform, type PlatformOptions } from './platform.js';
+export type { PlatformResources, ServiceTuning } from './service-plugins.js';
 export type { RootCredentialsState } from './root-bootstrap.js';

@@ -1,8 +1,7 @@
 import { mkdir, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
-import { createApiServer, createLogger, mountApi, type Logger } from '@bulwark/api';
+import { composePlatform, createLogger, mountReferences, type Logger } from '@bulwark/api';
 import { FilesystemBlobStore } from '@bulwark/blobs';
 import { loadOrCreateKeyringFile, parseKeyring, type Keyring } from '@bulwark/crypto';
 import {
@@ -12,16 +11,13 @@ import {
   startEmbeddedPostgres,
   type EmbeddedServer,
 } from '@bulwark/db';
-import { ensureStaticClient, startAuthService } from '@bulwark/auth-service';
-import {
-  runCredentialsRevocation,
-  startQueueService,
-  type QueueService,
-} from '@bulwark/queue-service';
-import { startSecretsService, type SecretsService } from '@bulwark/secrets-service';
+import { authApi, type AuthService } from '@bulwark/auth-service';
+import { objectApi, queueApi, queueExchanges, type QueueService } from '@bulwark/queue-service';
+import { secretsApi, type SecretsService } from '@bulwark/secrets-service';
 import { checkConfig, type PlatformConfig, type ServiceName } from './config.js';
 import { checkKeyringOpensTokens } from './keyring-check.js';
 import { bootstrapRoot, type RootCredentialsState } from './root-bootstrap.js';
+import { servicePlugins, type ServiceTuning } from './service-plugins.js';
 
 export interface Platform {
   readonly rootUrl: string;
@@ -32,20 +28,42 @@ export interface Platform {
   readonly rootCredentialsPath: string;
   readonly rootCredentials: RootCredentialsState;
   readonly logger: Logger;
+  /** The running services, for tests that look inside them (and operators' tools). */
+  readonly running: {
+    readonly auth: AuthService;
+    readonly queue?: QueueService | undefined;
+    readonly secrets?: SecretsService | undefined;
+  };
+  /**
+   * The one ordered shutdown: the server stops accepting and drains (claimWork long
+   * polls and event streams end at once), the services stop in reverse order of their
+   * start, the authentication last, then the pool and the embedded database.
+   */
   stop(): Promise<void>;
 }
 
+export interface PlatformOptions {
+  logger?: Logger;
+  /** Intervals, limits and clocks of the services (tests shorten them). */
+  tuning?: ServiceTuning;
+  /** Validate every response against its declared schema (tests). */
+  validateOutput?: boolean;
+}
+
 /**
- * The composition root: database, keyring, services and the HTTP server, started
- * in dependency order and stopped in reverse. The only place that wires the
- * database to the services. It starts the services of config.services only, but
- * authentication always: each process checks signatures against the shared
- * database itself, so a replica never depends on an auth replica being reachable.
+ * The composition root: database, keyring and blob store, then the services as
+ * plugins through the one composition (composePlatform), started in dependency order
+ * and stopped in reverse. The only place that wires the database to the services;
+ * production and every test harness start the platform here. It starts the services
+ * of config.services only, but authentication always: each process checks signatures
+ * against the shared database itself, so a replica never depends on an auth replica
+ * being reachable.
  */
 export async function startPlatform(
   config: PlatformConfig,
-  logger = createLogger({ level: config.logLevel }),
+  options: PlatformOptions = {},
 ): Promise<Platform> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
   const stack: (() => Promise<void>)[] = [];
   const stop = async (): Promise<void> => {
     while (stack.length > 0)
@@ -76,69 +94,29 @@ export async function startPlatform(
       : await loadOrCreateKeyringFile(join(config.dataDir, 'keyring.json'));
 
     await checkKeyringOpensTokens(pool, keyring);
-    // Run credentials die when their run resolves (S3). The check reads the run from
-    // the database, so a process without the queue service revokes them exactly as
-    // the queue does; a failed query fails the request (closed), it never admits it.
-    const auth = await startAuthService({
-      pool,
-      keyring,
+    const blobs = () => FilesystemBlobStore.open({ directory: config.blobsDir });
+    const plugins = servicePlugins(config, { pool, keyring, logger, blobs }, options.tuning);
+    const composed = await composePlatform({
       logger,
-      isRevoked: runCredentialsRevocation(pool),
+      ...plugins,
+      mountAuthority: serves('auth'),
+      host: config.host,
+      port: config.port,
+      // Links the queue hands out (upload and signed download URLs) use the root
+      // URL, which is final once the server listens.
+      rootUrl: (port) => config.rootUrl.replace(/:0$/, `:${port}`),
+      validateOutput: options.validateOutput ?? false,
+      // Taskcluster's manifest, references and schemas at the root URL, for what this
+      // process serves, generated from the same declarations.
+      platformRoutes: (app) =>
+        mountReferences(app, [
+          serves('auth') && authApi,
+          ...(serves('queue') ? [queueApi, objectApi, queueExchanges] : []),
+          serves('secrets') && secretsApi,
+        ]),
     });
-    stack.push(() => auth.stop());
-
-    // Links the queue hands out (upload and signed download URLs) use the root URL,
-    // which is final once the server listens.
-    const published: { rootUrl?: string } = {};
-    let queue: QueueService | undefined;
-    if (serves('queue')) {
-      const queueClientId = 'static/bulwark/queue';
-      const queueAccessToken = await ensureStaticClient(
-        auth.context,
-        queueClientId,
-        ['*'],
-        'Issues run credentials',
-      );
-      queue = await startQueueService({
-        pool,
-        logger,
-        claimTimeoutSeconds: config.claimTimeoutSeconds,
-        blobs: await FilesystemBlobStore.open({ directory: config.blobsDir }),
-        artifacts: { rootUrl: () => published.rootUrl },
-        identity: { clientId: queueClientId, accessToken: queueAccessToken },
-        ...(config.amqp && { events: { amqp: config.amqp } }),
-      });
-      const started = queue;
-      stack.push(() => started.stop());
-    }
-
-    let secrets: SecretsService | undefined;
-    if (serves('secrets')) {
-      // Seals values under the same keyring as access tokens (S11).
-      secrets = await startSecretsService({ pool, keyring, logger });
-      const started = secrets;
-      stack.push(() => started.stop());
-    }
-
-    const app = createApiServer({ logger });
-    if (serves('auth')) {
-      mountApi(app, auth.api, { context: auth.context, authenticator: auth.validator });
-    }
-    if (queue) {
-      const started = queue;
-      mountApi(app, queue.api, { context: queue.context, authenticator: auth.validator });
-      queue.mountObjectApi(app, { authenticator: auth.validator });
-      // Before close waits for in-flight requests: end claimWork long polls at once.
-      app.addHook('preClose', () => started.stop());
-    }
-    if (secrets) {
-      mountApi(app, secrets.api, { context: secrets.context, authenticator: auth.validator });
-    }
-    await app.listen({ host: config.host, port: config.port });
-    stack.push(() => app.close());
-    const port = (app.server.address() as AddressInfo).port;
-    const rootUrl = config.rootUrl.replace(/:0$/, `:${port}`);
-    published.rootUrl = rootUrl;
+    stack.push(() => composed.stop());
+    const { rootUrl, port, authority: auth } = composed;
 
     const rootCredentialsPath = join(config.dataDir, 'root-credentials.json');
     const rootCredentials = await bootstrapRoot(config, auth, rootCredentialsPath, rootUrl, logger);
@@ -153,6 +131,7 @@ export async function startPlatform(
       rootCredentialsPath,
       rootCredentials,
       logger,
+      running: { auth, queue: composed.services.queue, secrets: composed.services.secrets },
       stop,
     };
   } catch (err) {

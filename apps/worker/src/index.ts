@@ -23,4 +23,5 @@ export { selfTest, type ControlCheck } from './sandbox/self-test.js';
 export { destroyLeftovers, type Leftovers } from './sandbox/recovery.js';
 export { ProbeDestination, PROBE_PORTS } from './sandbox/network/probe-destination.js';
 export { createEngine, EngineRefused } from './sandbox/create-engine.js';
+export { TaskDisks, type TaskDisksOptions } from './sandbox/disk-quota/task-disks.js';
 export { WORKER_LINE_PREFIX, WORKER_MARK, visibleControls } from './logs/worker-lines.js';

@@ -1,3 +1,4 @@
+// test-tier: unit
 import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';

@@ -24,5 +24,38 @@ export { RemoteAuthenticator } from './remote-authenticator.js';
 export { createLogger, REDACTED_PATHS, type Logger } from './logger.js';
 export { mountApi, type MountOptions } from './mount.js';
 export { apiReference, openApiDocument } from './references.js';
+export {
+  ExchangesDefinition,
+  exchangeSchemas,
+  exchangesReference,
+  type ExchangeDeclaration,
+  type ExchangesDefinitionOptions,
+  type RoutingKeyPart,
+} from './exchanges-reference.js';
+export {
+  mountReferences,
+  rootReferences,
+  type ReferenceSource,
+  type RootReferences,
+} from './root-references.js';
+export {
+  endpointSchemas,
+  kebabCase,
+  schemaDocument,
+  schemaId,
+  SCHEMA_DRAFT,
+  type EndpointSchemaNames,
+  type ServiceSchemas,
+} from './schema-ids.js';
 export { assertBoundedSchema, createAjv, type JsonSchema } from './schemas.js';
 export { createApiServer, type ApiServerOptions } from './server.js';
+export { composePlatform, type ComposedPlatform, type ComposeOptions } from './compose.js';
+export type {
+  AuthorityPlugin,
+  MountContext,
+  PlatformServices,
+  RunningAuthority,
+  RunningService,
+  ServiceClientCredentials,
+  ServicePlugin,
+} from './service-plugin.js';

@@ -1,3 +1,4 @@
+// test-tier: unit
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { Writable } from 'node:stream';

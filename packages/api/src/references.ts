@@ -1,33 +1,41 @@
 import type { ApiDefinition } from './api-definition.js';
 import { routeParameters } from './api-definition.js';
 import { ERROR_STATUS } from './errors.js';
+import { endpointSchemas, schemaReference } from './schema-ids.js';
 
 /**
- * The API reference in Taskcluster's format: what `taskcluster-client` and docs
- * generators consume. Derived from the declarations, so it cannot drift.
+ * The API reference in Taskcluster's format (`api-reference-v0`): what
+ * `taskcluster-client`'s createClient, docs generators and the Taskcluster UI consume.
+ * Input and output name their schema as Taskcluster's do (`v1/<file>#`, relative to
+ * `/schemas/<service>/`), served at `/schemas/<service>/v1/<file>`. Derived from the
+ * declarations, so it cannot drift.
  */
 export function apiReference(api: ApiDefinition<unknown>): Record<string, unknown> {
+  const { names } = endpointSchemas(api);
   return {
-    version: 0,
+    $schema: '/schemas/common/api-reference-v0.json#',
     serviceName: api.serviceName,
     apiVersion: api.apiVersion,
     title: api.title,
     description: api.description,
-    entries: api.endpoints.map((e) => ({
-      type: 'function',
-      name: e.name,
-      method: e.method.toLowerCase(),
-      route: e.route,
-      args: routeParameters(e.route),
-      query: Object.keys(e.query ?? {}),
-      stability: e.stability ?? 'stable',
-      category: e.category ?? api.title,
-      title: e.title,
-      description: e.description,
-      ...(e.scopes !== null ? { scopes: e.scopes } : {}),
-      ...(e.input ? { input: e.input } : {}),
-      ...(e.output ? { output: e.output } : {}),
-    })),
+    entries: api.endpoints.map((e) => {
+      const schemas = names.get(e.name) ?? {};
+      return {
+        type: 'function',
+        name: e.name,
+        method: e.method.toLowerCase(),
+        route: e.route,
+        args: routeParameters(e.route),
+        query: Object.keys(e.query ?? {}),
+        stability: e.stability ?? 'stable',
+        category: e.category ?? api.title,
+        title: e.title,
+        description: e.description,
+        ...(e.scopes !== null ? { scopes: e.scopes } : {}),
+        ...(schemas.input ? { input: schemaReference(api.apiVersion, schemas.input) } : {}),
+        ...(schemas.output ? { output: schemaReference(api.apiVersion, schemas.output) } : {}),
+      };
+    }),
   };
 }
 

@@ -1,3 +1,4 @@
+// test-tier: unit
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, stat, symlink, writeFile, mkdir, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

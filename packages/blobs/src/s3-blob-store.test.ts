@@ -1,3 +1,4 @@
+// test-tier: unit
 import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+// test-tier: unit
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';

@@ -1,4 +1,9 @@
-export { startAuthService, type AuthService, type AuthServiceOptions } from './service.js';
+export {
+  authPlugin,
+  startAuthService,
+  type AuthService,
+  type AuthServiceOptions,
+} from './service.js';
 export { authApi } from './api/definition.js';
 export {
   ensureRootClient,

@@ -1,9 +1,11 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Keyring } from '@bulwark/crypto';
+import { mountApi, type AuthorityPlugin, type RunningAuthority } from '@bulwark/api';
 import { chainAuditJob, repeatJob } from '@bulwark/db';
 import './api/index.js';
 import { authApi } from './api/definition.js';
+import { ensureStaticClient } from './domain/bootstrap.js';
 import type { AuthContext } from './domain/context.js';
 import { CredentialStore } from './domain/credential-store.js';
 import { purgeExpiredClients } from './domain/maintenance.js';
@@ -21,11 +23,15 @@ export interface AuthServiceOptions {
   isRevoked?: (clientId: string) => boolean | Promise<boolean>;
 }
 
-export interface AuthService {
+export interface AuthService extends RunningAuthority {
   readonly api: typeof authApi;
   readonly context: AuthContext;
   readonly validator: SignatureValidator;
-  stop(): Promise<void>;
+}
+
+/** The auth service as the platform's authority: started first, its validator checks every request. */
+export function authPlugin(options: AuthServiceOptions): AuthorityPlugin<AuthService> {
+  return { name: 'auth', start: () => startAuthService(options) };
 }
 
 export async function startAuthService(options: AuthServiceOptions): Promise<AuthService> {
@@ -67,6 +73,14 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Aut
     api: authApi,
     context,
     validator,
+    authenticator: validator,
+    serviceClient: async (clientId, scopes, description) => ({
+      clientId,
+      accessToken: await ensureStaticClient(context, clientId, scopes, description),
+    }),
+    mount(app, { authenticator, validateOutput }) {
+      mountApi(app, authApi, { context, authenticator, validateOutput });
+    },
     async stop() {
       await Promise.all(stopJobs.map((stop) => stop()));
       await store.stop();

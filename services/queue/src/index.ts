@@ -1,5 +1,16 @@
-export { startQueueService, type QueueService, type QueueServiceOptions } from './service.js';
+export {
+  QUEUE_CLIENT_ID,
+  queuePlugin,
+  startQueueService,
+  type QueueService,
+  type QueueServiceOptions,
+} from './service.js';
+// One pass of each maintenance job, as the background jobs run them (operators' tools, tests).
+export { artifactExpiryJob, collectUnreferencedBlobs } from './domain/artifact-expiry.js';
+export { expireQueueRecords } from './domain/expiry.js';
+export { resolveExpiredClaims } from './domain/claim-expiry.js';
 export { queueApi } from './api/definition.js';
 export { objectApi } from './api/object-definition.js';
 export { runCredentialsRevocation } from './domain/revocation.js';
 export type { QueueContext, QueueIdentity } from './domain/context.js';
+export { queueExchanges } from './events/amqp/exchanges.js';

@@ -1,12 +1,20 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { MountOptions } from '@bulwark/api';
+import {
+  mountApi,
+  type MountOptions,
+  type ReferenceSource,
+  type RunningService,
+  type ServicePlugin,
+} from '@bulwark/api';
 import type { BlobStore } from '@bulwark/blobs';
 import { mountObjectApi } from './api/object-mount.js';
 import { artifactExpiryJob } from './domain/artifact-expiry.js';
 import { artifactStorage, type ArtifactStorageOptions } from './domain/artifact-storage.js';
 import './api/index.js';
 import { queueApi } from './api/definition.js';
+import { objectApi } from './api/object-definition.js';
+import { queueExchanges } from './events/amqp/exchanges.js';
 import { repeatJob } from '@bulwark/db';
 import { resolveExpiredClaims } from './domain/claim-expiry.js';
 import { resolvePastDeadlines } from './domain/deadline-resolver.js';
@@ -50,19 +58,48 @@ export interface QueueServiceOptions {
   events?: Partial<TaskEventBusOptions> & { amqp?: AmqpOptions };
 }
 
-export interface QueueService {
+export interface QueueService extends RunningService {
   readonly api: typeof queueApi;
   readonly context: QueueContext;
   /** The AMQP publisher, when `events.amqp` is configured. */
   readonly amqp: AmqpPublisher | undefined;
+  /** What the root URL's references describe: the queue and object APIs and the exchanges. */
+  readonly references: readonly ReferenceSource[];
   /** For the auth service's `isRevoked`: run credentials die when their run resolves (S3). */
   readonly runCredentialsRevoked: (clientId: string) => boolean | Promise<boolean>;
-  stop(): Promise<void>;
+  drain(): Promise<void>;
   /** Mounts the object API (artifact uploads and downloads) on the server. */
   mountObjectApi(
     app: Parameters<typeof mountObjectApi>[0],
     options: Omit<MountOptions<QueueContext>, 'context'>,
   ): void;
+}
+
+/** The queue's static client, which signs the run credentials it issues. */
+export const QUEUE_CLIENT_ID = 'static/bulwark/queue';
+
+/**
+ * The queue as a plugin of the platform: it acts as its own static client (made by
+ * the authority), and its artifact links use the platform's root URL unless given one.
+ */
+export function queuePlugin(
+  options: Omit<QueueServiceOptions, 'identity'>,
+): ServicePlugin<QueueService> {
+  return {
+    name: 'queue',
+    async start(platform) {
+      const identity = await platform.serviceClient(
+        QUEUE_CLIENT_ID,
+        ['*'],
+        'Issues run credentials',
+      );
+      return startQueueService({
+        ...options,
+        identity,
+        artifacts: { rootUrl: platform.rootUrl, ...options.artifacts },
+      });
+    },
+  };
 }
 
 export async function startQueueService(options: QueueServiceOptions): Promise<QueueService> {
@@ -115,23 +152,30 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     () => artifactExpiryJob(context, options.blobGraceMs ?? 10 * 60 * 1000),
     options.logger,
   );
+  // Idempotent: the platform calls it (as drain) before the HTTP server closes, so
+  // that waiting claimWork calls answer at once instead of holding shutdown for 20 s,
+  // and event streams end instead of holding it for up to an hour.
+  const stop = async (): Promise<void> => {
+    waiters.stop();
+    events.stop();
+    stopping.abort();
+    await stopClaimResolver();
+    await stopDeadlineResolver();
+    await stopExpiry();
+    await stopArtifactExpiry();
+    await amqp?.stop();
+  };
   return {
     api: queueApi,
     context,
     amqp,
+    references: [queueApi, objectApi, queueExchanges],
     runCredentialsRevoked: runCredentialsRevocation(options.pool),
-    // Idempotent: the platform calls it before the HTTP server closes, so that
-    // waiting claimWork calls answer at once instead of holding shutdown for 20 s,
-    // and event streams end instead of holding it for up to an hour.
-    async stop() {
-      waiters.stop();
-      events.stop();
-      stopping.abort();
-      await stopClaimResolver();
-      await stopDeadlineResolver();
-      await stopExpiry();
-      await stopArtifactExpiry();
-      await amqp?.stop();
+    drain: stop,
+    stop,
+    mount(app, mountContext) {
+      mountApi(app, queueApi, { context, ...mountContext });
+      mountObjectApi(app, { context, ...mountContext });
     },
     mountObjectApi: (app, mountOptions) => mountObjectApi(app, { ...mountOptions, context }),
   };

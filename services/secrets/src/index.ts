@@ -1,4 +1,9 @@
-export { startSecretsService, type SecretsService, type SecretsServiceOptions } from './service.js';
+export {
+  secretsPlugin,
+  startSecretsService,
+  type SecretsService,
+  type SecretsServiceOptions,
+} from './service.js';
 export { secretsApi } from './api/definition.js';
 export { sweepExpiredSecrets } from './domain/sweep.js';
 export { MAX_SECRET_BYTES } from './schemas/secret.js';

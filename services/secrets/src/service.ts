@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Keyring } from '@bulwark/crypto';
+import { mountApi, type RunningService, type ServicePlugin } from '@bulwark/api';
 import './api/index.js';
 import { secretsApi } from './api/definition.js';
 import type { SecretsContext } from './domain/context.js';
@@ -18,10 +19,14 @@ export interface SecretsServiceOptions {
   now?: () => Date;
 }
 
-export interface SecretsService {
+export interface SecretsService extends RunningService {
   readonly api: typeof secretsApi;
   readonly context: SecretsContext;
-  stop(): Promise<void>;
+}
+
+/** The secrets service as a plugin of the platform. */
+export function secretsPlugin(options: SecretsServiceOptions): ServicePlugin<SecretsService> {
+  return { name: 'secrets', start: () => startSecretsService(options) };
 }
 
 /**
@@ -45,6 +50,9 @@ export async function startSecretsService(options: SecretsServiceOptions): Promi
   return {
     api: secretsApi,
     context,
+    mount(app, mountContext) {
+      mountApi(app, secretsApi, { context, ...mountContext });
+    },
     async stop() {
       await stopSweep();
     },

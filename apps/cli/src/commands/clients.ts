@@ -131,6 +131,8 @@ export function registerClients(program: Command): void {
                 : (current.expires as string),
             scopes: changedScopes(current.scopes as string[], options),
             deleteOnExpiration: current.deleteOnExpiration as boolean,
+            // Applies only if nobody changed the client since it was read (409 otherwise).
+            lastModified: current.lastModified as string,
           }),
           (body) => auth.updateClient!(clientId, body),
         );

@@ -70,6 +70,8 @@ export function registerRoles(program: Command): void {
           (current) => ({
             description: options.description ?? (current.description as string),
             scopes: changedScopes(current.scopes as string[], options),
+            // Applies only if nobody changed the role since it was read (409 otherwise).
+            lastModified: current.lastModified as string,
           }),
           (body) => client.updateRole!(roleId, body),
         );

@@ -53,6 +53,7 @@ export function registerWorker(program: Command): void {
         }
         if (options.selfTest) {
           for (const check of prepared.checks) printCheck(check.control, check.ok, check.detail);
+          await prepared.engine.close?.();
           return;
         }
         const worker = await startWorker(config, prepared.engine, logger);

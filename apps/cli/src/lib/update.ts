@@ -25,7 +25,9 @@ export function changedScopes(current: readonly string[], changes: ScopeChanges)
 
 /**
  * Read, modify, write, as `kubectl edit` does: the wire's update replaces every field,
- * so the record is read first and only the fields the user named change.
+ * so the record is read first and only the fields the user named change. The write
+ * names the `lastModified` it read, so the server refuses it (409, exit 6) when someone
+ * changed the record in between, instead of silently undoing their change.
  */
 export async function readModifyWrite<T, B>(
   read: () => Promise<T>,

@@ -14,6 +14,39 @@ after(async () => {
   await harness.stop();
 });
 
+/**
+ * Waits for a command to print a line, instead of for a guessed time: `check` is fed
+ * the output as it arrives; `seen` resolves with the match, or fails if the command
+ * ends without printing it.
+ */
+function printed(pattern: RegExp): {
+  check(output: string): void;
+  seen(command: Promise<{ code: number | null; stderr: string }>): Promise<RegExpMatchArray>;
+} {
+  let found: (match: RegExpMatchArray) => void;
+  const match = new Promise<RegExpMatchArray>((resolve) => (found = resolve));
+  return {
+    check(output) {
+      const result = pattern.exec(output);
+      if (result) found(result);
+    },
+    seen: (command) =>
+      Promise.race([
+        match,
+        command.then(async (ended) => {
+          // Output and exit can arrive in either order: the match, if any, wins.
+          await new Promise((resolve) => setImmediate(resolve));
+          return Promise.race([
+            match,
+            Promise.reject(
+              new Error(`exited ${ended.code} without printing ${pattern}:\n${ended.stderr}`),
+            ),
+          ]);
+        }),
+      ]),
+  };
+}
+
 const TASK_YAML = `
 taskQueueId: proj-cli/builders
 deadline: 2 hours
@@ -132,34 +165,36 @@ test('task run, log and artifacts: usage errors, missing scopes, unknown tasks',
 });
 
 test('task run says when no worker takes the task, and exits 8 when it is canceled', async () => {
-  const running = harness.run(['task', 'run', '--queue', 'proj-cli/nobody', '--', 'true']);
+  const created = printed(/task (\S+) created on proj-cli\/nobody/);
+  const waiting = printed(/waiting for a worker to take run 0/);
+  const running = harness.run(['task', 'run', '--queue', 'proj-cli/nobody', '--', 'true'], {
+    onOutput: (stdout, stderr) => {
+      created.check(stderr);
+      waiting.check(stderr);
+    },
+  });
+  const [, taskId] = await created.seen(running);
+  // The notice comes after 3 s without a worker; cancel once it is there.
+  await waiting.seen(running);
   const queue = new taskcluster.Queue({
     rootUrl: harness.platform.rootUrl,
     credentials: harness.root,
   });
-  let taskId: string | undefined;
-  for (let i = 0; i < 100 && !taskId; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    const { tasks } = (await queue.listPendingTasks!('proj-cli/nobody')) as {
-      tasks: { taskId: string }[];
-    };
-    taskId = tasks[0]?.taskId;
-  }
-  assert.ok(taskId, 'the task is pending');
-  // Long enough for the waiting notice (3 s), then cancel.
-  await new Promise((r) => setTimeout(r, 3500));
-  await queue.cancelTask!(taskId);
+  await queue.cancelTask!(taskId!);
   const ran = await running;
   assert.equal(ran.code, 8, ran.stderr);
-  assert.match(ran.stderr, /waiting for a worker to take run 0/);
   assert.match(ran.stderr, /exception \(canceled\)/);
 });
 
 test('task watch prints state changes live and ends with the task’s resolution', async () => {
   const created = await harness.run(['task', 'create'], { stdin: 'payload: {}\n' });
   const taskId = created.stdout.trim();
-  const watching = harness.run(['task', 'watch', taskId]);
-  await new Promise((r) => setTimeout(r, 1000));
+  const pending = printed(/pending run 0$/m);
+  const watching = harness.run(['task', 'watch', taskId], {
+    onOutput: (stdout) => pending.check(stdout),
+  });
+  // Cancel once the watch has shown the pending run, so it sees the change live.
+  await pending.seen(watching);
   const canceled = await harness.run(['task', 'cancel', taskId, '--yes']);
   assert.equal(canceled.code, 0, canceled.stderr);
   const watched = await watching;

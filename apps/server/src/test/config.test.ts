@@ -49,7 +49,7 @@ test('the embedded database with a subset of services is refused, saying what to
     services: ['queue'],
   };
   await assert.rejects(
-    startPlatform(config, createLogger({ level: 'silent' })),
+    startPlatform(config, { logger: createLogger({ level: 'silent' }) }),
     /needs an external PostgreSQL/,
   );
   await assert.rejects(readdir(dataDir), { code: 'ENOENT' });

@@ -39,6 +39,25 @@ test('the layering holds by lint: a service importing a service fails', async ()
   );
 });
 
+test("a service's tests may not start another service either: they use the platform from apps/server", async () => {
+  for (const harness of [
+    'services/queue/src/test/harness.ts',
+    'services/secrets/src/test/harness.ts',
+  ]) {
+    const found = await violations(
+      harness,
+      "import { startAuthService } from '@bulwark/auth-service';\nexport { startAuthService };\n",
+    );
+    assert.match(found[0] ?? '', /a service never imports another service/, harness);
+  }
+  assert.match(
+    (
+      await violations('services/auth/src/test/harness.ts', "import '@bulwark/server/testing';\n")
+    )[0] ?? '',
+    /a service never imports another service or an app/,
+  );
+});
+
 test('packages never import services or apps; the worker and the CLI never import the database', async () => {
   assert.match(
     (await violations('packages/api/src/example.ts', "import '@bulwark/queue-service';\n"))[0]!,

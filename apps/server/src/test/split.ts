@@ -35,7 +35,7 @@ export async function splitDeployment(): Promise<SplitDeployment> {
         { dataDir: entry.dataDir, port: 0, services, ...input },
         { BULWARK_DATABASE_URL: database.connectionString, BULWARK_KEYRING: keyringJson, ...env },
       );
-      entry.platform = await startPlatform(config, createLogger({ level: 'silent' }));
+      entry.platform = await startPlatform(config, { logger: createLogger({ level: 'silent' }) });
       return entry.platform;
     },
     async stop() {

@@ -26,8 +26,13 @@ export interface ArtifactError {
 export interface CollectLimits {
   /** Files one task may publish, all specs together. */
   maxFiles: number;
-  /** Bytes one task may publish, all files together. */
+  /**
+   * Bytes one task may publish, all files together, counted by their apparent size: a
+   * sparse file counts in full, as the store would keep it in full (S19).
+   */
   maxBytes: number;
+  /** What the byte limit is, in the words of the error artifact. */
+  bytesLimitName?: string;
 }
 
 export const DEFAULT_COLLECT_LIMITS: CollectLimits = {
@@ -106,7 +111,7 @@ export async function collectArtifacts(
         errors.push({
           name: file.name,
           reason: 'too-large-file-on-worker',
-          message: `publishing it would exceed this pool's ${limits.maxBytes} artifact bytes`,
+          message: `publishing it would exceed ${limits.bytesLimitName ?? `this pool's ${limits.maxBytes} artifact bytes`} (artifacts count by their apparent size, sparse files in full)`,
           expires,
         });
         continue;

@@ -38,7 +38,9 @@ const STDERR_LIMIT = 64 * 1024;
  * than PATH_MAX, hundreds of thousands of inodes, directories without permissions,
  * names of any bytes. Node's own `rm` builds full paths and fails with ENAMETOOLONG on
  * a deep tree; coreutils `rm` walks by descriptors (fts, openat/unlinkat), at any depth
- * and faster. `--one-file-system` keeps it out of other file systems mounted inside.
+ * and faster. It walks into btrfs subvolumes (a task's own disk has a device number of
+ * its own, so `--one-file-system` would stop there); it never reaches another file
+ * system, since a tree holding a mount point is set aside whole before rm runs.
  *
  * When rm fails, the directories it could not enter or empty get their owner's
  * permissions back (a task running as the worker's own user may have removed them)
@@ -129,7 +131,7 @@ async function setAside(path: string, problem: string, options: RemovalOptions):
  * The environment is fixed: C messages (classified below), no locale or alias games.
  */
 async function runRm(path: string): Promise<string> {
-  const { code, stderr } = await runQuiet('rm', ['-rf', '--one-file-system', '--', path]);
+  const { code, stderr } = await runQuiet('rm', ['-rf', '--', path]);
   return code === 0 ? '' : describeRmFailure(code, stderr);
 }
 
@@ -137,12 +139,12 @@ async function runRm(path: string): Promise<string> {
  * Gives each directory of the tree whose owner lacks read, write or search permission
  * those back, before it is entered (GNU find visits a directory before its entries,
  * and `-execdir ... ;` runs at once, in the directory's parent, with a relative name,
- * so depth does not matter). `-xdev`: never into another file system.
+ * so depth does not matter). No `-xdev`: a task's btrfs subvolume has a device number
+ * of its own, and mount points were ruled out before.
  */
 async function restoreDirectoryPermissions(path: string): Promise<void> {
   await runQuiet('find', [
     path,
-    '-xdev',
     '-type',
     'd',
     '!',

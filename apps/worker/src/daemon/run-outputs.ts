@@ -1,7 +1,12 @@
 import { stat } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ArtifactUploader, RunRef } from '../artifacts/artifact-uploader.js';
-import { collectArtifacts, type ArtifactError } from '../artifacts/collect-artifacts.js';
+import {
+  collectArtifacts,
+  DEFAULT_COLLECT_LIMITS,
+  type ArtifactError,
+  type CollectLimits,
+} from '../artifacts/collect-artifacts.js';
 import { LiveLogPusher, liveLogUrl } from '../logs/live-log-pusher.js';
 import type { ArtifactSpec } from '../payload/payload.js';
 import type { TaskLog } from './task-log.js';
@@ -22,6 +27,7 @@ export const BACKING_LOG = 'public/logs/live_backing.log';
 export class RunOutputs {
   private live: LiveLogPusher | undefined;
   private referenced: Promise<boolean> = Promise.resolve(false);
+  private collectLimits: CollectLimits = DEFAULT_COLLECT_LIMITS;
 
   constructor(
     private readonly run: () => RunRef,
@@ -68,16 +74,36 @@ export class RunOutputs {
   }
 
   /**
+   * A task never makes the store keep more than it was allowed to write (S19): its
+   * artifacts together, by apparent size, stay within its disk limit.
+   */
+  limitArtifactBytes(diskMB: number | undefined): void {
+    if (diskMB === undefined) return;
+    const maxBytes = Math.min(DEFAULT_COLLECT_LIMITS.maxBytes, diskMB * 1024 * 1024);
+    this.collectLimits = {
+      ...DEFAULT_COLLECT_LIMITS,
+      maxBytes,
+      bytesLimitName: `the task's disk limit of ${diskMB} MB`,
+    };
+  }
+
+  /**
    * Uploads the payload's artifacts from the (finished) task directory, as the task's
    * (S18: never with the worker-log scope). `workerErrors` are the worker's own error
-   * artifacts, such as `public/logs/malformed-payload`.
+   * artifacts, such as `public/logs/malformed-payload`. `missing` counts declared
+   * artifacts that were not there, `refused` those over the byte limit.
    */
   async publishArtifacts(
     taskDir: string,
     specs: readonly ArtifactSpec[],
     workerErrors: ArtifactError[] = [],
-  ): Promise<{ missing: number }> {
-    const { files, errors, skipped } = await collectArtifacts(taskDir, specs, this.taskExpires);
+  ): Promise<{ missing: number; refused: number }> {
+    const { files, errors, skipped } = await collectArtifacts(
+      taskDir,
+      specs,
+      this.taskExpires,
+      this.collectLimits,
+    );
     for (const why of skipped) this.log.note(`artifact skipped: ${why}`);
     for (const file of files) {
       try {
@@ -98,7 +124,10 @@ export class RunOutputs {
         .createError(this.run(), error, owner)
         .catch((err: unknown) => this.warn(err, 'an error artifact could not be created'));
     }
-    return { missing: errors.filter((e) => e.reason === 'file-missing-on-worker').length };
+    return {
+      missing: errors.filter((e) => e.reason === 'file-missing-on-worker').length,
+      refused: errors.filter((e) => e.reason === 'too-large-file-on-worker').length,
+    };
   }
 
   /**

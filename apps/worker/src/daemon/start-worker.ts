@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { detectCgroupVersion } from '../sandbox/cgroup.js';
 import { createEngine, EngineRefused } from '../sandbox/create-engine.js';
+import { openTaskDisks } from '../sandbox/disk-quota/open-task-disks.js';
 import { networkTag } from '../sandbox/network/names.js';
 import { destroyLeftovers, removeLeftoverTrees } from '../sandbox/recovery.js';
 import { selfTest, type ControlCheck } from '../sandbox/self-test.js';
@@ -88,23 +89,35 @@ export async function prepareEngine(
     options.logger?.warn({ problem }, 'a leftover could not be destroyed; the worker goes on');
   }
   const permitsDestinations = config.limits.networkAllow.length > 0;
-  const engine = refusedAsConfigError(() =>
-    createEngine({
-      engine: 'sandbox',
-      isolatedPool: config.isolated,
-      allowInsecure: options.allowInsecure,
-      sandbox: {
-        cgroupVersion,
-        ...sandbox,
-        // A pool that permits destinations keeps a closed task network ready.
-        network: { prepareAhead: permitsDestinations },
-      },
-    }),
-  );
+  // Task directories are made on the worker's quota filesystem, mounted at `runs`.
+  const disk = await openTaskDisks(config, runs, SANDBOX_GID);
+  let engine: Executor;
+  try {
+    engine = refusedAsConfigError(() =>
+      createEngine({
+        engine: 'sandbox',
+        isolatedPool: config.isolated,
+        allowInsecure: options.allowInsecure,
+        sandbox: {
+          cgroupVersion,
+          ...sandbox,
+          disk,
+          // A pool that permits destinations keeps a closed task network ready.
+          network: { prepareAhead: permitsDestinations },
+        },
+      }),
+    );
+  } catch (err) {
+    await disk.close();
+    throw err;
+  }
   const checks = await selfTest(engine, runs, {
     ...(permitsDestinations ? { allowlistProbe: { networkTag: networkTag(prefix) } } : {}),
   });
-  if (checks.some((c) => !c.ok)) throw new ControlsFailed(checks);
+  if (checks.some((c) => !c.ok)) {
+    await engine.close?.();
+    throw new ControlsFailed(checks);
+  }
   return { engine, checks };
 }
 

@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ArtifactUploader } from '../artifacts/artifact-uploader.js';
 import { removeTree } from '../cleanup/remove-tree.js';
 import { planTask } from '../payload/payload.js';
+import { proxySocketDirectory, proxySocketPath } from '../proxy/socket-path.js';
 import { TaskProxy } from '../proxy/task-proxy.js';
 import type { Executor, ExecutionResult } from '../sandbox/engine.js';
 import { quarantineDirectory } from './data-dir.js';
@@ -73,9 +74,13 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
         : { kind: 'lost', why: lease.lostReason ?? 'lost' };
     }
     let final = resolution;
-    const { missing } = await outputs.publishArtifacts(taskDir, artifacts, errors);
+    const { missing, refused } = await outputs.publishArtifacts(taskDir, artifacts, errors);
     if (missing > 0 && final.kind === 'completed') {
       log.note(`${missing} declared artifact(s) missing: the task is resolved failed`);
+      final = { kind: 'failed' };
+    }
+    if (refused > 0 && final.kind === 'completed') {
+      log.note(`${refused} artifact(s) over the byte limit refused: the task is resolved failed`);
       final = { kind: 'failed' };
     }
     if (!(await outputs.finishLog()) && final.kind !== 'exception') {
@@ -108,6 +113,7 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
       );
     }
     const { plan } = planned;
+    outputs.limitArtifactBytes(plan.resources.diskMB);
     let proxySocket: string | undefined;
     if (plan.taskclusterProxy) {
       proxy = new TaskProxy({
@@ -121,9 +127,12 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
         logger,
       });
       // Its own directory: the sandbox binds that directory, and nothing else of the run.
-      mkdirSync(join(runDir, 'proxy'), { mode: 0o700 });
-      proxySocket = join(runDir, 'proxy', 'proxy.sock');
+      mkdirSync(proxySocketDirectory(runDir), { mode: 0o700 });
+      proxySocket = proxySocketPath(runDir);
       await proxy.listen({ path: proxySocket });
+      // The socket is made as the umask says; it is the sandbox user's alone (S11), from
+      // its first moment, not only once the engine hands it over.
+      chmodSync(proxySocket, 0o600);
     }
     const abort = AbortSignal.any([lease.abort.signal, deps.shutdown]);
     log.note(
@@ -211,6 +220,7 @@ function judge(
       }
       return { kind: 'failed' };
     case 'oom':
+    case 'disk-full':
     case 'timeout':
       return { kind: 'failed' };
     case 'aborted':

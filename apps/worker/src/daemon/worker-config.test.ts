@@ -1,3 +1,4 @@
+// test-tier: unit
 import { strict as assert } from 'node:assert';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,8 +35,45 @@ test('a minimal file gets safe defaults: sandbox engine, isolated pool, capacity
   assert.equal(config.engine, 'sandbox');
   assert.equal(config.isolated, true);
   assert.equal(config.capacity, 1);
-  assert.deepEqual(config.limits.max, { memoryMB: 4096, pids: 1024, cpus: 2 });
+  assert.deepEqual(config.limits.max, { memoryMB: 4096, pids: 1024, cpus: 2, diskMB: 8192 });
+  assert.equal(config.limits.defaults.diskMB, 2048);
+  assert.equal(config.diskImageMB, 8192 + 512 + 8192);
   assert.ok(Object.isFrozen(config));
+});
+
+test('S19: disk limits are configured like the others; the image must hold every running task', async () => {
+  const config = await loadWorkerConfig(
+    await configFile({
+      ...BASE,
+      capacity: 2,
+      maxResources: { memoryMB: 512, pids: 64, cpus: 1, diskMB: 1024 },
+      defaultResources: { memoryMB: 256, pids: 32, cpus: 1 },
+    }),
+    {},
+  );
+  assert.equal(config.limits.max.diskMB, 1024);
+  // A default that is not given is the smaller of 2048 and the maximum.
+  assert.equal(config.limits.defaults.diskMB, 1024);
+  assert.equal(config.diskImageMB, 2 * 1024 + 512 + 1024);
+  await assert.rejects(
+    loadWorkerConfig(
+      await configFile({
+        ...BASE,
+        capacity: 4,
+        maxResources: { memoryMB: 512, pids: 64, cpus: 1, diskMB: 1024 },
+        diskImageMB: 2048,
+      }),
+      {},
+    ),
+    /diskImageMB 2048 cannot hold 4 task\(s\) at maxResources.diskMB 1024: it needs at least 4608/,
+  );
+  await assert.rejects(
+    loadWorkerConfig(
+      await configFile({ ...BASE, maxResources: { memoryMB: 512, pids: 64, cpus: 1, diskMB: 8 } }),
+      {},
+    ),
+    /diskMB/,
+  );
 });
 
 test('the environment overrides the file', async () => {

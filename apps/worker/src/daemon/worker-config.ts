@@ -25,7 +25,17 @@ export interface WorkerConfig {
   credentialsFile: string;
   /** Seconds running tasks get to finish after SIGTERM before they are resolved worker-shutdown. */
   shutdownGraceSeconds: number;
+  /**
+   * MB of the sparse image that holds the task directories (S19), in the data
+   * directory; room for `capacity` tasks at the pool's largest disk limit, and one
+   * more being prepared. Always set by loadWorkerConfig.
+   */
+  diskImageMB?: number;
 }
+
+/** A task's disk when it asks for nothing, and the most it may ask for, unless configured. */
+const DEFAULT_DISK_MB = 2048;
+const DEFAULT_MAX_DISK_MB = 8192;
 
 const IDENTIFIER = '^[a-zA-Z0-9_-]{1,38}$';
 const limitsSchema = {
@@ -36,6 +46,7 @@ const limitsSchema = {
     memoryMB: { type: 'integer', minimum: 16 },
     pids: { type: 'integer', minimum: 8 },
     cpus: { type: 'number', minimum: 0.01 },
+    diskMB: { type: 'integer', minimum: 16, maximum: 16_777_216 },
   },
 } as const;
 
@@ -67,6 +78,7 @@ const configSchema = {
       },
     },
     shutdownGraceSeconds: { type: 'integer', minimum: 0, maximum: 86_400 },
+    diskImageMB: { type: 'integer', minimum: 256, maximum: 1_073_741_824 },
   },
 } as const;
 
@@ -124,12 +136,26 @@ export async function loadWorkerConfig(
   if (credentialsFile === undefined) {
     throw new WorkerConfigError('credentials kept in the configuration need a configuration file');
   }
-  const max = config.maxResources ?? { memoryMB: 4096, pids: 1024, cpus: 2 };
-  const defaults = config.defaultResources ?? {
+  const maxGiven = config.maxResources ?? { memoryMB: 4096, pids: 1024, cpus: 2 };
+  const max = { ...maxGiven, diskMB: maxGiven.diskMB ?? DEFAULT_MAX_DISK_MB };
+  const defaultsGiven = config.defaultResources ?? {
     memoryMB: Math.min(1024, max.memoryMB),
     pids: Math.min(256, max.pids),
     cpus: Math.min(1, max.cpus),
   };
+  const defaults = {
+    ...defaultsGiven,
+    diskMB: defaultsGiven.diskMB ?? Math.min(DEFAULT_DISK_MB, max.diskMB),
+  };
+  const capacity = config.capacity ?? 1;
+  // Every running task at the largest limit, one subvolume made ahead, and the logs.
+  const neededImageMB = capacity * max.diskMB + 512;
+  const diskImageMB = config.diskImageMB ?? neededImageMB + max.diskMB;
+  if (diskImageMB < neededImageMB) {
+    throw new WorkerConfigError(
+      `diskImageMB ${diskImageMB} cannot hold ${capacity} task(s) at maxResources.diskMB ${max.diskMB}: it needs at least ${neededImageMB}`,
+    );
+  }
   const engine = config.engine ?? 'sandbox';
   const isolated = config.isolated ?? true;
   if (isolated && engine !== 'sandbox') {
@@ -142,7 +168,7 @@ export async function loadWorkerConfig(
     taskQueueId: config.taskQueueId,
     workerGroup: config.workerGroup,
     workerId: config.workerId,
-    capacity: config.capacity ?? 1,
+    capacity,
     engine,
     isolated,
     limits: Object.freeze({
@@ -154,6 +180,7 @@ export async function loadWorkerConfig(
     dataDir: config.dataDir,
     credentialsFile,
     shutdownGraceSeconds: config.shutdownGraceSeconds ?? 30,
+    diskImageMB,
   });
 }
 

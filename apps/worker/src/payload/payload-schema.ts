@@ -79,6 +79,13 @@ export const workerPayloadSchema = {
         memoryMB: { type: 'integer', minimum: 16, maximum: 1_048_576 },
         pids: { type: 'integer', minimum: 8, maximum: 1_000_000 },
         cpus: { type: 'number', minimum: 0.01, maximum: 1024 },
+        diskMB: {
+          description:
+            'MB the task directory may hold, files and directories together (each file also takes metadata from it).',
+          type: 'integer',
+          minimum: 16,
+          maximum: 16_777_216,
+        },
       },
     },
     onExitStatus: {

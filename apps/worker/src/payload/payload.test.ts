@@ -1,3 +1,4 @@
+// test-tier: unit
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { planTask, type PoolLimits } from './payload.js';
@@ -130,6 +131,26 @@ test('S12: artifact paths stay inside the task directory; reserved env names are
     problems({ command: ['true'], env: { TASKCLUSTER_ACCESS_TOKEN: 'x' } })[0] ?? '',
     /set by the worker/,
   );
+});
+
+test('S19: a disk limit defaults to the pool’s and may not exceed its maximum', () => {
+  const pool: PoolLimits = {
+    ...POOL,
+    max: { ...POOL.max, diskMB: 4096 },
+    defaults: { ...POOL.defaults, diskMB: 1024 },
+  };
+  const planned = planTask({ command: ['true'] }, TASK, pool);
+  assert.ok(planned.ok);
+  assert.equal(planned.plan.resources.diskMB, 1024);
+  const asked = planTask({ command: ['true'], resources: { diskMB: 64 } }, TASK, pool);
+  assert.ok(asked.ok);
+  assert.equal(asked.plan.resources.diskMB, 64);
+  const tooMuch = planTask({ command: ['true'], resources: { diskMB: 8192 } }, TASK, pool);
+  assert.deepEqual(tooMuch.ok ? [] : tooMuch.problems, [
+    "resources.diskMB 8192 exceeds this pool's limit of 4096",
+  ]);
+  const tooSmall = planTask({ command: ['true'], resources: { diskMB: 1 } }, TASK, pool);
+  assert.match(tooSmall.ok ? '' : tooSmall.problems.join('\n'), /diskMB must be >= 16/);
 });
 
 test('S18: artifact names under public/logs/ are the worker’s log and refused in payloads', () => {

@@ -13,6 +13,11 @@ export interface ResourceLimits {
   memoryMB: number;
   pids: number;
   cpus: number;
+  /**
+   * The task directory's disk limit: data and metadata together, so it bounds inodes
+   * too (S19). Set whenever the pool sets one (the worker's configuration always does).
+   */
+  diskMB?: number;
 }
 
 /** What a worker pool allows; the worker's configuration sets it. */
@@ -81,11 +86,11 @@ export function planTask(
     );
   }
   const resources: ResourceLimits = { ...pool.defaults, ...p.resources };
-  for (const key of ['memoryMB', 'pids', 'cpus'] as const) {
-    if (resources[key] > pool.max[key]) {
-      problems.push(
-        `resources.${key} ${resources[key]} exceeds this pool's limit of ${pool.max[key]}`,
-      );
+  for (const key of ['memoryMB', 'pids', 'cpus', 'diskMB'] as const) {
+    const wanted = resources[key];
+    const most = pool.max[key];
+    if (wanted !== undefined && most !== undefined && wanted > most) {
+      problems.push(`resources.${key} ${wanted} exceeds this pool's limit of ${most}`);
     }
   }
   const networkAllow: { host: string; port: number }[] = [];

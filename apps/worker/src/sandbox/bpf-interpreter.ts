@@ -1,4 +1,5 @@
 import {
+  BPF_ALU_AND_K,
   BPF_JEQ_K,
   BPF_JGE_K,
   BPF_JSET_K,
@@ -44,6 +45,7 @@ export function validateProgram(program: readonly Instruction[]): void {
         }
         break;
       case BPF_RET_K:
+      case BPF_ALU_AND_K:
         break;
       default:
         throw new Error(`instruction ${pc} has an opcode this filter never emits (${ins.code})`);
@@ -85,6 +87,10 @@ export function evaluate(program: readonly Instruction[], data: SeccompData): nu
         break;
       case BPF_JSET_K:
         pc += 1 + ((accumulator & ins.k) >>> 0 !== 0 ? ins.jt : ins.jf);
+        break;
+      case BPF_ALU_AND_K:
+        accumulator = (accumulator & ins.k) >>> 0;
+        pc++;
         break;
       case BPF_RET_K:
         return ins.k >>> 0;

@@ -13,6 +13,8 @@ export const BPF_JEQ_K = 0x15;
 export const BPF_JGE_K = 0x35;
 export const BPF_JSET_K = 0x45;
 export const BPF_RET_K = 0x06;
+/** accumulator &= k (BPF_ALU | BPF_AND | BPF_K). */
+export const BPF_ALU_AND_K = 0x54;
 
 export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
 export const SECCOMP_RET_ERRNO = 0x00050000;

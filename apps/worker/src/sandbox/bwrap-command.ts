@@ -8,14 +8,23 @@ export const SANDBOX_FORWARDER = '/opt/bulwark/forwarder.js';
 
 /**
  * Descriptors the engine hands the launcher at these numbers (the spawn's stdio[3...]).
- * bubblewrap reads the first three: the seccomp program, the sandbox's /etc/hosts and
- * the proxy forwarder's source. The launcher reports on `joined` that it entered the
- * cgroup, and closes it before anything of the task runs. A launcher started ahead of
- * its task (no command on its command line) waits for a line on `go`, then reads the
- * command from the file at `argv`. Directories are bound by path: a process that
- * changed its uid cannot open its own /proc/self/fd links.
+ * bubblewrap reads four: the seccomp program, the sandbox's /etc/hosts, the proxy
+ * forwarder's source, and its own options (`--args`), so that nothing of a task, its
+ * environment above all, is ever on a command line, which every user of the host can
+ * read in /proc/<pid>/cmdline (S1). The launcher reports on `joined` that it entered
+ * the cgroup, and closes it before anything of the task runs. It then waits for a line
+ * on `go` and reads the chain to exec from the file at `argv`. Directories are bound
+ * by path: a process that changed its uid cannot open its own /proc/self/fd links.
  */
-export const FD = { seccomp: 3, hosts: 4, forwarder: 5, joined: 6, go: 7, argv: 8 } as const;
+export const FD = {
+  seccomp: 3,
+  hosts: 4,
+  forwarder: 5,
+  joined: 6,
+  go: 7,
+  argv: 8,
+  args: 9,
+} as const;
 
 /** System files a build needs to run programs, read-only; nothing else of the host. */
 const READ_ONLY_FILES = [
@@ -43,14 +52,28 @@ export interface BwrapOptions {
   argv: string[];
 }
 
+/** How bubblewrap is started for one command. */
+export interface BwrapInvocation {
+  /**
+   * Its options, the task's environment among them: written NUL-separated to FD.args,
+   * never on a command line (S1).
+   */
+  options: string[];
+  /** Its command line: `--args FD -- command...`, the command being the task's own. */
+  commandLine: string[];
+}
+
 /**
- * bubblewrap's arguments for one command (S6, S8): every namespace new (the pid
+ * bubblewrap's options for one command (S6, S8): every namespace new (the pid
  * namespace is what takes daemons down with the task), no user namespaces inside,
  * no capabilities, a fresh session (no terminal injection), read-only /usr and a few
  * /etc files, private /proc, /dev and /tmp, the task directory writable at /task,
- * a clean environment, and the seccomp program from fd 3.
+ * a clean environment with the task's variables, and the seccomp program from fd 3.
+ * bubblewrap reads the options from FD.args; the command cannot go there (bubblewrap
+ * takes it from its command line only), and needs not: it is the task's own argv,
+ * which its process shows anyway.
  */
-export function bwrapArguments(options: BwrapOptions): string[] {
+export function bwrapInvocation(options: BwrapOptions): BwrapInvocation {
   const args = [
     '--unshare-all',
     ...(options.shareNet ? ['--share-net'] : []),
@@ -113,8 +136,8 @@ export function bwrapArguments(options: BwrapOptions): string[] {
     const socket = `${SANDBOX_PROXY_DIR}/${basename(options.proxySocket)}`;
     argv = ['/usr/bin/node', SANDBOX_FORWARDER, socket, '--', ...argv];
   }
-  args.push('--seccomp', String(FD.seccomp), '--', ...argv);
-  return args;
+  args.push('--seccomp', String(FD.seccomp));
+  return { options: args, commandLine: ['--args', String(FD.args), '--', ...argv] };
 }
 
 /**
@@ -126,17 +149,20 @@ export function bwrapArguments(options: BwrapOptions): string[] {
  * too, so nothing the task runs can claim to be the launcher. When it cannot join,
  * it stops there (fail closed, S9).
  *
- * Without a command after `--`, it joins and then waits (ahead of its task: entering
- * a cgroup costs the kernel an RCU grace period, 10 to 30 ms, that the task then need
- * not wait for). The line `go [FD...]` on FD.go starts it: it closes the descriptors
- * named (inputs this task does not use), reads the chain's NUL-separated arguments
- * from the regular file at FD.argv (bash reads a pipe one byte per system call, a
- * file in blocks), closes both and execs the chain. End of file on FD.go, which is
- * also what it reads when the worker dies, makes it exit without running anything.
+ * The engine starts it without a command after `--`: it joins and then waits (ahead
+ * of its task, when the worker prepares the next start: entering a cgroup costs the
+ * kernel an RCU grace period, 10 to 30 ms, that the task then need not wait for). The
+ * line `go [FD...]` on FD.go starts it: it closes the descriptors named (inputs this
+ * task does not use), reads the chain's NUL-separated arguments from the regular file
+ * at FD.argv (bash reads a pipe one byte per system call, a file in blocks), closes
+ * both and execs the chain, which finds bubblewrap's options on FD.args. End of file
+ * on FD.go, which is also what it reads when the worker dies, makes it exit without
+ * running anything. With a command after `--` it joins and execs that command at once,
+ * keeping no descriptor above FD.joined: for commands that carry nothing of a task.
  */
 export const JOIN_CGROUP_SCRIPT = [
   'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 125; shift; done; shift',
-  `keep=${FD.joined}; [ $# -eq 0 ] && keep=${FD.argv}`,
+  `keep=${FD.joined}; [ $# -eq 0 ] && keep=${FD.args}`,
   'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt $keep ] && eval "exec $n>&-"; done',
   `echo joined >&${FD.joined}; exec ${FD.joined}>&-`,
   'if [ $# -eq 0 ]; then',
@@ -148,7 +174,10 @@ export const JOIN_CGROUP_SCRIPT = [
   'exec "$@"',
 ].join('\n');
 
-/** What the launcher execs once in the cgroup: enter the network namespace if any, drop to the user, bwrap. */
+/**
+ * What the launcher execs once in the cgroup: enter the network namespace if any, drop
+ * to the user, bwrap with its command line (its options are on FD.args).
+ */
 export function chainArguments(options: {
   netnsPath: string | undefined;
   uid: number;
@@ -169,7 +198,7 @@ export function chainArguments(options: {
   ];
 }
 
-/** The launcher's argv: join the cgroup, then exec `chain`, or wait for it when it is empty. */
+/** The launcher's argv: join the cgroup, then exec `chain`, or wait for one when it is empty. */
 export function launcherArguments(
   procsFiles: readonly string[],
   chain: readonly string[],

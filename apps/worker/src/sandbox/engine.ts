@@ -44,7 +44,9 @@ export interface ExecutionRequest {
   onStarted?: (start: { prepared: boolean }) => void;
 }
 
-export type ExecutionOutcome = 'exited' | 'oom' | 'timeout' | 'aborted' | 'failed-to-start';
+/** `disk-full`: the task reached its disk limit (S19); its writes past it failed. */
+export type ExecutionOutcome =
+  'exited' | 'oom' | 'disk-full' | 'timeout' | 'aborted' | 'failed-to-start';
 
 export interface ExecutionResult {
   outcome: ExecutionOutcome;

@@ -16,8 +16,10 @@ export function forwarder(): Buffer {
   return forwarderSource;
 }
 
-/** What bubblewrap reads from the launcher's descriptors, besides its arguments. */
+/** What bubblewrap reads from the launcher's descriptors. */
 export interface LaunchInputs {
+  /** bubblewrap's options (BwrapInvocation.options), the task's environment among them. */
+  bwrapOptions: readonly string[];
   seccomp: Buffer;
   hosts: string;
   /** The proxy forwarder's source; undefined when the task has no proxy. */
@@ -35,10 +37,12 @@ export interface LauncherEnd {
 
 /**
  * One launcher process (JOIN_CGROUP_SCRIPT) and its descriptors: it enters the task's
- * cgroup, then runs the chain (setpriv, bubblewrap, the command). `start` gives it the
- * chain on its command line; `ahead` starts it without one, so that it enters the
- * cgroup while the worker waits for work, and `go` hands it the chain when the task
- * arrives. Either way nothing of the task runs before the launcher is in the cgroup.
+ * cgroup, then runs the chain (setpriv, bubblewrap, the command). `ahead` starts it
+ * while the worker waits for work, so that it enters the cgroup meanwhile, and `go`
+ * hands it the chain when the task arrives; `start` does both at once. Either way
+ * nothing of the task runs before the launcher is in the cgroup, and nothing of the
+ * task is on a command line but the command itself: the chain goes through a file,
+ * bubblewrap's options (with the environment) through a pipe (S1).
  */
 export class Launcher {
   readonly ended: Promise<LauncherEnd>;
@@ -78,13 +82,13 @@ export class Launcher {
     chain: readonly string[],
     inputs: LaunchInputs,
   ): Launcher {
-    const child = spawnLauncher(
-      procsFiles,
-      chain,
-      inputs.forwarder !== undefined ? 'pipe' : 'ignore',
-    );
-    const launcher = new Launcher(child, undefined);
-    launcher.feed(inputs);
+    const launcher = Launcher.ahead(procsFiles);
+    try {
+      launcher.go(chain, inputs);
+    } catch (err) {
+      launcher.abandon();
+      throw err;
+    }
     return launcher;
   }
 
@@ -95,8 +99,7 @@ export class Launcher {
     const path = join(tmpdir(), `bulwark-launch-${randomBytes(8).toString('hex')}`);
     const argvFd = openSync(path, 'wx+', 0o600);
     try {
-      const child = spawnLauncher(procsFiles, [], 'pipe', argvFd);
-      return new Launcher(child, argvFd);
+      return new Launcher(spawnLauncher(procsFiles, argvFd), argvFd);
     } catch (err) {
       closeSync(argvFd);
       throw err;
@@ -115,19 +118,23 @@ export class Launcher {
     );
   }
 
-  /** Hands a launcher started ahead the chain to run; it execs it at once. */
+  /**
+   * Hands a launcher started ahead the chain to run; it execs it at once. Throws,
+   * handing over nothing, if an argument holds a NUL byte (see nulSeparated).
+   */
   go(chain: readonly string[], inputs: LaunchInputs): void {
     if (this.argvFd === undefined || this.released) {
       throw new Error('the launcher was not started ahead, or was released');
     }
+    const argv = nulSeparated(chain);
+    const options = nulSeparated(inputs.bwrapOptions);
     this.released = true;
-    const argv = Buffer.from(chain.map((arg) => `${arg}\0`).join(''));
     // Positioned writes: the launcher shares this file's offset, and reads from 0.
     for (let at = 0; at < argv.length;) {
       at += writeSync(this.argvFd, argv, at, argv.length - at, at);
     }
     this.closeArgv();
-    this.feed(inputs);
+    this.feed(inputs, options);
     const unused = inputs.forwarder === undefined ? ` ${FD.forwarder}` : '';
     (this.pipe(FD.go) as Writable).on('error', () => undefined).end(`go${unused}\n`);
   }
@@ -140,7 +147,8 @@ export class Launcher {
     (this.pipe(FD.go) as Writable | null)?.on('error', () => undefined).end();
   }
 
-  private feed(inputs: LaunchInputs): void {
+  private feed(inputs: LaunchInputs, options: Buffer): void {
+    (this.pipe(FD.args) as Writable).on('error', () => undefined).end(options);
     (this.pipe(FD.seccomp) as Writable).on('error', () => undefined).end(inputs.seccomp);
     (this.pipe(FD.hosts) as Writable).on('error', () => undefined).end(inputs.hosts);
     if (inputs.forwarder !== undefined) {
@@ -160,16 +168,31 @@ export class Launcher {
   }
 }
 
-function spawnLauncher(
-  procsFiles: readonly string[],
-  chain: readonly string[],
-  forwarderSlot: 'pipe' | 'ignore',
-  argvFd?: number,
-): ChildProcess {
-  // Descriptors at the numbers FD names; the go and argv slots only for a launcher started ahead.
-  const ahead: ('pipe' | number)[] = argvFd !== undefined ? ['pipe', argvFd] : [];
-  return spawn('/bin/bash', launcherArguments(procsFiles, chain), {
-    stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe', forwarderSlot, 'pipe', ...ahead],
+/**
+ * Arguments as the launcher (mapfile -d '') and bubblewrap (--args) read them, each
+ * ended by a NUL byte. An argument holding a NUL byte would read as two, and an
+ * environment value could then add options of its own to bubblewrap's (a `--bind`
+ * of the host's root, say): refused here, whatever checked the payload before.
+ */
+export function nulSeparated(args: readonly string[]): Buffer {
+  if (args.some((arg) => arg.includes('\0'))) {
+    throw new NulInArgument();
+  }
+  return Buffer.from(args.map((arg) => `${arg}\0`).join(''));
+}
+
+/** An argument or an environment value holds a NUL byte, which no command line can carry. */
+export class NulInArgument extends Error {
+  constructor() {
+    super('a command argument or an environment value holds a NUL byte');
+  }
+}
+
+function spawnLauncher(procsFiles: readonly string[], argvFd: number): ChildProcess {
+  // Descriptors at the numbers FD names: seccomp, hosts, forwarder, joined, go, argv, args.
+  const stdio = ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', argvFd, 'pipe'] as const;
+  return spawn('/bin/bash', launcherArguments(procsFiles, []), {
+    stdio: ['ignore', 'pipe', 'pipe', ...stdio],
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
     cwd: '/',
   });

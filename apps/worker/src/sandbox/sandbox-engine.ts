@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ResourceLimits } from '../payload/payload.js';
-import { bwrapArguments, chainArguments } from './bwrap-command.js';
+import { bwrapInvocation, chainArguments } from './bwrap-command.js';
 import { TaskCgroup, type CgroupVersion } from './cgroup.js';
 import type { ExecutionRequest, ExecutionResult, Executor } from './engine.js';
 import {
@@ -19,8 +19,10 @@ import { DEFAULT_CHECK_INTERVAL_MS, type NetworkOptions } from './network/networ
 import { PolicyWatch } from './network/policy-watch.js';
 import { SlotAllocator } from './network/slots.js';
 import { TaskNetwork } from './network/task-network.js';
-import { forwarder, Launcher, type LauncherEnd } from './launcher.js';
+import { forwarder, Launcher, NulInArgument, type LauncherEnd } from './launcher.js';
 import { seccompFilterBytes } from './seccomp-filter.js';
+import type { TaskDisks } from './disk-quota/task-disks.js';
+import { withDiskVerdict, type TaskDisk } from './disk-quota/task-disk.js';
 import { StartAhead, type PreparedStart } from './start-ahead.js';
 
 export interface SandboxEngineOptions {
@@ -32,6 +34,12 @@ export interface SandboxEngineOptions {
   /** The unprivileged user and group tasks run as. */
   uid: number;
   gid: number;
+  /**
+   * Where task directories get their disk and inode limits (S19); the worker always
+   * gives it (and its self-test proves it), tests of other controls may leave it out.
+   * Closed with the engine.
+   */
+  disk?: TaskDisks;
   /** Allowlist networks: made ahead or not, how often checked, and the tools. */
   network?: NetworkOptions;
 }
@@ -80,9 +88,10 @@ export class SandboxEngine implements Executor {
     ]);
   }
 
-  /** Removes what prepare() made and no task used, and waits for every network's removal. */
+  /** Removes what prepare() made and no task used, waits for every network's removal, and unmounts the task disk. */
   async close(): Promise<void> {
     await Promise.all([this.ahead.close(), this.networks.close()]);
+    await this.options.disk?.close();
   }
 
   /** Resolves once the networks of finished tasks are removed (run() returns before that). */
@@ -107,6 +116,12 @@ export class SandboxEngine implements Executor {
       }
       // Looked up while the network is readied; the task starts only after both.
       routesRefused = routeRefusal(destinations);
+    }
+    let disk: TaskDisk | undefined;
+    try {
+      disk = await this.options.disk?.place(request.taskDir, request.resources.diskMB);
+    } catch (err) {
+      return failedToStart(`the task's disk quota could not be set: ${(err as Error).message}`);
     }
     this.handOver(request);
     const prepared = await this.ahead.take(request.resources);
@@ -151,7 +166,7 @@ export class SandboxEngine implements Executor {
         if (last.outcome !== 'exited' || last.exitCode !== 0) break;
       }
       if (watch?.problem !== undefined) return { ...last, ...networkLost(watch.problem) };
-      return last;
+      return withDiskVerdict(last, disk);
     } finally {
       watch?.stop();
       prepared?.launcher.abandon();
@@ -227,19 +242,23 @@ export class SandboxEngine implements Executor {
     prepared: PreparedStart | undefined,
   ): Promise<ExecutionResult> {
     const { cgroup } = task;
+    // bubblewrap's options, the environment among them, go through a descriptor: no
+    // value of the task is ever on a command line (S1).
+    const bwrap = bwrapInvocation({
+      taskDir: request.taskDir,
+      env: request.env,
+      proxySocket: request.proxySocket,
+      shareNet: task.network !== undefined,
+      argv,
+    });
     const chain = chainArguments({
       netnsPath: task.network?.netnsPath,
       uid: this.options.uid,
       gid: this.options.gid,
-      bwrap: bwrapArguments({
-        taskDir: request.taskDir,
-        env: request.env,
-        proxySocket: request.proxySocket,
-        shareNet: task.network !== undefined,
-        argv,
-      }),
+      bwrap: bwrap.commandLine,
     });
     const inputs = {
+      bwrapOptions: bwrap.options,
       seccomp: this.seccompFilter,
       hosts: task.hosts,
       forwarder: request.proxySocket !== undefined ? forwarder() : undefined,
@@ -247,8 +266,15 @@ export class SandboxEngine implements Executor {
     const oomKillsBefore = prepared?.oomKillsBefore ?? (await cgroup.oomKills());
     // A prepared launcher that is gone (killed meanwhile) is replaced by a fresh one.
     const ready = prepared?.launcher.waiting === true ? prepared.launcher : undefined;
-    ready?.go(chain, inputs);
-    const launcher = ready ?? Launcher.start(cgroup.procsFiles, chain, inputs);
+    let launcher: Launcher;
+    try {
+      ready?.go(chain, inputs);
+      launcher = ready ?? Launcher.start(cgroup.procsFiles, chain, inputs);
+    } catch (err) {
+      if (err instanceof NulInArgument)
+        return failedToStart(`the task was not started: ${err.message}`);
+      throw err;
+    }
     if (task.first) request.onStarted?.({ prepared: ready !== undefined });
     const { child } = launcher;
     child.stdout?.pipe(request.stdout, { end: false });

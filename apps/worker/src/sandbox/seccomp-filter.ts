@@ -1,5 +1,6 @@
 import { validateProgram } from './bpf-interpreter.js';
 import {
+  BPF_ALU_AND_K,
   BPF_JEQ_K,
   BPF_JGE_K,
   BPF_JSET_K,
@@ -12,17 +13,24 @@ import {
   stmt,
   type Instruction,
 } from './bpf.js';
+import { verdictOf, type Verdict } from './seccomp-policy.js';
+import { HIGHEST_KNOWN_SYSCALL, SYSCALL_NUMBERS } from './syscalls-x86-64.js';
 
 /**
  * The sandbox's seccomp filter, generated here as a classic-BPF program (an array of
  * `struct sock_filter`) that bubblewrap installs with `--seccomp FD`. No native code:
- * the program is small, and every instruction is visible in this file.
+ * every instruction comes from this file and the policy in seccomp-policy.ts.
  *
- * Policy (S8): kill anything that is not x86_64 (or is an x32 call); refuse socket
- * families other than AF_UNIX, AF_INET and AF_INET6 (a network namespace does not
- * isolate AF_VSOCK, which reaches the hypervisor host on this kind of machine); refuse
- * new namespaces, mounts, tracing, kernel keyrings, BPF, io_uring, module loading and
- * the other calls a build never needs, with EPERM so that probing programs carry on.
+ * Default deny (S8): kill anything that is not x86_64 (or is an x32 call); allow only
+ * the calls the policy allows, some after checking their arguments; EPERM for the
+ * reviewed dangerous ones; ENOSYS for everything else, above all for any number newer
+ * than the highest reviewed, so that a kernel upgrade never widens what a task may do
+ * and libc falls back as on an older kernel.
+ *
+ * The calls are found by a binary search over ranges of numbers with one verdict
+ * (about ten comparisons instead of one per rule). The kernel also notices that the
+ * verdict for most allowed calls does not depend on their arguments and skips the
+ * filter for them altogether.
  */
 
 // struct seccomp_data offsets: nr, arch, then 64-bit args from offset 16 (low word first).
@@ -37,117 +45,12 @@ export const EPERM = 1;
 export const ENOSYS = 38;
 export const EAFNOSUPPORT = 97;
 
-/** x86_64 system call numbers (from the kernel's syscall_64.tbl). */
-export const SYSCALLS = {
-  ioctl: 16,
-  socket: 41,
-  socketpair: 53,
-  clone: 56,
-  ptrace: 101,
-  chroot: 161,
-  syslog: 103,
-  uselib: 134,
-  personality: 135,
-  vhangup: 153,
-  pivot_root: 155,
-  acct: 163,
-  mount: 165,
-  umount2: 166,
-  swapon: 167,
-  swapoff: 168,
-  reboot: 169,
-  iopl: 172,
-  ioperm: 173,
-  init_module: 175,
-  delete_module: 176,
-  quotactl: 179,
-  lookup_dcookie: 212,
-  kexec_load: 246,
-  add_key: 248,
-  request_key: 249,
-  keyctl: 250,
-  unshare: 272,
-  perf_event_open: 298,
-  fanotify_init: 300,
-  name_to_handle_at: 303,
-  open_by_handle_at: 304,
-  setns: 308,
-  process_vm_readv: 310,
-  process_vm_writev: 311,
-  kcmp: 312,
-  finit_module: 313,
-  kexec_file_load: 320,
-  bpf: 321,
-  userfaultfd: 323,
-  io_uring_setup: 425,
-  io_uring_enter: 426,
-  io_uring_register: 427,
-  open_tree: 428,
-  move_mount: 429,
-  fsopen: 430,
-  fsconfig: 431,
-  fsmount: 432,
-  fspick: 433,
-  clone3: 435,
-  pidfd_getfd: 438,
-  process_madvise: 440,
-  mount_setattr: 442,
-  quotactl_fd: 443,
-} as const;
-
-/** Refused outright with EPERM. */
-export const DENIED_SYSCALLS: readonly (keyof typeof SYSCALLS)[] = [
-  'mount',
-  'umount2',
-  'pivot_root',
-  'chroot',
-  'mount_setattr',
-  'open_tree',
-  'move_mount',
-  'fsopen',
-  'fsconfig',
-  'fsmount',
-  'fspick',
-  'swapon',
-  'swapoff',
-  'reboot',
-  'kexec_load',
-  'kexec_file_load',
-  'init_module',
-  'finit_module',
-  'delete_module',
-  'bpf',
-  'perf_event_open',
-  'userfaultfd',
-  'keyctl',
-  'add_key',
-  'request_key',
-  'setns',
-  'unshare',
-  'open_by_handle_at',
-  'name_to_handle_at',
-  'io_uring_setup',
-  'io_uring_enter',
-  'io_uring_register',
-  'acct',
-  'quotactl',
-  'quotactl_fd',
-  'fanotify_init',
-  'syslog',
-  'uselib',
-  'lookup_dcookie',
-  'vhangup',
-  'ptrace',
-  'process_vm_readv',
-  'process_vm_writev',
-  'pidfd_getfd',
-  'process_madvise',
-  'kcmp',
-  'iopl',
-  'ioperm',
-];
-
-/** Socket families a build uses; everything else (AF_VSOCK, AF_PACKET, AF_NETLINK...) is refused. */
+/**
+ * Socket families a build uses. Everything else is refused: AF_VSOCK first (a network
+ * namespace does not isolate it, and it reaches the hypervisor host on Firecracker
+ * workers), AF_PACKET, and AF_NETLINK too: the task cannot change its network anyway,
+ * and glibc's getaddrinfo carries on without it (it then assumes IPv4 and IPv6).
+ */
 export const ALLOWED_SOCKET_FAMILIES = { AF_UNIX: 1, AF_INET: 2, AF_INET6: 10 } as const;
 
 /** Every CLONE_NEW* flag: a task may not make namespaces of its own. */
@@ -163,59 +66,153 @@ export const CLONE_NAMESPACE_FLAGS =
 /** Terminal ioctls that inject input or reach the console: never needed, classic escapes. */
 export const TIOCSTI = 0x5412;
 export const TIOCLINUX = 0x541c;
+/**
+ * personality() values programs set or query: PER_LINUX, PER_LINUX32, UNAME26 with
+ * each, and 0xffffffff (query). Others (READ_IMPLIES_EXEC, ADDR_NO_RANDOMIZE...)
+ * weaken the task's own memory protections and are refused.
+ */
+export const ALLOWED_PERSONALITIES = [0x0, 0x8, 0x20000, 0x20008, 0xffffffff] as const;
+/**
+ * The ioctl "type" byte of btrfs (and of the FICLONE/FIDEDUPERANGE calls it shares).
+ * Task directories are btrfs subvolumes under a quota (S19): a task that could make a
+ * subvolume or a snapshot of its own would have one outside its quota, and one that
+ * could mark its directory read-only would make its cleanup fail. So none of them.
+ */
+export const BTRFS_IOCTL_TYPE = 0x94;
+const IOCTL_TYPE_MASK = 0xff00;
 
+const allow = (): Instruction => stmt(BPF_RET_K, SECCOMP_RET_ALLOW);
 const errno = (value: number): Instruction => stmt(BPF_RET_K, SECCOMP_RET_ERRNO | value);
+
+/** What the filter answers for one call, before any argument is looked at. */
+type Action = { kind: 'return'; value: number } | { kind: 'check'; block: Instruction[] };
+
+/** Numbers from `first` up to the next range's first share one action. */
+interface Range {
+  first: number;
+  action: Action;
+}
 
 /** The program as instructions, for inspection and tests. */
 export function seccompProgram(): Instruction[] {
-  const program: Instruction[] = [
+  const ranges = syscallRanges();
+  return [
     stmt(BPF_LD_W_ABS, OFFSET_ARCH),
     jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, 1, 0),
     stmt(BPF_RET_K, SECCOMP_RET_KILL_PROCESS),
     stmt(BPF_LD_W_ABS, OFFSET_NR),
     jump(BPF_JGE_K, X32_SYSCALL_BIT, 0, 1),
     stmt(BPF_RET_K, SECCOMP_RET_KILL_PROCESS),
+    ...search(ranges, 0, ranges.length - 1),
   ];
-  // Each deny rule: if nr == N return EPERM (the accumulator still holds nr).
-  for (const name of DENIED_SYSCALLS) {
-    program.push(jump(BPF_JEQ_K, SYSCALLS[name], 0, 1), errno(EPERM));
+}
+
+/** The action for each number from 0 up, merged into ranges; the last one runs to the x32 bit. */
+function syscallRanges(): Range[] {
+  const names = new Map([...SYSCALL_NUMBERS].map(([name, nr]) => [nr, name]));
+  const ranges: Range[] = [];
+  for (let nr = 0; nr <= HIGHEST_KNOWN_SYSCALL + 1; nr++) {
+    const name = names.get(nr);
+    const action = name === undefined ? absent() : actionFor(name, verdictOf(name));
+    const last = ranges.at(-1);
+    if (
+      last !== undefined &&
+      last.action.kind === 'return' &&
+      action.kind === 'return' &&
+      last.action.value === action.value
+    ) {
+      continue;
+    }
+    ranges.push({ first: nr, action });
   }
-  // clone3 passes its flags in memory BPF cannot read: ENOSYS makes libc fall back to clone.
-  program.push(jump(BPF_JEQ_K, SYSCALLS.clone3, 0, 1), errno(ENOSYS));
-  program.push(
-    ...argumentRule(SYSCALLS.clone, 0, [
-      jump(BPF_JSET_K, CLONE_NAMESPACE_FLAGS, 0, 1),
-      errno(EPERM),
-    ]),
-  );
-  for (const call of [SYSCALLS.socket, SYSCALLS.socketpair]) {
-    const families = Object.values(ALLOWED_SOCKET_FAMILIES);
-    program.push(
-      ...argumentRule(call, 0, [
-        ...families.map((family, i) => jump(BPF_JEQ_K, family, families.length - i, 0)),
-        errno(EAFNOSUPPORT),
-      ]),
-    );
+  return ranges;
+}
+
+const absent = (): Action => ({ kind: 'return', value: (SECCOMP_RET_ERRNO | ENOSYS) >>> 0 });
+
+function actionFor(name: string, verdict: Verdict): Action {
+  switch (verdict) {
+    case 'allow':
+      return { kind: 'return', value: SECCOMP_RET_ALLOW };
+    case 'refuse':
+      return { kind: 'return', value: (SECCOMP_RET_ERRNO | EPERM) >>> 0 };
+    case 'absent':
+      return absent();
+    case 'check-arguments':
+      return { kind: 'check', block: argumentCheck(name) };
   }
-  program.push(
-    ...argumentRule(SYSCALLS.ioctl, 1, [
-      jump(BPF_JEQ_K, TIOCSTI, 1, 0),
-      jump(BPF_JEQ_K, TIOCLINUX, 0, 1),
-      errno(EPERM),
-    ]),
-  );
-  program.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
-  return program;
 }
 
 /**
- * `if (nr == call) { load arg's low 32 bits; body }`, where the body ends by falling
- * through to its last instruction + 1 on "allowed". Afterwards the accumulator is
- * reloaded with nr for the rules that follow. (`int` arguments live in the low word.)
+ * The checks of one call's arguments; each block ends by returning. Only the low 32
+ * bits of an argument are read: these are all `int` or flags below bit 32, which the
+ * kernel truncates the same way.
  */
-function argumentRule(call: number, arg: number, body: Instruction[]): Instruction[] {
-  const inner = [stmt(BPF_LD_W_ABS, argLow(arg)), ...body, stmt(BPF_LD_W_ABS, OFFSET_NR)];
-  return [jump(BPF_JEQ_K, call, 0, inner.length), ...inner];
+function argumentCheck(name: string): Instruction[] {
+  switch (name) {
+    case 'socket':
+    case 'socketpair':
+      return [
+        stmt(BPF_LD_W_ABS, argLow(0)),
+        ...oneOf(Object.values(ALLOWED_SOCKET_FAMILIES), allow(), errno(EAFNOSUPPORT)),
+      ];
+    case 'clone':
+      return [
+        stmt(BPF_LD_W_ABS, argLow(0)),
+        jump(BPF_JSET_K, CLONE_NAMESPACE_FLAGS, 1, 0),
+        allow(),
+        errno(EPERM),
+      ];
+    case 'ioctl':
+      // The terminal escapes, and every btrfs ioctl (by its type byte): refused.
+      return [
+        stmt(BPF_LD_W_ABS, argLow(1)),
+        jump(BPF_JEQ_K, TIOCSTI, 3, 0),
+        jump(BPF_JEQ_K, TIOCLINUX, 2, 0),
+        stmt(BPF_ALU_AND_K, IOCTL_TYPE_MASK),
+        jump(BPF_JEQ_K, BTRFS_IOCTL_TYPE << 8, 0, 1),
+        errno(EPERM),
+        allow(),
+      ];
+    case 'personality':
+      return [
+        stmt(BPF_LD_W_ABS, argLow(0)),
+        ...oneOf(ALLOWED_PERSONALITIES, allow(), errno(EPERM)),
+      ];
+    default:
+      throw new Error(`the seccomp filter has no argument check for ${name}`);
+  }
+}
+
+/** `return accumulator in values ? matched : otherwise`. */
+function oneOf(
+  values: readonly number[],
+  matched: Instruction,
+  otherwise: Instruction,
+): Instruction[] {
+  return [
+    ...values.map((value, i) => jump(BPF_JEQ_K, value, values.length - i, 0)),
+    otherwise,
+    matched,
+  ];
+}
+
+/**
+ * A binary search over ranges[low..high] on the call number in the accumulator: at
+ * each step, numbers at or above the middle range's first jump over the lower half.
+ * (The whole program is about 200 instructions, so every such jump fits the 8-bit
+ * offset; validateProgram refuses one that would not.)
+ */
+function search(ranges: readonly Range[], low: number, high: number): Instruction[] {
+  if (low === high) {
+    const { action } = ranges[low] as Range;
+    return action.kind === 'return' ? [stmt(BPF_RET_K, action.value)] : action.block;
+  }
+  const middle = (low + high + 1) >> 1;
+  const lower = search(ranges, low, middle - 1);
+  const upper = search(ranges, middle, high);
+  const first = (ranges[middle] as Range).first;
+  return [jump(BPF_JGE_K, first, lower.length, 0), ...lower, ...upper];
 }
 
 /** The program as bubblewrap reads it from `--seccomp FD`: 8 bytes per instruction. */

@@ -9,6 +9,7 @@ import { networkTag } from './network/names.js';
 import { destroyLeftovers } from './recovery.js';
 import { SandboxEngine } from './sandbox-engine.js';
 import { selfTest } from './self-test.js';
+import { TaskDisks } from './disk-quota/task-disks.js';
 
 const PREFIX = `bulwark-selftest${process.pid}`;
 let scratch: string;
@@ -27,15 +28,28 @@ after(async () => {
 });
 
 test('S9: the self-test passes every control of the sandbox engine', async () => {
+  const disk = await TaskDisks.open({
+    image: join(scratch, 'disk', 'tasks.img'),
+    mountPoint: join(scratch, 'runs'),
+    sizeMB: 512,
+    expectedDiskMB: 64,
+    passGroup: 61000,
+  });
   const engine = new SandboxEngine({
     cgroupVersion: await detectCgroupVersion(),
     prefix: PREFIX,
     uid: 61000,
     gid: 61000,
+    disk,
   });
-  const checks = await selfTest(engine, scratch, {
-    allowlistProbe: { networkTag: networkTag(PREFIX) },
-  });
+  let checks;
+  try {
+    checks = await selfTest(engine, disk.mountPoint, {
+      allowlistProbe: { networkTag: networkTag(PREFIX) },
+    });
+  } finally {
+    await engine.close();
+  }
   assert.deepEqual(
     checks.filter((c) => !c.ok),
     [],
@@ -56,11 +70,28 @@ test('S9: the self-test passes every control of the sandbox engine', async () =>
       'worker files hidden',
       'pids limit',
       'memory limit',
+      'disk limit',
       'allowlist reaches a listed destination',
       'allowlist refuses the rest',
     ],
   );
   await engine.close();
+});
+
+test('S19: the self-test catches a sandbox engine without the disk quota', async () => {
+  const engine = new SandboxEngine({
+    cgroupVersion: await detectCgroupVersion(),
+    prefix: PREFIX,
+    uid: 61000,
+    gid: 61000,
+  });
+  const checks = await selfTest(engine, scratch);
+  const failed = checks.filter((c) => !c.ok);
+  assert.deepEqual(
+    failed.map((c) => c.control),
+    ['disk limit'],
+  );
+  assert.match(failed[0]?.detail ?? '', /EDQUOT/);
 });
 
 test('S9: the self-test catches an engine without the controls, and says how to fix each', async () => {
@@ -78,6 +109,7 @@ test('S9: the self-test catches an engine without the controls, and says how to 
     'worker files hidden',
     'pids limit',
     'memory limit',
+    'disk limit',
     'allowlist reaches a listed destination',
     'allowlist refuses the rest',
   ]) {
@@ -99,7 +131,8 @@ test("S7, S9: the self-test's allowlist probe fails an engine whose nft loads no
   const checks = await selfTest(engine, scratch, {
     allowlistProbe: { networkTag: networkTag(PREFIX) },
   });
-  const failed = checks.filter((c) => !c.ok);
+  // This engine has no task disk, so its disk limit fails too; the point is the allowlist.
+  const failed = checks.filter((c) => !c.ok && c.control !== 'disk limit');
   assert.deepEqual(
     failed.map((c) => c.control),
     ['allowlist reaches a listed destination', 'allowlist refuses the rest'],

@@ -51,6 +51,19 @@ const LIMITS_PROBE = [
   'print("memory", "unlimited")',
 ].join('\n');
 
+/** Writes 1 MiB at a time, up to 4 times its 16 MB limit, and says how the writing ended. */
+const DISK_PROBE = [
+  'import os',
+  'f = open("/task/self-test-fill", "wb")',
+  'buf = b"x" * (1 << 20)',
+  'try:',
+  '  for i in range(64): f.write(buf); f.flush()',
+  '  os.fsync(f.fileno()); print("diskwrite ok")',
+  'except OSError as e: print("diskwrite", e.errno)',
+].join('\n');
+const DISK_PROBE_MB = 16;
+const EDQUOT = 122;
+
 /**
  * Inside an allowlist task: the listed destination, the same host's unlisted port and
  * the task's gateway (the worker host), one line each.
@@ -77,8 +90,9 @@ const FIX_PACKAGES =
  * Proves each control of the engine with a hostile probe run through it (S9), and
  * returns one result per control: the worker refuses to start when one fails,
  * naming the control and the fix. The isolation probe, then a limits probe that forks
- * past its pids limit and allocates past its memory limit, then (for a pool that
- * permits destinations) the allowlist probe.
+ * past its pids limit and allocates past its memory limit, a disk probe that writes
+ * past its disk limit (S19), then (for a pool that permits destinations) the
+ * allowlist probe.
  */
 export async function selfTest(
   engine: Executor,
@@ -101,15 +115,32 @@ export async function selfTest(
       memoryMB: 128,
       pids: 32,
       cpus: 1,
+      diskMB: 64,
     });
     if (isolation.result.outcome !== 'exited' || isolation.result.exitCode !== 0) {
       return [notRun('sandbox start', isolation)];
     }
-    const limits = await probe(engine, taskDir, LIMITS_PROBE, { memoryMB: 48, pids: 8, cpus: 1 });
+    const limits = await probe(engine, taskDir, LIMITS_PROBE, {
+      memoryMB: 48,
+      pids: 8,
+      cpus: 1,
+      diskMB: 64,
+    });
+    const disk = await probe(engine, taskDir, DISK_PROBE, {
+      memoryMB: 64,
+      pids: 8,
+      cpus: 1,
+      diskMB: DISK_PROBE_MB,
+    });
     const allowlist = options.allowlistProbe
       ? await allowlistChecks(engine, taskDir, options.allowlistProbe.networkTag)
       : [];
-    return [...isolationChecks(isolation.text), ...limitChecks(limits), ...allowlist];
+    return [
+      ...isolationChecks(isolation.text),
+      ...limitChecks(limits),
+      diskCheck(disk),
+      ...allowlist,
+    ];
   } finally {
     await rm(taskDir, { recursive: true, force: true });
     await rm(hostFile, { force: true });
@@ -157,6 +188,15 @@ function notRun(control: string, run: ProbeRun): ControlCheck {
 
 function check(control: string, ok: boolean, fix: string): ControlCheck {
   return ok ? { control, ok } : { control, ok, detail: fix };
+}
+
+function diskCheck(run: ProbeRun): ControlCheck {
+  const ended = /^diskwrite (.*)$/m.exec(run.text)?.[1];
+  return check(
+    'disk limit',
+    ended === String(EDQUOT) && run.result.outcome === 'disk-full',
+    `writing past the task's ${DISK_PROBE_MB} MB disk limit must fail with EDQUOT and be reported (btrfs quota groups on the worker's task disk), not "${ended ?? run.text.trim().slice(0, 200)}" (${run.result.outcome}${run.result.message ? `: ${run.result.message}` : ''})`,
+  );
 }
 
 function isolationChecks(text: string): ControlCheck[] {
@@ -253,7 +293,7 @@ async function allowlistChecks(
       mode: 'allowlist',
       allow: [{ host: destination.address, port: PROBE_PORTS.listed }],
     };
-    const resources = { memoryMB: 128, pids: 32, cpus: 1 };
+    const resources = { memoryMB: 128, pids: 32, cpus: 1, diskMB: 64 };
     const run = await probe(
       engine,
       taskDir,

@@ -13,11 +13,14 @@ import type { WorkerConfig } from '../daemon/worker-config.js';
 import type { RunCredentials } from '../proxy/run-credentials.js';
 import { detectCgroupVersion, TaskCgroup } from '../sandbox/cgroup.js';
 import { SandboxEngine } from '../sandbox/sandbox-engine.js';
+import { TaskDisks } from '../sandbox/disk-quota/task-disks.js';
 
 export interface SandboxedWorker {
   rootUrl: string;
   root: { clientId: string; accessToken: string };
   dataDir: string;
+  /** The worker's task disk, when it was started with one. */
+  disk: TaskDisks | undefined;
   createTask: (payload: unknown, scopes?: string[]) => Promise<string>;
   waitForResolution: (
     taskId: string,
@@ -29,9 +32,14 @@ export interface SandboxedWorker {
 
 /**
  * A test platform and a real worker running the sandbox engine on one pool, with
- * credentials limited to that pool (S5). Everything is removed by stop().
+ * credentials limited to that pool (S5). With `diskQuota`, its task directories are on
+ * a task disk of its own, as a worker's are (S19): a 1 GB sparse image, tasks at 64 MB
+ * unless they ask (256 MB at most). Everything is removed by stop().
  */
-export async function startSandboxedWorker(name: string): Promise<SandboxedWorker> {
+export async function startSandboxedWorker(
+  name: string,
+  options: { diskQuota?: boolean } = {},
+): Promise<SandboxedWorker> {
   const queueId = `proj-${name}/sandboxed`;
   const prefix = `bulwark-${name}${process.pid}`;
   const running: TestPlatform = await startTestPlatform();
@@ -59,19 +67,29 @@ export async function startSandboxedWorker(name: string): Promise<SandboxedWorke
     isolated: true,
     limits: {
       maxRunTime: 60,
-      max: { memoryMB: 512, pids: 128, cpus: 1 },
-      defaults: { memoryMB: 256, pids: 64, cpus: 1 },
+      max: { memoryMB: 512, pids: 128, cpus: 1, ...(options.diskQuota ? { diskMB: 256 } : {}) },
+      defaults: { memoryMB: 256, pids: 64, cpus: 1, ...(options.diskQuota ? { diskMB: 64 } : {}) },
       networkAllow: [],
     },
     dataDir,
     credentialsFile: '(in memory)',
     shutdownGraceSeconds: 5,
   };
+  const disk = options.diskQuota
+    ? await TaskDisks.open({
+        image: join(dataDir, 'disk', 'tasks.img'),
+        mountPoint: join(dataDir, 'runs'),
+        sizeMB: 1024,
+        expectedDiskMB: 64,
+        passGroup: 61000,
+      })
+    : undefined;
   const engine = new SandboxEngine({
     cgroupVersion: await detectCgroupVersion(),
     prefix,
     uid: 61000,
     gid: 61000,
+    ...(disk ? { disk } : {}),
   });
   const queue = createWorkerQueue({
     rootUrl,
@@ -98,6 +116,7 @@ export async function startSandboxedWorker(name: string): Promise<SandboxedWorke
     rootUrl,
     root,
     dataDir,
+    disk,
     createTask: async (payload, scopes = []) => {
       const taskId = taskcluster.slugid();
       await rootQueue.createTask(taskId, {
@@ -129,7 +148,9 @@ export async function startSandboxedWorker(name: string): Promise<SandboxedWorke
     },
     runCredentials: (taskId) => credentials.get(taskId),
     stop: async () => {
+      // Stopping the worker closes its engine, which unmounts the task disk.
       await worker.stop(0);
+      await disk?.close();
       await running.stop();
       for (const leftover of await TaskCgroup.findLeftovers(await detectCgroupVersion(), prefix))
         await leftover.destroy();

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import taskcluster from 'taskcluster-client';
 import { startSandboxedWorker, type SandboxedWorker } from './sandboxed-worker.js';
+import { proxySocketPath } from '../proxy/socket-path.js';
 
 let sandboxed: SandboxedWorker;
 let dataDir: string;
@@ -78,7 +79,7 @@ test('S2: other users of the worker host cannot reach a running task’s proxy s
       const runs = await readdir(join(dataDir, 'runs')).catch(() => [] as string[]);
       const run = runs.find((name) => name.startsWith(taskId));
       if (run) {
-        const path = join(dataDir, 'runs', run, 'proxy', 'proxy.sock');
+        const path = proxySocketPath(join(dataDir, 'runs', run));
         if (await stat(path).catch(() => undefined)) return path;
       }
       await sleep(50);

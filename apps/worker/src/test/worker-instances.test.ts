@@ -28,6 +28,7 @@ import { prepareEngine, SANDBOX_GID, startWorker } from '../daemon/start-worker.
 import type { Worker } from '../daemon/worker.js';
 import type { WorkerConfig } from '../daemon/worker-config.js';
 import { detectCgroupVersion, TaskCgroup } from '../sandbox/cgroup.js';
+import { proxySocketPath } from '../proxy/socket-path.js';
 
 const GROUP = `twin${process.pid}`;
 const WORKER_ID = 'w1';
@@ -100,13 +101,14 @@ function configFor(name: string): WorkerConfig {
     isolated: true,
     limits: {
       maxRunTime: 60,
-      max: { memoryMB: 256, pids: 64, cpus: 1 },
-      defaults: { memoryMB: 128, pids: 32, cpus: 1 },
+      max: { memoryMB: 256, pids: 64, cpus: 1, diskMB: 128 },
+      defaults: { memoryMB: 128, pids: 32, cpus: 1, diskMB: 64 },
       networkAllow: [],
     },
     dataDir,
     credentialsFile,
     shutdownGraceSeconds: 0,
+    diskImageMB: 512,
   };
 }
 
@@ -235,7 +237,7 @@ test('S11: nothing the worker makes is open to others; the run directory is pass
   });
   const runDir = await runDirOf(config, taskId);
   await until('the proxy socket', async () =>
-    (await lstat(join(runDir, 'proxy', 'proxy.sock')).catch(() => undefined)) ? true : undefined,
+    (await lstat(proxySocketPath(runDir)).catch(() => undefined)) ? true : undefined,
   );
   const open: string[] = [];
   const walk = async (path: string): Promise<void> => {

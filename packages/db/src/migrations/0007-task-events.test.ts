@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { parseTaskChange, TASK_EVENTS_CHANNEL } from '../queries/queue-events.js';
 import { createTestDatabase } from '../testing.js';
+import { drainNotifications } from './drain-notifications.js';
 import { taskEventNotifications } from './0007-task-events.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -35,12 +36,9 @@ const TASK = `INSERT INTO tasks (task_id, task_queue_id, scheduler_id, project_i
 const PENDING_RUN = `INSERT INTO task_runs (task_id, run_id, state, reason_created, scheduled)
   VALUES ($1, $2, 'pending', 'scheduled', now())`;
 
-/** Whatever arrived since the last call, after a round trip that flushes the listener. */
-async function drain(): Promise<string[]> {
-  await listener.query('SELECT 1');
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  await listener.query('SELECT 1');
-  return received.splice(0);
+/** Whatever arrived since the last call: every notification committed until now. */
+function drain(): Promise<string[]> {
+  return drainNotifications(db.pool, listener, TASK_EVENTS_CHANNEL, received);
 }
 
 test('0007 announces a defined task and every run state change, in commit order', async () => {

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import type pg from 'pg';
 import { parseTaskChange, TASK_EVENTS_CHANNEL } from '../queries/queue-events.js';
 import { createTestDatabase } from '../testing.js';
+import { drainNotifications } from './drain-notifications.js';
 import { artifactEventNotifications } from './0010-artifact-events.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -38,12 +39,10 @@ after(async () => {
   await db.drop();
 });
 
-/** Whatever arrived since the last call, after round trips that flush the listener. */
+/** Whatever arrived since the last call: every notification committed until now. */
 async function drain(): Promise<unknown[]> {
-  await listener.query('SELECT 1');
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  await listener.query('SELECT 1');
-  return received.splice(0).map((p) => JSON.parse(p) as unknown);
+  const payloads = await drainNotifications(db.pool, listener, TASK_EVENTS_CHANNEL, received);
+  return payloads.map((payload) => JSON.parse(payload) as unknown);
 }
 
 const insert = (name: string, storageType: string, present: boolean) =>

@@ -66,3 +66,24 @@ export function parseTaskChange(payload: string | undefined): TaskChange | undef
   }
   return undefined;
 }
+
+/**
+ * Where sealTaskGroup announces, in its transaction (so only once it commits), that a
+ * group was sealed: `{"taskGroupId": ...}`. A channel of its own, so that listeners of
+ * task changes never see it.
+ */
+export const GROUP_EVENTS_CHANNEL = 'bulwark_group_events';
+
+/** Reads a group notification; anything else on the channel is ignored, never trusted. */
+export function parseGroupSealed(payload: string | undefined): { taskGroupId: string } | undefined {
+  if (payload === undefined || payload.length > 200) return undefined;
+  try {
+    const value: unknown = JSON.parse(payload);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { taskGroupId, ...rest } = value as Record<string, unknown>;
+    if (typeof taskGroupId !== 'string' || !SLUG.test(taskGroupId)) return undefined;
+    return Object.keys(rest).length === 0 ? { taskGroupId } : undefined;
+  } catch {
+    return undefined;
+  }
+}

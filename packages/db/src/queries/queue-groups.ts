@@ -73,6 +73,15 @@ export async function countTasksInGroup(db: Queryable, taskGroupId: string): Pro
   return Number(rows[0]?.n ?? 0);
 }
 
+/** Whether a group is resolved now, with what its task-group-resolved message names. */
+export interface GroupResolution {
+  schedulerId: string;
+  expires: Date;
+  sealed: Date | null;
+  resolved: boolean;
+  lastResolved: Date | null;
+}
+
 /**
  * The group's schedulerId and whether it is resolved: every task in it has a run and
  * none is pending or running (Taskcluster's task-group-resolved condition; a task
@@ -84,13 +93,15 @@ export async function countTasksInGroup(db: Queryable, taskGroupId: string): Pro
 export async function getGroupResolution(
   db: Queryable,
   taskGroupId: string,
-): Promise<{ schedulerId: string; resolved: boolean; lastResolved: Date | null } | undefined> {
+): Promise<GroupResolution | undefined> {
   const { rows } = await db.query<{
     scheduler_id: string;
+    expires: Date;
+    sealed: Date | null;
     resolved: boolean;
     last_resolved: Date | null;
   }>(
-    `SELECT g.scheduler_id, (SELECT max(r.resolved) FROM tasks t JOIN task_runs r USING (task_id)
+    `SELECT g.scheduler_id, g.expires, g.sealed, (SELECT max(r.resolved) FROM tasks t JOIN task_runs r USING (task_id)
                               WHERE t.task_group_id = g.task_group_id) AS last_resolved,
        NOT EXISTS (
          SELECT 1 FROM tasks t
@@ -106,6 +117,8 @@ export async function getGroupResolution(
   return (
     row && {
       schedulerId: row.scheduler_id,
+      expires: row.expires,
+      sealed: row.sealed,
       resolved: row.resolved,
       lastResolved: row.last_resolved,
     }

@@ -1,3 +1,4 @@
+import { assertUnchangedSince } from '../domain/unchanged-since.js';
 import { conflict, decodeContinuationToken, encodeContinuationToken, notFound } from '@bulwark/api';
 import { generateAccessToken } from '@bulwark/crypto';
 import { queries, type ClientRow } from '@bulwark/db';
@@ -19,6 +20,8 @@ interface ClientInput {
   description: string;
   scopes?: string[];
   deleteOnExpiration?: boolean;
+  /** updateClient only: apply only if the client was not changed since this time. */
+  lastModified?: string;
 }
 
 authApi.declare<
@@ -155,6 +158,7 @@ authApi.declare<{ clientId: string }, ClientInput, undefined>({
       async (db) => {
         const existing = await queries.clients.getClientForUpdate(db, clientId);
         if (!existing) throw notFound('Client');
+        assertUnchangedSince(`client ${clientId}`, existing.lastModified, req.body.lastModified);
         const scopesAdded = scopes.filter((s) => !existing.scopes.includes(s));
         req.authorize({ clientId, scopesAdded });
         const fields = {

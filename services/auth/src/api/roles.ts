@@ -1,3 +1,4 @@
+import { assertUnchangedSince } from '../domain/unchanged-since.js';
 import { conflict, decodeContinuationToken, encodeContinuationToken, notFound } from '@bulwark/api';
 import { queries, type RoleRow } from '@bulwark/db';
 import { satisfiesScope } from '@bulwark/scopes';
@@ -18,6 +19,8 @@ import { rejectDoubleStars } from './scope-input.js';
 interface RoleInput {
   scopes: string[];
   description: string;
+  /** updateRole only: apply only if the role was not changed since this time. */
+  lastModified?: string;
 }
 type PageQuery = { continuationToken?: string; limit?: string };
 
@@ -160,7 +163,7 @@ authApi.declare<{ roleId: string }, RoleInput, undefined>({
   method: 'POST',
   route: '/roles/<roleId>',
   params: { roleId: roleIdParam },
-  input: schemas.createRoleRequest,
+  input: schemas.updateRoleRequest,
   output: schemas.getRoleResponse,
   scopes: {
     AllOf: ['auth:update-role:<roleId>', { for: 'scope', in: 'scopesAdded', each: '<scope>' }],
@@ -189,6 +192,7 @@ authApi.declare<{ roleId: string }, RoleInput, undefined>({
         const roles = await lockedRoleSet(db);
         const existing = roles.find((r) => r.roleId === roleId);
         if (!existing) throw notFound('Role');
+        assertUnchangedSince(`role ${roleId}`, existing.lastModified, req.body.lastModified);
         const formerExpanded = expandAgainst(roles, existing.scopes);
         const scopesAdded = scopes.filter((s) => !satisfiesScope(formerExpanded, s));
         req.authorize({ roleId, scopesAdded });

@@ -17,7 +17,14 @@ export const createClientRequest = {
   },
 } as const;
 
-export const updateClientRequest = createClientRequest;
+/**
+ * Taskcluster's update, plus an optional `lastModified`: when given, the update applies
+ * only if the client was not changed since (a Bulwark extension for read-modify-write).
+ */
+export const updateClientRequest = {
+  ...createClientRequest,
+  properties: { ...createClientRequest.properties, lastModified: dateTimeSchema },
+} as const;
 
 const clientFields = {
   clientId: { type: 'string' },

@@ -15,6 +15,12 @@ export const createRoleRequest = {
   },
 } as const;
 
+/** Taskcluster's update, plus the optional `lastModified` precondition (see clients). */
+export const updateRoleRequest = {
+  ...createRoleRequest,
+  properties: { ...createRoleRequest.properties, lastModified: dateTimeSchema },
+} as const;
+
 export const getRoleResponse = {
   type: 'object',
   additionalProperties: false,

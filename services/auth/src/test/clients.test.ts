@@ -201,3 +201,53 @@ test('unauthenticated callers get 403 InsufficientScopes, bad signatures 401', a
     statusCode: 401,
   });
 });
+
+test('an update naming the lastModified it read is refused (409) when the record changed since, and changes nothing', async () => {
+  await rootAuth.createClient('project/edited', {
+    description: 'first',
+    expires: inOneHour(),
+    scopes: ['a:b'],
+  });
+  const read = await rootAuth.client('project/edited');
+  // Someone else changes it in between.
+  await new Promise((r) => setTimeout(r, 5));
+  await rootAuth.updateClient('project/edited', {
+    description: 'theirs',
+    expires: read.expires,
+    scopes: ['a:b', 'c:d'],
+  });
+  await assert.rejects(
+    rootAuth.updateClient('project/edited', {
+      description: 'mine',
+      expires: read.expires,
+      scopes: read.scopes,
+      lastModified: read.lastModified,
+    }),
+    { statusCode: 409, code: 'RequestConflict' },
+  );
+  const after = await rootAuth.client('project/edited');
+  assert.equal(after.description, 'theirs');
+  assert.deepEqual(after.scopes, ['a:b', 'c:d']);
+  // With the current version it applies.
+  const updated = await rootAuth.updateClient('project/edited', {
+    description: 'mine',
+    expires: after.expires,
+    scopes: after.scopes,
+    lastModified: after.lastModified,
+  });
+  assert.equal(updated.description, 'mine');
+
+  await rootAuth.createRole('project:edited', { description: 'r', scopes: ['x:1'] });
+  const role = await rootAuth.role('project:edited');
+  await new Promise((r) => setTimeout(r, 5));
+  await rootAuth.updateRole('project:edited', { description: 'theirs', scopes: ['x:1'] });
+  await assert.rejects(
+    rootAuth.updateRole('project:edited', {
+      description: 'mine',
+      scopes: ['x:2'],
+      lastModified: role.lastModified,
+    }),
+    { statusCode: 409 },
+  );
+  assert.deepEqual((await rootAuth.role('project:edited')).scopes, ['x:1']);
+});

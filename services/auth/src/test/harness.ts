@@ -1,14 +1,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createApiServer, createLogger, mountApi } from '@bulwark/api';
+import { composePlatform, createLogger } from '@bulwark/api';
 import { Keyring } from '@bulwark/crypto';
 import { createPool } from '@bulwark/db';
 import { createTestDatabase } from '@bulwark/db/testing';
 import { ensureRootClient, type RootCredentials } from '../domain/bootstrap.js';
-import { startAuthService, type AuthService } from '../service.js';
+import { authPlugin, type AuthService } from '../service.js';
 
 export interface TestPlatform {
   rootUrl: string;
@@ -51,21 +50,24 @@ export async function startTestPlatform(
     },
   });
   const logger = createLogger({ level: 'debug' }, sink);
-  const auth = await startAuthService({
-    pool: db.pool,
-    keyring: options.replicaOf?.auth.context.keyring ?? new Keyring([Keyring.generateKey('test')]),
+  // The platform's one composition, with the auth service alone.
+  const platform = await composePlatform({
     logger,
-    ...(options.now ? { now: options.now } : {}),
-    ...(options.isRevoked ? { isRevoked: options.isRevoked } : {}),
-  });
-  const app = createApiServer({ logger });
-  mountApi(app, auth.api, {
-    context: auth.context,
-    authenticator: auth.validator,
+    authority: authPlugin({
+      pool: db.pool,
+      keyring:
+        options.replicaOf?.auth.context.keyring ?? new Keyring([Keyring.generateKey('test')]),
+      logger,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.isRevoked ? { isRevoked: options.isRevoked } : {}),
+    }),
+    services: {},
+    host: '127.0.0.1',
+    port: 0,
+    rootUrl: (port) => `http://127.0.0.1:${port}`,
     validateOutput: true,
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const rootUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const { rootUrl, authority: auth } = platform;
   let root: RootCredentials;
   if (options.replicaOf) {
     root = { ...options.replicaOf.root, rootUrl };
@@ -82,8 +84,7 @@ export async function startTestPlatform(
     logLines,
     dataDir,
     async close() {
-      await app.close();
-      await auth.stop();
+      await platform.stop();
       await db.drop();
       await rm(dataDir, { recursive: true, force: true });
     },

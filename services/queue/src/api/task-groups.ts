@@ -117,6 +117,12 @@ queueApi.declare<{ taskGroupId: string }, undefined, undefined>({
           },
           now,
         );
+        // For task-group-sealed on AMQP, sent once the seal commits.
+        await queries.notify(
+          db,
+          queries.queueEvents.GROUP_EVENTS_CHANNEL,
+          JSON.stringify({ taskGroupId }),
+        );
       }
       return updated;
     });

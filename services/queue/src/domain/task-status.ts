@@ -1,4 +1,5 @@
 import type { queries } from '@bulwark/db';
+import { priorityName, type PriorityName } from './priorities.js';
 
 type TaskRow = queries.queueTasks.TaskRow;
 type RunRow = queries.queueRuns.RunRow;
@@ -24,6 +25,8 @@ export interface TaskStatusJson {
   schedulerId: string;
   projectId: string;
   taskGroupId: string;
+  /** The task's priority now, as Taskcluster's status carries it since priorities can change. */
+  priority?: PriorityName;
   deadline: string;
   expires: string;
   retriesLeft: number;
@@ -57,6 +60,7 @@ export function taskStatusJson(task: TaskRow, runs: readonly RunRow[]): TaskStat
     schedulerId: task.schedulerId,
     projectId: task.projectId,
     taskGroupId: task.taskGroupId,
+    priority: priorityName(task.priority),
     deadline: task.deadline.toJSON(),
     expires: task.expires.toJSON(),
     retriesLeft: task.retriesLeft,

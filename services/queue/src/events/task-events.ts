@@ -90,18 +90,61 @@ export async function loadTaskState(db: Queryable, taskId: string): Promise<Task
 }
 
 /**
- * The event for one change, carrying the task's status as read after the change was
- * announced (never older than the change, possibly newer). Worker fields come from
- * the run, as Taskcluster's messages have them.
+ * The task's status as it was the moment a change happened, rebuilt from its runs as
+ * read now: the runs before `runId` (resolved before that run was created, so as they
+ * are now), and run `runId` as it stood in `changed` (pending: not yet claimed;
+ * running: claimed, not yet resolved). Later runs did not exist yet. So each message
+ * says what happened then, never what happened since (a task-defined read after the
+ * task was scheduled still says `unscheduled`, with no runs).
+ */
+export function statusAt(
+  status: TaskStatusJson,
+  changed: ChangedState,
+  runId: number | undefined,
+): TaskStatusJson {
+  if (changed === 'unscheduled' || runId === undefined) {
+    return { ...status, state: 'unscheduled', runs: [] };
+  }
+  const runs = status.runs.filter((r) => r.runId < runId);
+  const run = status.runs.find((r) => r.runId === runId);
+  if (run) runs.push(runAt(run, changed));
+  return { ...status, state: runs.at(-1)?.state ?? 'unscheduled', runs };
+}
+
+/** A run as it stood when it entered `changed` (its resolution: as it is now). */
+function runAt(run: RunJson, changed: ChangedState): RunJson {
+  const { runId, reasonCreated, scheduled } = run;
+  if (changed === 'pending') return { runId, state: 'pending', reasonCreated, scheduled };
+  if (changed === 'running') {
+    const { workerGroup, workerId, takenUntil, started } = run;
+    return {
+      runId,
+      state: 'running',
+      reasonCreated,
+      ...(workerGroup !== undefined ? { workerGroup } : {}),
+      ...(workerId !== undefined ? { workerId } : {}),
+      ...(takenUntil !== undefined ? { takenUntil } : {}),
+      scheduled,
+      ...(started !== undefined ? { started } : {}),
+    };
+  }
+  return run;
+}
+
+/**
+ * The event for one change, carrying the task's status as it was when the change
+ * happened (statusAt), built from the status read after the change was announced.
+ * Worker fields come from the run, as Taskcluster's messages have them.
  */
 function eventFor(state: TaskState, changed: ChangedState, runId: number | undefined): TaskEvent {
+  const status = statusAt(state.status, changed, runId);
   const body: TaskEventBody = {
     version: 1,
-    status: state.status,
+    status,
     task: { tags: state.task.tags },
   };
   const run: RunJson | undefined =
-    runId === undefined ? undefined : state.status.runs.find((r) => r.runId === runId);
+    runId === undefined ? undefined : status.runs.find((r) => r.runId === runId);
   if (runId !== undefined) body.runId = runId;
   if (run && changed !== 'pending') {
     if (run.workerGroup !== undefined) body.workerGroup = run.workerGroup;
@@ -127,13 +170,24 @@ function artifactEvent(
   artifact: queries.queueArtifacts.ArtifactRow,
 ): TaskEvent {
   const { storageType, name, expires, contentType } = artifactJson(artifact);
+  // The run was running when the artifact was created, unless it was created after
+  // the run resolved (as an error artifact may be).
+  const current = state.status.runs.find((r) => r.runId === runId);
+  const resolvedBefore =
+    current?.resolved !== undefined && Date.parse(current.resolved) <= artifact.created.getTime();
+  const changed: ChangedState = resolvedBefore
+    ? (current.state as queries.RunState)
+    : current?.started !== undefined
+      ? 'running'
+      : 'pending';
+  const status = statusAt(state.status, changed, runId);
   const body: TaskEventBody = {
     version: 1,
-    status: state.status,
+    status,
     runId,
     artifact: { storageType, name, expires, contentType },
   };
-  const run = state.status.runs.find((r) => r.runId === runId);
+  const run = status.runs.find((r) => r.runId === runId);
   if (run?.workerGroup !== undefined) body.workerGroup = run.workerGroup;
   if (run?.workerId !== undefined) body.workerId = run.workerId;
   return { exchange: 'artifact-created', taskId: state.task.taskId, position: undefined, body };

@@ -1,3 +1,4 @@
+import { PRIORITY_NAMES } from '../domain/priorities.js';
 import { dateTimeSchema, identifierSchema, MAX_RUN_ID, taskIdSchema } from './common.js';
 
 export const runSchema = {
@@ -61,6 +62,7 @@ export const taskStatusSchema = {
     schedulerId: { type: 'string', maxLength: 38 },
     projectId: { type: 'string', maxLength: 500 },
     taskGroupId: taskIdSchema,
+    priority: { type: 'string', enum: PRIORITY_NAMES },
     deadline: dateTimeSchema,
     expires: dateTimeSchema,
     retriesLeft: { type: 'integer', minimum: 0, maximum: 999 },

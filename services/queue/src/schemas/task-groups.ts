@@ -2,7 +2,7 @@ import { dateTimeSchema, identifierSchema, taskIdSchema } from './common.js';
 import { continuationTokenSchema, taskDefinitionAndStatus } from './lists.js';
 import { MAX_PAGE } from '../domain/pagination.js';
 
-const groupProperties = {
+export const groupProperties = {
   taskGroupId: taskIdSchema,
   schedulerId: identifierSchema,
   expires: dateTimeSchema,

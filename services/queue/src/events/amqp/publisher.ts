@@ -1,7 +1,13 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { queries } from '@bulwark/db';
-import { loadGroupResolvedEvent, mayResolveGroup, type GroupEvent } from '../group-events.js';
+import {
+  loadGroupResolvedEvent,
+  loadGroupSealedEvent,
+  mayResolveGroup,
+  type GroupEvent,
+  type GroupExchange,
+} from '../group-events.js';
 import { loadChangeEvent, type TaskEvent } from '../task-events.js';
 import { BrokerConnection, redactedUrl, type AmqpMessage } from './broker.js';
 import { LeaderLock } from './leader-lock.js';
@@ -170,11 +176,16 @@ export class AmqpPublisher {
   /** Called with the lock's connection: LISTEN on it, so lock and notifications go together. */
   private async listenOn(client: pg.PoolClient): Promise<void> {
     client.on('notification', (msg) => {
-      if (msg.channel !== queries.queueEvents.TASK_EVENTS_CHANNEL) return;
-      const change = queries.queueEvents.parseTaskChange(msg.payload);
-      if (change) this.onChange(change);
+      if (msg.channel === queries.queueEvents.TASK_EVENTS_CHANNEL) {
+        const change = queries.queueEvents.parseTaskChange(msg.payload);
+        if (change) this.onChange(change);
+      } else if (msg.channel === queries.queueEvents.GROUP_EVENTS_CHANNEL) {
+        const sealed = queries.queueEvents.parseGroupSealed(msg.payload);
+        if (sealed) this.onGroupSealed(sealed.taskGroupId);
+      }
     });
     await client.query(`LISTEN ${queries.queueEvents.TASK_EVENTS_CHANNEL}`);
+    await client.query(`LISTEN ${queries.queueEvents.GROUP_EVENTS_CHANNEL}`);
   }
 
   /**
@@ -216,6 +227,38 @@ export class AmqpPublisher {
     });
   }
 
+  /** task-group-sealed, in the chain: after the messages of changes announced before it. */
+  private onGroupSealed(taskGroupId: string): void {
+    if (this.stopping) return;
+    if (this.pendingReads + this.backlog.length >= this.maxBacklog) {
+      this.drop(1, 'the AMQP backlog is full');
+      return;
+    }
+    this.pendingReads += 1;
+    this.chain = this.chain.then(async () => {
+      this.pendingReads -= 1;
+      let event: GroupEvent<'task-group-sealed'> | undefined;
+      try {
+        event = await this.reads.run(() => loadGroupSealedEvent(this.pool, taskGroupId));
+      } catch (err) {
+        this.logger.error({ err, taskGroupId }, 'task group seal not read for AMQP');
+        this.drop(1, 'the task group could not be read');
+        return;
+      }
+      if (event && !this.stopped) this.pushGroupEvent(event);
+    });
+  }
+
+  private pushGroupEvent(event: GroupEvent<GroupExchange>): void {
+    this.backlog.push({
+      exchange: this.prefix + event.exchange,
+      routingKey: groupRoutingKey(event),
+      cc: [],
+      body: Buffer.from(JSON.stringify(event.body)),
+    });
+    this.kick();
+  }
+
   /**
    * After a run's resolution, in the chain (so behind that resolution's own message):
    * task-group-resolved when the group has no unresolved task left. Changes are read
@@ -238,18 +281,18 @@ export class AmqpPublisher {
       const oldest = this.groupsResolved.keys().next().value;
       if (oldest !== undefined) this.groupsResolved.delete(oldest);
     }
-    this.backlog.push({
-      exchange: this.prefix + event.exchange,
-      routingKey: groupRoutingKey(event),
-      cc: [],
-      body: Buffer.from(JSON.stringify(event.body)),
-    });
-    this.kick();
+    this.pushGroupEvent(event);
   }
 
-  /** The event as the SSE streams send it, and the task's routes to CC it to. */
+  /**
+   * The event as the SSE streams send it, and the task's routes to CC it to. An s3
+   * artifact is not announced: Taskcluster's artifact-created schema has no s3 (its
+   * queue never sends one), and a message its consumers' validation refuses is worse
+   * than none. The task's event stream still announces it.
+   */
   private async readChange(change: TaskChange): Promise<ReadChange | undefined> {
     const read = await loadChangeEvent(this.pool, change);
+    if (read?.event.body.artifact?.storageType === 's3') return undefined;
     return read && { event: read.event, routes: read.task.routes };
   }
 

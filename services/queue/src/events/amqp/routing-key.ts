@@ -1,24 +1,14 @@
-import type { GroupEvent } from '../group-events.js';
-import type { Exchange, TaskEvent } from '../task-events.js';
+import type { GroupEvent, GroupExchange } from '../group-events.js';
+import type { TaskEvent } from '../task-events.js';
+import { queueExchanges } from './exchanges.js';
 
-/** Taskcluster's queue exchanges live under this prefix; consumers bind to these names. */
-export const DEFAULT_EXCHANGE_PREFIX = 'exchange/taskcluster-queue/v1/';
+export { DEFAULT_EXCHANGE_PREFIX } from './exchanges.js';
 
 /**
  * The exchanges declared (topic, durable) as soon as the broker connection opens, so a
- * consumer can bind before the first message. An exchange not listed here is declared
- * before its first message.
+ * consumer can bind before the first message: every exchange the queue declares.
  */
-export const TASK_EXCHANGES: readonly (Exchange | GroupEvent['exchange'])[] = [
-  'task-defined',
-  'task-pending',
-  'task-running',
-  'artifact-created',
-  'task-completed',
-  'task-failed',
-  'task-exception',
-  'task-group-resolved',
-];
+export const TASK_EXCHANGES: readonly string[] = queueExchanges.exchanges.map((e) => e.exchange);
 
 /** AMQP routing keys (and so CC entries) are short strings: 255 bytes at most. */
 const MAX_ROUTING_KEY_BYTES = 255;
@@ -63,7 +53,7 @@ export function taskRoutingKey(event: TaskEvent): string {
  * The routing key of a task-group message, as Taskcluster's queue builds it:
  * `primary.<taskGroupId>.<schedulerId>.<reserved>`, `reserved` always `_`.
  */
-export function groupRoutingKey(event: GroupEvent): string {
+export function groupRoutingKey(event: GroupEvent<GroupExchange>): string {
   return ['primary', word(event.taskGroupId), word(event.body.schedulerId), '_'].join('.');
 }
 
