@@ -13,7 +13,8 @@ export type {
   ExecutionResult,
   NetworkPolicy,
 } from './sandbox/engine.js';
-export { SandboxEngine } from './sandbox/sandbox-engine.js';
+export { SandboxEngine, type SandboxEngineOptions } from './sandbox/sandbox-engine.js';
+export type { WeakenedForTests } from './sandbox/bwrap-command.js';
 export { detectCgroupVersion, TaskCgroup } from './sandbox/cgroup.js';
 export { workerPayloadSchema } from './payload/payload-schema.js';
 export { prepareEngine, startWorker, ControlsFailed, SANDBOX_GID } from './daemon/start-worker.js';

@@ -10,6 +10,7 @@ import taskcluster from 'taskcluster-client';
 import { createWorkerQueue, InsecureEngine, prepareDataDir, Worker } from '@bulwark/worker';
 import type { ExerciseReport } from '@bulwark/exercise';
 import { workerRunsDirectory } from '../commands/up.js';
+import { startWeakenedPool } from './weakened-pool.js';
 
 // The red-team exercise against a real `bulwark up`: it reports no breach there, and it
 // reports exactly the matching breaches against deliberately weakened targets, so it is
@@ -236,7 +237,9 @@ test('S1, S6, S7, S8: on a pool of the insecure engine, exactly the matching att
       // No network namespace: the task reaches the control plane around its proxy (S7).
       '6.reach-control-plane',
       '8.mount',
+      '8.pid-namespace',
       '8.ptrace',
+      '8.seccomp',
       '8.setuid',
       '8.unshare',
       '8.write-outside',
@@ -250,6 +253,59 @@ test('S1, S6, S7, S8: on a pool of the insecure engine, exactly the matching att
     await auth.deleteClient!(workerClient);
     await rm(workerDir, { recursive: true, force: true });
   }
+});
+
+/**
+ * The sandbox with single controls switched off (test-only): the exercise reports exactly
+ * the attacks that test that control as breached, every other sandbox attack blocked as
+ * against the real thing, and each weakened task log says what was off.
+ */
+async function againstWeakenedSandbox(
+  name: string,
+  weakened: { seccomp?: false; pidNamespace?: false },
+  label: string,
+): Promise<string[]> {
+  const pool = await startWeakenedPool(rootUrl, root, `exercise-${name}-${process.pid}`, weakened);
+  try {
+    const goals = ['2', '5', '8'].flatMap((goal) => ['--goal', goal]);
+    const ran = await exercise(['--pool', pool.taskQueueId, ...goals, '--json']);
+    const report = JSON.parse(ran.stdout) as ExerciseReport;
+    assert.equal(ran.code, 1, ran.stderr);
+    const others = report.results.filter((r) => r.verdict !== 'BREACHED');
+    assert.deepEqual(
+      others.filter((r) => r.verdict !== 'BLOCKED').map((r) => `${r.id}: ${r.reason}`),
+      [],
+    );
+    // The switch never applies silently: the tasks it ran under say so in their logs.
+    const taskIds = new Set(report.results.map((r) => r.evidence.taskId).filter(Boolean));
+    assert.ok(taskIds.size > 0);
+    const queue = new taskcluster.Queue({ rootUrl, credentials: root });
+    for (const taskId of taskIds) {
+      const url = queue.buildSignedUrl(queue.getLatestArtifact!, taskId, 'public/logs/live.log');
+      const log = await (await fetch(url)).text();
+      assert.ok(
+        log.split('\n').includes(`WARNING: test-only weakened sandbox: ${label}`),
+        log.slice(0, 300),
+      );
+    }
+    assert.ok(!ran.stdout.includes(root.accessToken), 'the report redacts what it found (S1)');
+    return breached(report);
+  } finally {
+    await pool.stop();
+  }
+}
+
+test('S8: on a sandbox without its seccomp filter (test-only), exactly the seccomp attack is breached', async () => {
+  assert.deepEqual(await againstWeakenedSandbox('no-seccomp', { seccomp: false }, 'no seccomp'), [
+    '8.seccomp',
+  ]);
+});
+
+test('S6, S8: on a sandbox without its pid namespace (test-only), exactly the pid namespace attack is breached', async () => {
+  assert.deepEqual(
+    await againstWeakenedSandbox('no-pidns', { pidNamespace: false }, 'no pid namespace'),
+    ['8.pid-namespace'],
+  );
 });
 
 test('Ctrl-C stops the attacks and removes everything set-up made', async () => {

@@ -56,6 +56,19 @@ for dir in / /etc /usr /usr/local /usr/lib /var /root; do
   else refused="$refused $dir"; fi
 done
 [ -n "$wrote" ] && report write-outside OPEN "wrote into$wrote" || report write-outside SHUT "refused in$refused"
+# A system call the seccomp filter refuses and the kernel allows any user: a personality
+# that turns off the task's own address randomization.
+if out=$(setarch "$(uname -m)" -R true 2>&1); then report seccomp OPEN "personality(ADDR_NO_RANDOMIZE) was allowed";
+else report seccomp SHUT "$out"; fi
+# In a pid namespace of its own, pid 1 is the sandbox's init (bubblewrap); otherwise the host's.
+init=$(head -c 120 /proc/1/cmdline 2>/dev/null | tr '\0\n' '  ')
+visible=$(ls -d /proc/[0-9]* 2>/dev/null | head -n 5000 | wc -l)
+first=$(head -c 4096 /proc/1/cmdline 2>/dev/null | tr '\0' '\n' | head -n 1)
+case "$first" in
+  '') report pid-namespace SHUT "pid 1 is not visible ($visible processes visible)" ;;
+  bwrap|*/bwrap) report pid-namespace SHUT "pid 1 is the sandbox's own init: $init ($visible processes visible)" ;;
+  *) report pid-namespace OPEN "pid 1 is the host's: $init ($visible processes visible)" ;;
+esac
 echo "EXERCISE-8 done"
 `;
 
@@ -65,6 +78,8 @@ const METHODS: [string, string][] = [
   ['setuid', 'hold capabilities, or gain them through a setuid binary'],
   ['ptrace', 'attach with ptrace to the processes that run the task'],
   ['write-outside', 'write outside the task directory'],
+  ['seccomp', 'make a system call the seccomp filter refuses (personality)'],
+  ['pid-namespace', "see the host's processes (pid 1 is not the sandbox's own)"],
 ];
 
 /**

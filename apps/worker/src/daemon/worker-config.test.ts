@@ -106,6 +106,20 @@ test('S9: an isolated pool refuses the insecure engine; bad settings are named',
   await assert.rejects(loadWorkerConfig(join(dir, 'missing.json'), {}), /cannot read/);
 });
 
+test('S8: the test-only weakening switches of the sandbox engine cannot be configured', async () => {
+  // The engine takes weakenedForTests only from code; no configuration reaches it.
+  for (const weakened of [
+    { weakenedForTests: { seccomp: false } },
+    { weakenedForTests: { pidNamespace: false } },
+    { sandbox: { weakenedForTests: { seccomp: false } } },
+  ]) {
+    await assert.rejects(
+      loadWorkerConfig(await configFile({ ...BASE, ...weakened }), {}),
+      WorkerConfigError,
+    );
+  }
+});
+
 test('S7: pool permissions are read strictly; an entry the resolver reads otherwise is refused by name', async () => {
   const config = await loadWorkerConfig(
     await configFile({ ...BASE, networkAllow: ['Registry.NPMJS.org:443', '10.250.0.2:5432'] }),

@@ -50,6 +50,30 @@ export interface BwrapOptions {
    */
   shareNet: boolean;
   argv: string[];
+  /** Controls switched off for the exercise's weakened targets only (see WeakenedForTests). */
+  weakened?: WeakenedForTests;
+}
+
+/**
+ * Single controls a test switches off to show that the red-team exercise notices each
+ * one missing (an exercise that cannot report a breach proves nothing). Never set by
+ * production code: the worker's configuration has no key for it, the worker's self-test
+ * fails without them, and the engine labels every task log it affects.
+ */
+export interface WeakenedForTests {
+  /** No seccomp filter: every system call the kernel lets an unprivileged user make. */
+  seccomp?: false;
+  /** No pid namespace: the host's processes are visible in the host's own /proc. */
+  pidNamespace?: false;
+}
+
+/** The warning each weakened task log starts with, naming what is switched off. */
+export function weakenedWarning(weakened: WeakenedForTests | undefined): string | undefined {
+  const off = [
+    ...(weakened?.seccomp === false ? ['no seccomp'] : []),
+    ...(weakened?.pidNamespace === false ? ['no pid namespace'] : []),
+  ];
+  return off.length > 0 ? `WARNING: test-only weakened sandbox: ${off.join(', ')}` : undefined;
 }
 
 /** How bubblewrap is started for one command. */
@@ -74,9 +98,15 @@ export interface BwrapInvocation {
  * which its process shows anyway.
  */
 export function bwrapInvocation(options: BwrapOptions): BwrapInvocation {
+  const pidNamespace = options.weakened?.pidNamespace !== false;
   const args = [
-    '--unshare-all',
-    ...(options.shareNet ? ['--share-net'] : []),
+    ...(pidNamespace ? ['--unshare-all', ...(options.shareNet ? ['--share-net'] : [])] : []),
+    // Weakened: the namespaces --unshare-all makes, the pid namespace left out.
+    ...(pidNamespace
+      ? []
+      : ['--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'].concat(
+          options.shareNet ? [] : ['--unshare-net'],
+        )),
     '--unshare-user',
     '--disable-userns',
     '--die-with-parent',
@@ -108,8 +138,8 @@ export function bwrapInvocation(options: BwrapOptions): BwrapInvocation {
     '--ro-bind-data',
     String(FD.hosts),
     '/etc/hosts',
-    '--proc',
-    '/proc',
+    // Only the owner of a pid namespace may mount its proc: without one, the host's.
+    ...(pidNamespace ? ['--proc', '/proc'] : ['--ro-bind', '/proc', '/proc']),
     '--dev',
     '/dev',
     '--tmpfs',
@@ -136,7 +166,7 @@ export function bwrapInvocation(options: BwrapOptions): BwrapInvocation {
     const socket = `${SANDBOX_PROXY_DIR}/${basename(options.proxySocket)}`;
     argv = ['/usr/bin/node', SANDBOX_FORWARDER, socket, '--', ...argv];
   }
-  args.push('--seccomp', String(FD.seccomp));
+  if (options.weakened?.seccomp !== false) args.push('--seccomp', String(FD.seccomp));
   return { options: args, commandLine: ['--args', String(FD.args), '--', ...argv] };
 }
 

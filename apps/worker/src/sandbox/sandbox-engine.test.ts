@@ -9,6 +9,7 @@ import type { ExecutionRequest } from './engine.js';
 import { engineContract, runThrough, type ContractRun } from './engine-contract.js';
 import { detectCgroupVersion, TaskCgroup, type CgroupVersion } from './cgroup.js';
 import { SandboxEngine } from './sandbox-engine.js';
+import { selfTest } from './self-test.js';
 
 const PREFIX = `bulwark-test${process.pid}`;
 let engine: SandboxEngine;
@@ -163,3 +164,42 @@ test('S6: no cgroup of the engine outlives its task', async () => {
   await run('sleep 0.1 & true');
   assert.deepEqual(await TaskCgroup.findLeftovers(version, PREFIX), []);
 });
+
+// The test-only weakening switches the exercise's weakened targets use: each turns off
+// exactly its control, says so in the task log, and the worker's self-test refuses it.
+for (const [label, weakened, control, status] of [
+  ['no seccomp', { seccomp: false }, 'seccomp filter', /Seccomp:\s+0\n/],
+  ['no pid namespace', { pidNamespace: false }, 'pid namespace', /Seccomp:\s+2\n/],
+] as const) {
+  test(`S8, S9: the test-only switch "${label}" is labelled in the log and fails the self-test`, async () => {
+    const weak = new SandboxEngine({
+      cgroupVersion: version,
+      prefix: `${PREFIX}w`,
+      uid: 61000,
+      gid: 61000,
+      weakenedForTests: weakened,
+    });
+    try {
+      const r = await runThrough(
+        weak,
+        scratch,
+        [['/bin/sh', '-c', 'grep Seccomp: /proc/self/status; ls -d /proc/[0-9]* | wc -l']],
+        {},
+      );
+      const output = r.stdout + r.stderr;
+      assert.equal(r.exitCode, 0, output);
+      assert.ok(r.stdout.startsWith(`WARNING: test-only weakened sandbox: ${label}\n`), output);
+      assert.match(output, status);
+      const visible = Number(/^(\d+)$/m.exec(output)?.[1]);
+      // Without a pid namespace the host's processes are all there; with one, a handful.
+      assert.equal(visible > 5, 'pidNamespace' in weakened, `saw ${visible} processes`);
+      const failed = (await selfTest(weak, scratch)).filter((c) => !c.ok).map((c) => c.control);
+      assert.ok(failed.includes(control), failed.join(', '));
+    } finally {
+      await weak.close();
+      for (const leftover of await TaskCgroup.findLeftovers(version, `${PREFIX}w`)) {
+        await leftover.destroy();
+      }
+    }
+  });
+}

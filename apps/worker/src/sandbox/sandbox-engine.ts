@@ -3,7 +3,12 @@ import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ResourceLimits } from '../payload/payload.js';
-import { bwrapInvocation, chainArguments } from './bwrap-command.js';
+import {
+  bwrapInvocation,
+  chainArguments,
+  weakenedWarning,
+  type WeakenedForTests,
+} from './bwrap-command.js';
 import { TaskCgroup, type CgroupVersion } from './cgroup.js';
 import type { ExecutionRequest, ExecutionResult, Executor } from './engine.js';
 import {
@@ -42,6 +47,12 @@ export interface SandboxEngineOptions {
   disk?: TaskDisks;
   /** Allowlist networks: made ahead or not, how often checked, and the tools. */
   network?: NetworkOptions;
+  /**
+   * Test-only: single controls switched off, for the exercise's weakened targets. No
+   * production code sets it (the worker's configuration cannot), and every task log
+   * it affects starts with a warning naming what is off, so it never applies silently.
+   */
+  weakenedForTests?: WeakenedForTests;
 }
 
 /**
@@ -101,6 +112,8 @@ export class SandboxEngine implements Executor {
 
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
     if (this.preparing) this.lastResources = request.resources;
+    const warning = weakenedWarning(this.options.weakenedForTests);
+    if (warning !== undefined) request.stdout.write(`${warning}\n`);
     // Fail closed (S9): a control that cannot be applied means the task does not run.
     let destinations: ResolvedDestination[] = [];
     let routesRefused: Promise<string | undefined> = Promise.resolve(undefined);
@@ -250,6 +263,7 @@ export class SandboxEngine implements Executor {
       proxySocket: request.proxySocket,
       shareNet: task.network !== undefined,
       argv,
+      weakened: this.options.weakenedForTests,
     });
     const chain = chainArguments({
       netnsPath: task.network?.netnsPath,
