@@ -1,8 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
+import { SERVER_SETTINGS, type Setting, type SettingKey, type SettingType } from './settings.js';
 
 /**
  * What `bulwark serve --config FILE` may hold: a JSON object with the same settings
- * as the BULWARK_* variables, which override it (see docs/operations.md).
+ * as the BULWARK_* variables, which override it (see docs/operations.md). Its keys
+ * are those of SERVER_SETTINGS (settings.ts).
  */
 export interface ConfigFile {
   services?: string | string[];
@@ -22,25 +24,20 @@ export interface ConfigFile {
   amqpExchangePrefix?: string;
 }
 
-type Kind = 'string' | 'integer' | 'services' | 'keyring';
+type Kind = SettingType;
 
-const KEYS: Record<keyof ConfigFile, Kind> = {
-  services: 'services',
-  dataDir: 'string',
-  host: 'string',
-  port: 'integer',
-  rootUrl: 'string',
-  databaseUrl: 'string',
-  keyring: 'keyring',
-  replayProtection: 'string',
-  logLevel: 'string',
-  claimTimeoutSeconds: 'integer',
-  amqpUrl: 'string',
-  amqpExchangePrefix: 'string',
-};
+/**
+ * The type of every key, from the settings table. Typed by ConfigFile's keys, so a key
+ * in the interface but not in the table does not compile.
+ */
+const KEYS: Record<keyof ConfigFile, Kind> = Object.fromEntries(
+  SERVER_SETTINGS.map((setting) => [setting.key, setting.type]),
+) as Record<SettingKey, Kind>;
 
 /** Keys whose values open the database, every sealed token and secret, or the broker. */
-const SECRET_KEYS: readonly (keyof ConfigFile)[] = ['databaseUrl', 'keyring', 'amqpUrl'];
+const SECRET_KEYS: readonly string[] = SERVER_SETTINGS.filter(
+  (setting: Setting) => setting.secret === true,
+).map((setting) => setting.key);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { ConfigFile } from './config-file.js';
+import { numberDefault, serverSetting, textDefault, type SettingKey } from './settings.js';
 
 /** The control-plane services one process can serve. */
 export const SERVICE_NAMES = ['auth', 'queue', 'secrets'] as const;
@@ -44,14 +45,18 @@ export interface ConfigInput {
   resetRootCredentials?: boolean;
 }
 
-/** An unset variable and an empty one mean the same: not configured here. */
-function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name];
+/**
+ * The setting's environment variable (named in settings.ts). An unset variable and an
+ * empty one mean the same: not configured here.
+ */
+function fromEnv(env: NodeJS.ProcessEnv, key: SettingKey): string | undefined {
+  const value = env[serverSetting(key).env];
   return value === undefined || value === '' ? undefined : value;
 }
 
-function numberFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const value = fromEnv(env, name);
+/** A whole-number setting: NaN or a fraction is refused by the caller's range check. */
+function numberFromEnv(env: NodeJS.ProcessEnv, key: SettingKey): number | undefined {
+  const value = fromEnv(env, key);
   return value === undefined ? undefined : Number(value);
 }
 
@@ -115,13 +120,15 @@ export function resolveConfig(
   env: NodeJS.ProcessEnv = process.env,
   file: ConfigFile = {},
 ): PlatformConfig {
-  const host = input.host ?? fromEnv(env, 'BULWARK_HOST') ?? file.host ?? '127.0.0.1';
-  const port = input.port ?? numberFromEnv(env, 'BULWARK_PORT') ?? file.port ?? 8080;
+  const host = input.host ?? fromEnv(env, 'host') ?? file.host ?? textDefault('host');
+  const port = input.port ?? numberFromEnv(env, 'port') ?? file.port ?? numberDefault('port');
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`invalid port ${String(port)}`);
-  const databaseUrl = fromEnv(env, 'BULWARK_DATABASE_URL') ?? file.databaseUrl;
+  const databaseUrl = fromEnv(env, 'databaseUrl') ?? file.databaseUrl;
   const claimTimeoutSeconds =
-    numberFromEnv(env, 'BULWARK_CLAIM_TIMEOUT_SECONDS') ?? file.claimTimeoutSeconds ?? 1200;
+    numberFromEnv(env, 'claimTimeoutSeconds') ??
+    file.claimTimeoutSeconds ??
+    numberDefault('claimTimeoutSeconds');
   if (!Number.isInteger(claimTimeoutSeconds) || claimTimeoutSeconds < 1) {
     throw new Error('BULWARK_CLAIM_TIMEOUT_SECONDS must be a whole number of seconds');
   }
@@ -129,31 +136,30 @@ export function resolveConfig(
   // restarts (S13, decision D24). The setting is still read so that a deployment
   // asking for the removed in-process cache learns it is gone instead of silently
   // getting something else.
-  const replay = fromEnv(env, 'BULWARK_REPLAY_PROTECTION') ?? file.replayProtection;
+  const replay = fromEnv(env, 'replayProtection') ?? file.replayProtection;
   if (replay !== undefined && replay !== 'database') {
     throw new Error(
       'BULWARK_REPLAY_PROTECTION: the only value is "database" (the in-memory nonce cache ' +
         'was removed: it forgot every nonce at a restart); remove the setting',
     );
   }
-  const amqpUrl = fromEnv(env, 'BULWARK_AMQP_URL') ?? file.amqpUrl;
+  const amqpUrl = fromEnv(env, 'amqpUrl') ?? file.amqpUrl;
   // The URL usually holds a password: the message names the variable, never the value.
   if (amqpUrl !== undefined && !/^amqps?:\/\/[^/]/.test(amqpUrl)) {
     throw new Error('BULWARK_AMQP_URL must be an amqp:// or amqps:// URL');
   }
-  const amqpExchangePrefix =
-    fromEnv(env, 'BULWARK_AMQP_EXCHANGE_PREFIX') ?? file.amqpExchangePrefix;
+  const amqpExchangePrefix = fromEnv(env, 'amqpExchangePrefix') ?? file.amqpExchangePrefix;
   const services = parseServices(
-    input.services ?? fromEnv(env, 'BULWARK_SERVICES') ?? file.services ?? 'all',
+    input.services ?? fromEnv(env, 'services') ?? file.services ?? textDefault('services'),
   );
   const keyringFromFile =
     typeof file.keyring === 'string' || file.keyring === undefined
       ? file.keyring
       : JSON.stringify(file.keyring);
   const dataDir = resolve(
-    input.dataDir ?? fromEnv(env, 'BULWARK_DATA_DIR') ?? file.dataDir ?? '.bulwark',
+    input.dataDir ?? fromEnv(env, 'dataDir') ?? file.dataDir ?? textDefault('dataDir'),
   );
-  const rootUrl = input.rootUrl ?? fromEnv(env, 'BULWARK_ROOT_URL') ?? file.rootUrl;
+  const rootUrl = input.rootUrl ?? fromEnv(env, 'rootUrl') ?? file.rootUrl;
   const config: PlatformConfig = Object.freeze({
     dataDir,
     blobsDir: join(dataDir, 'blobs'),
@@ -161,8 +167,8 @@ export function resolveConfig(
     port,
     rootUrl: (rootUrl ?? `http://${host}:${port}`).replace(/\/+$/, ''),
     databaseUrl,
-    keyringJson: fromEnv(env, 'BULWARK_KEYRING') ?? keyringFromFile,
-    logLevel: fromEnv(env, 'BULWARK_LOG_LEVEL') ?? file.logLevel ?? 'info',
+    keyringJson: fromEnv(env, 'keyring') ?? keyringFromFile,
+    logLevel: fromEnv(env, 'logLevel') ?? file.logLevel ?? textDefault('logLevel'),
     claimTimeoutSeconds,
     amqp:
       amqpUrl === undefined

@@ -63,9 +63,11 @@ export function assertSha256Hex(value: string): void {
 }
 
 export class InvalidBlobNameError extends Error {
+  override readonly name = 'InvalidBlobNameError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_INVALID_BLOB_NAME';
   constructor() {
     super('a blob name must be a lower-case hex sha256 digest');
-    this.name = 'InvalidBlobNameError';
   }
 }
 
@@ -73,12 +75,14 @@ export type BlobRejection = 'sha256-mismatch' | 'size-mismatch' | 'too-large';
 
 /** The content did not match what the uploader claimed; nothing was kept. */
 export class BlobRejectedError extends Error {
+  override readonly name = 'BlobRejectedError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_BLOB_REJECTED';
   constructor(
     readonly reason: BlobRejection,
     message: string,
   ) {
     super(message);
-    this.name = 'BlobRejectedError';
   }
 }
 

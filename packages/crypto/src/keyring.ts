@@ -17,7 +17,11 @@ export interface KeyringKey {
   key: string;
 }
 
-export class KeyringError extends Error {}
+export class KeyringError extends Error {
+  override readonly name = 'KeyringError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_KEYRING';
+}
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;

@@ -14,7 +14,9 @@ export interface Migration {
 }
 
 export class MigrationError extends Error {
-  override name = 'MigrationError';
+  override readonly name = 'MigrationError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_MIGRATION';
 }
 
 /**

@@ -11,7 +11,9 @@ export interface Role {
  * as the `assume:` scope naming it.
  */
 export class InvalidScopeError extends Error {
-  override name = 'InvalidScopeError';
+  override readonly name = 'InvalidScopeError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_INVALID_SCOPE';
   constructor(
     readonly scope: string,
     message: string,
@@ -26,7 +28,9 @@ export class InvalidScopeError extends Error {
  * ending with the same id: `['a', 'b', 'a']`, or `['a', 'a']` for a role granting itself.
  */
 export class DependencyCycleError extends Error {
-  override name = 'DependencyCycleError';
+  override readonly name = 'DependencyCycleError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_ROLE_CYCLE';
   readonly cycle: string[];
   constructor(cycle: readonly string[]) {
     super(`roles may not form dependency cycles, found: ${cycle.join(' -> ')}`);

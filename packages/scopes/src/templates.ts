@@ -18,7 +18,9 @@ export type ScopeTemplate =
 
 /** A template that is malformed, or parameters that are missing or of the wrong type. */
 export class TemplateError extends Error {
-  override name = 'TemplateError';
+  override readonly name = 'TemplateError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_SCOPE_TEMPLATE';
 }
 
 const PLACEHOLDER = /<([a-zA-Z][a-zA-Z0-9_]*)>/g;

@@ -7,4 +7,5 @@ export {
 export { secretsApi } from './api/definition.js';
 export { sweepExpiredSecrets } from './domain/sweep.js';
 export { MAX_SECRET_BYTES } from './schemas/secret.js';
+export { UnreadableSecretError } from './domain/sealing.js';
 export type { SecretsContext } from './domain/context.js';

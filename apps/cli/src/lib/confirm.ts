@@ -2,7 +2,11 @@ import { createInterface } from 'node:readline';
 import { UsageError } from './credentials.js';
 
 /** Said when the person at the terminal answers no: nothing was done. */
-export class NotConfirmed extends Error {}
+export class NotConfirmed extends Error {
+  override readonly name = 'NotConfirmed';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_NOT_CONFIRMED';
+}
 
 /**
  * Asks a yes/no question on the terminal (stderr, so stdout stays data). Anything but

@@ -144,4 +144,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A mistake in how the command was called; exits with code 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_USAGE';
+}

@@ -17,6 +17,9 @@ export const SANDBOX_UID = 61000;
 export const SANDBOX_GID = 61000;
 
 export class ControlsFailed extends Error {
+  override readonly name = 'ControlsFailed';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_CONTROLS_FAILED';
   constructor(readonly checks: ControlCheck[]) {
     super(
       `the sandbox failed its self-test, so this worker will not run tasks: ${checks

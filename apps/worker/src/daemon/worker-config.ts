@@ -104,7 +104,11 @@ const ENV: Record<string, keyof FileConfig> = {
   BULWARK_WORKER_CREDENTIALS_FILE: 'credentialsFile',
 };
 
-export class WorkerConfigError extends Error {}
+export class WorkerConfigError extends Error {
+  override readonly name = 'WorkerConfigError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_WORKER_CONFIG';
+}
 
 export async function loadWorkerConfig(
   file: string | undefined,

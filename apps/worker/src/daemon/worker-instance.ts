@@ -34,7 +34,11 @@ export function objectPrefix(instanceId: string, workerGroup: string, workerId: 
 }
 
 /** Another live worker process holds this data directory. */
-export class DataDirInUse extends Error {}
+export class DataDirInUse extends Error {
+  override readonly name = 'DataDirInUse';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_DATA_DIR_IN_USE';
+}
 
 /**
  * Makes this process the holder of the data directory, or rejects with DataDirInUse

@@ -40,6 +40,13 @@ const CREATE_ARTIFACT_PATH = /^\/api\/queue\/v1\/task\/[^/]+\/runs\/[^/]+\/artif
 const MAX_SOCKET_PATH_BYTES = 107;
 /** JSON answers are read whole to be scrubbed; larger ones are refused, not relayed. */
 const MAX_JSON_ANSWER = 16 * 1024 * 1024;
+/**
+ * Requests one task may have in flight. Each may hold an answer of up to
+ * MAX_JSON_ANSWER in the worker's memory (not the task's cgroup), so this bounds what a
+ * task can make its worker hold: 128 MiB (S19). A connection over it is refused, and the
+ * task's client retries.
+ */
+const DEFAULT_CONCURRENT_REQUESTS = 8;
 
 /** How one accepted request is signed and where it goes. */
 interface Route {
@@ -82,7 +89,7 @@ export class TaskProxy {
         else res.destroy();
       });
     });
-    this.server.maxConnections = options.maxConcurrentRequests ?? 32;
+    this.server.maxConnections = options.maxConcurrentRequests ?? DEFAULT_CONCURRENT_REQUESTS;
     this.server.headersTimeout = 30_000;
   }
 

@@ -43,7 +43,11 @@ export function hierarchyTops(version: CgroupVersion, root: string): string[] {
 }
 
 /** A v2 hierarchy that cannot give a task cgroup its limits; the message says how to fix it. */
-export class CgroupControllersMissing extends Error {}
+export class CgroupControllersMissing extends Error {
+  override readonly name = 'CgroupControllersMissing';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_CGROUP_CONTROLLERS_MISSING';
+}
 
 /**
  * Fail closed (S9): a v2 task cgroup has a controller's limit files only when its parent

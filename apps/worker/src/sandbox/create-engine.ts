@@ -3,7 +3,11 @@ import { InsecureEngine } from './insecure-engine.js';
 import { SandboxEngine, type SandboxEngineOptions } from './sandbox-engine.js';
 
 /** An engine a pool may not use; the message says why and what to do. */
-export class EngineRefused extends Error {}
+export class EngineRefused extends Error {
+  override readonly name = 'EngineRefused';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_ENGINE_REFUSED';
+}
 
 /**
  * The one place engines are made (S9): `sandbox` unless the configuration explicitly

@@ -183,6 +183,9 @@ export function nulSeparated(args: readonly string[]): Buffer {
 
 /** An argument or an environment value holds a NUL byte, which no command line can carry. */
 export class NulInArgument extends Error {
+  override readonly name = 'NulInArgument';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_NUL_IN_ARGUMENT';
   constructor() {
     super('a command argument or an environment value holds a NUL byte');
   }

@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process';
 
 /** A system tool that failed: its name and what it said, for a plain-words reason. */
 export class ToolError extends Error {
+  override readonly name = 'ToolError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_TOOL_FAILED';
   constructor(
     readonly tool: string,
     readonly stderr: string,

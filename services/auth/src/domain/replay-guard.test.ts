@@ -55,6 +55,38 @@ test('S13: replicas racing one triple: exactly one of them accepts it', async ()
   }
 });
 
+test('S13: requests recorded together: each triple accepted exactly once, repeats inside one statement included', async () => {
+  const guard = new ReplayGuard(db.pool, SKEW);
+  const ts = 1_800_000_300;
+  // 300 requests at once, 100 distinct triples each sent three times: they go to the
+  // database in a few statements, repeats of a triple inside the same one among them.
+  const sent = Array.from({ length: 300 }, (_, i) => ({ client: `erin-${i % 100}`, nonce: 'n' }));
+  const answers = await Promise.all(sent.map((r) => guard.firstUse(r.client, ts, r.nonce)));
+  for (let triple = 0; triple < 100; triple++) {
+    const accepted = answers.filter((ok, i) => ok && i % 100 === triple).length;
+    assert.equal(accepted, 1, `triple ${triple} accepted ${accepted} times`);
+  }
+  // And afterwards every one of them is a replay, one at a time or together.
+  assert.deepEqual(
+    await Promise.all(sent.slice(0, 100).map((r) => guard.firstUse(r.client, ts, r.nonce))),
+    new Array(100).fill(false),
+  );
+});
+
+test('S13: a triple that cannot be recorded is never accepted', async () => {
+  const pool = createPool(db.connectionString, { max: 1, allowExitOnIdle: true });
+  const guard = new ReplayGuard(pool, SKEW);
+  await pool.end();
+  const attempts = await Promise.allSettled([
+    guard.firstUse('frank', 1_800_000_400, 'a'),
+    guard.firstUse('frank', 1_800_000_400, 'b'),
+  ]);
+  assert.deepEqual(
+    attempts.map((a) => a.status),
+    ['rejected', 'rejected'],
+  );
+});
+
 test('S13: pruning forgets only triples older than twice the skew', async () => {
   const guard = new ReplayGuard(db.pool, SKEW);
   const now = 1_800_001_000;

@@ -14,7 +14,11 @@ export interface RequestCredentials {
   header?: Readonly<HawkAttributes>;
 }
 
-class MalformedCredentials extends Error {}
+class MalformedCredentials extends Error {
+  override readonly name = 'MalformedCredentials';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_MALFORMED_CREDENTIALS';
+}
 
 function throwMalformed(message: string): never {
   throw new MalformedCredentials(message);

@@ -43,7 +43,11 @@ export interface SignatureValidatorOptions {
   now?: () => number;
 }
 
-class AuthFailure extends Error {}
+class AuthFailure extends Error {
+  override readonly name = 'AuthFailure';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_AUTH_FAILURE';
+}
 const fail = (message: string): never => {
   throw new AuthFailure(message);
 };

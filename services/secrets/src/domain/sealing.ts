@@ -6,7 +6,9 @@ import type { Keyring, SealedValue } from '@bulwark/crypto';
  * neither the secret nor the reason, so it is safe to log (S1).
  */
 export class UnreadableSecretError extends Error {
-  override name = 'UnreadableSecretError';
+  override readonly name = 'UnreadableSecretError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_UNREADABLE_SECRET';
   constructor() {
     super('a stored secret value failed authentication');
   }

@@ -16,7 +16,11 @@ export interface AllowEntry {
   port: number;
 }
 
-export class AllowEntryError extends Error {}
+export class AllowEntryError extends Error {
+  override readonly name = 'AllowEntryError';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_ALLOW_ENTRY';
+}
 
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
 const CANONICAL_IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);

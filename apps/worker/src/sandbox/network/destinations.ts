@@ -16,7 +16,11 @@ export interface ResolvedDestination {
 }
 
 /** A destination the engine will not open; the message says why in plain words. */
-export class DestinationRefused extends Error {}
+export class DestinationRefused extends Error {
+  override readonly name = 'DestinationRefused';
+  /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
+  readonly code = 'BULWARK_DESTINATION_REFUSED';
+}
 
 /** Turns a host name into its IPv4 addresses; the system resolver unless a worker sets one. */
 export type NameResolver = (name: string) => Promise<string[]>;
