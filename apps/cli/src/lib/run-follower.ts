@@ -42,18 +42,26 @@ export async function followTask(
   options: FollowOptions,
 ): Promise<FollowEnd> {
   const over = new AbortController();
-  let latest = await taskStatus(queue, taskId);
   const pastDeadline = (): boolean => Date.now() > options.deadline.getTime();
-  // Watches the task beside the log: a canceled task or a passed deadline ends the wait.
-  const watcher = setInterval(() => {
-    void taskStatus(queue, taskId).then(
-      (status) => {
-        latest = status;
-        if (status.state === 'exception' || pastDeadline()) over.abort();
-      },
-      () => undefined,
-    );
-  }, WATCH_MS);
+  /**
+   * Watches the task while its log streams (the waits below poll it themselves): a
+   * canceled task or a passed deadline ends the stream.
+   */
+  const watchWhile = async <T>(work: () => Promise<T>): Promise<T> => {
+    const watcher = setInterval(() => {
+      void taskStatus(queue, taskId).then(
+        (status) => {
+          if (status.state === 'exception' || pastDeadline()) over.abort();
+        },
+        () => undefined,
+      );
+    }, WATCH_MS);
+    try {
+      return await work();
+    } finally {
+      clearInterval(watcher);
+    }
+  };
   const stop = AbortSignal.any([over.signal, options.interrupt]);
   /** Why following ends here, if it does. */
   const ended = (status: TaskStatus): FollowEnd | undefined => {
@@ -62,45 +70,43 @@ export async function followTask(
     if (pastDeadline()) return { kind: 'deadline', status };
     return undefined;
   };
-  try {
-    let runId = 0;
-    for (;;) {
-      const waiting = setTimeout(
-        () => options.say(`waiting for a worker to take run ${runId}...`),
-        3_000,
-      );
-      const untilDeadline = Math.max(0, options.deadline.getTime() - Date.now());
-      latest = await waitForStatus(
-        queue,
-        taskId,
-        (s) => RESOLVED.has(s.state) || (s.runs[runId]?.state ?? 'pending') !== 'pending',
-        untilDeadline,
-        stop,
-      ).finally(() => clearTimeout(waiting));
-      const early = ended(latest);
-      if (early) return early;
-      const { exitCode } = await streamLog(queue, signed, taskId, runId, options.out, {
+  let runId = 0;
+  for (;;) {
+    const waiting = setTimeout(
+      () => options.say(`waiting for a worker to take run ${runId}...`),
+      3_000,
+    );
+    const untilDeadline = Math.max(0, options.deadline.getTime() - Date.now());
+    let latest = await waitForStatus(
+      queue,
+      taskId,
+      (s) => RESOLVED.has(s.state) || (s.runs[runId]?.state ?? 'pending') !== 'pending',
+      untilDeadline,
+      stop,
+    ).finally(() => clearTimeout(waiting));
+    const early = ended(latest);
+    if (early) return early;
+    const { exitCode } = await watchWhile(() =>
+      streamLog(queue, signed, taskId, runId, options.out, {
         waitMs: LOG_WAIT_MS,
         signal: stop,
         ...options.render,
-      });
-      latest = await waitForStatus(
-        queue,
-        taskId,
-        (s) => s.runs[runId]?.state !== 'running',
-        Math.max(0, options.deadline.getTime() - Date.now()),
-        stop,
-      );
-      if (RESOLVED.has(latest.state)) return { kind: 'resolved', status: latest, exitCode };
-      const late = ended(latest);
-      if (late) return late;
-      const run = latest.runs[runId];
-      if (run && RETRIED.has(run.reasonResolved ?? '')) {
-        options.say(`run ${runId} ended ${run.reasonResolved ?? ''}; the queue runs it again`);
-        runId += 1;
-      }
+      }),
+    );
+    latest = await waitForStatus(
+      queue,
+      taskId,
+      (s) => s.runs[runId]?.state !== 'running',
+      Math.max(0, options.deadline.getTime() - Date.now()),
+      stop,
+    );
+    if (RESOLVED.has(latest.state)) return { kind: 'resolved', status: latest, exitCode };
+    const late = ended(latest);
+    if (late) return late;
+    const run = latest.runs[runId];
+    if (run && RETRIED.has(run.reasonResolved ?? '')) {
+      options.say(`run ${runId} ended ${run.reasonResolved ?? ''}; the queue runs it again`);
+      runId += 1;
     }
-  } finally {
-    clearInterval(watcher);
   }
 }
