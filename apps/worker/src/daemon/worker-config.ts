@@ -104,6 +104,16 @@ const ENV: Record<string, keyof FileConfig> = {
   BULWARK_WORKER_CREDENTIALS_FILE: 'credentialsFile',
 };
 
+/** The least task disk that holds every running task at the largest limit, and the logs. */
+function neededDiskImageMB(capacity: number, maxDiskMB: number): number {
+  return capacity * maxDiskMB + 512;
+}
+
+/** The task disk's size unless configured: what is needed, and a subvolume made ahead. */
+export function defaultDiskImageMB(capacity: number, maxDiskMB: number): number {
+  return neededDiskImageMB(capacity, maxDiskMB) + maxDiskMB;
+}
+
 export class WorkerConfigError extends Error {
   override readonly name = 'WorkerConfigError';
   /** Stable across releases, unlike the message (docs/errors.md, Internal errors). */
@@ -152,9 +162,8 @@ export async function loadWorkerConfig(
     diskMB: defaultsGiven.diskMB ?? Math.min(DEFAULT_DISK_MB, max.diskMB),
   };
   const capacity = config.capacity ?? 1;
-  // Every running task at the largest limit, one subvolume made ahead, and the logs.
-  const neededImageMB = capacity * max.diskMB + 512;
-  const diskImageMB = config.diskImageMB ?? neededImageMB + max.diskMB;
+  const neededImageMB = neededDiskImageMB(capacity, max.diskMB);
+  const diskImageMB = config.diskImageMB ?? defaultDiskImageMB(capacity, max.diskMB);
   if (diskImageMB < neededImageMB) {
     throw new WorkerConfigError(
       `diskImageMB ${diskImageMB} cannot hold ${capacity} task(s) at maxResources.diskMB ${max.diskMB}: it needs at least ${neededImageMB}`,

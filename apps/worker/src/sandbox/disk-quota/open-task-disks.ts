@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { WorkerConfig } from '../../daemon/worker-config.js';
-import { WorkerConfigError } from '../../daemon/worker-config.js';
+import { defaultDiskImageMB, WorkerConfigError } from '../../daemon/worker-config.js';
 import { TaskDisks } from './task-disks.js';
 
 /**
@@ -20,7 +20,8 @@ export async function openTaskDisks(
       mountPoint: runs,
       // loadWorkerConfig always sets it; a configuration made in code may not.
       sizeMB:
-        config.diskImageMB ?? (config.limits.max.diskMB ?? expected) * (config.capacity + 1) + 512,
+        config.diskImageMB ??
+        defaultDiskImageMB(config.capacity, config.limits.max.diskMB ?? expected),
       expectedDiskMB: expected,
       passGroup,
     });
