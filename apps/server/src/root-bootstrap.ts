@@ -51,8 +51,14 @@ export async function bootstrapRoot(
       return 'elsewhere';
     }
   }
-  const { created } = await ensureRootClient(auth.context, credentialsPath, rootUrl);
-  if (!created) return 'current';
+  // With an external database, replicas share the root client: one that exists (made
+  // by another replica, perhaps a moment ago) keeps its token unless a reset is asked.
+  const replace = !config.databaseUrl || config.resetRootCredentials;
+  const { created } = await ensureRootClient(auth.context, credentialsPath, rootUrl, { replace });
+  if (!created) {
+    const stored = await auth.context.store.reloadClient(ROOT_CLIENT_ID);
+    return stored?.accessToken === (await tokenInFile(credentialsPath)) ? 'current' : 'elsewhere';
+  }
   // Two auth replicas starting on an empty database can both find no root client;
   // the insert of one of them does nothing, so whoever's token is not the stored one
   // withdraws its file instead of keeping a token that never worked.

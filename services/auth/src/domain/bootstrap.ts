@@ -16,11 +16,15 @@ export interface RootCredentials {
  * Makes sure the root client (`*`) exists and that `credentialsPath` holds its
  * working credentials (0600, S11). A fresh token is minted only when the client or
  * the file is missing; the token is written to that file and nowhere else (S1).
+ * With `replace: false` an existing root client is never given a new token, not even
+ * one another process created a moment ago (decided under the row's lock): only a
+ * missing client is created.
  */
 export async function ensureRootClient(
   ctx: AuthContext,
   credentialsPath: string,
   rootUrl: string,
+  options: { replace?: boolean } = {},
 ): Promise<{ created: boolean }> {
   const existingFile = await readCredentials(credentialsPath);
   const cached = await ctx.store.getClient(ROOT_CLIENT_ID);
@@ -32,8 +36,9 @@ export async function ensureRootClient(
   const accessToken = generateAccessToken();
   const sealed = ctx.keyring.seal(accessToken, `client:${ROOT_CLIENT_ID}`);
   const now = ctx.now();
-  await withTransaction(ctx.pool, async (db) => {
+  const written = await withTransaction(ctx.pool, async (db) => {
     const exists = await queries.clients.getClientForUpdate(db, ROOT_CLIENT_ID);
+    if (exists && options.replace === false) return false;
     if (exists) {
       await queries.clients.setClientAccessToken(db, ROOT_CLIENT_ID, sealed, now);
     } else {
@@ -63,7 +68,9 @@ export async function ensureRootClient(
       now,
     );
     await queries.notify(db, AUTH_CHANNEL, `client:${ROOT_CLIENT_ID}`);
+    return true;
   });
+  if (!written) return { created: false };
   await ctx.store.reloadClient(ROOT_CLIENT_ID);
   await writeCredentials(credentialsPath, { rootUrl, clientId: ROOT_CLIENT_ID, accessToken });
   return { created: true };
