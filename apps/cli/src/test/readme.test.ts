@@ -132,7 +132,10 @@ test('the README’s first command, `npm start`, runs a task and stops cleanly o
         '--flush',
         '--return',
         '--command',
-        `npm start -- --data-dir ${quote(dataDir)} --port 0`,
+        // `exec`, as at an interactive shell: npm leads the foreground group. Without it
+        // the sh that `script` starts (when SHELL is unset or /bin/sh) dies of the Ctrl-C
+        // itself and `script` reports 130, whatever `npm start` did.
+        `exec npm start -- --data-dir ${quote(dataDir)} --port 0`,
         '/dev/null',
       ],
       {

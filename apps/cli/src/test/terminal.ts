@@ -41,7 +41,9 @@ export function runInTerminal(
       : {}),
     ...options.env,
   };
-  const line = [process.execPath, bin, ...args].map(quote).join(' ');
+  // `exec`: the command itself leads the terminal's foreground group, as when typed at an
+  // interactive shell; a non-interactive sh left waiting would die of Ctrl-C first.
+  const line = `exec ${[process.execPath, bin, ...args].map(quote).join(' ')}`;
   return new Promise((done, reject) => {
     const child = spawn('script', ['-qefc', line, '/dev/null'], {
       env,
