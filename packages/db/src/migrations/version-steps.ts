@@ -131,8 +131,11 @@ export const steps: readonly Step[] = [
       await checkTask(db, 'TASK3RUNNING');
       await checkTask(db, 'TASK3PENDING');
       // 0004 records the queue of every started run, and only of those.
-      const queueOf = (started: boolean): object =>
-        at >= 4 ? { task_queue_id: started ? 'prov/steps' : null } : {};
+      // 0012 numbers replicas; runs from before it are ordinary runs, without one.
+      const queueOf = (started: boolean): object => ({
+        ...(at >= 4 ? { task_queue_id: started ? 'prov/steps' : null } : {}),
+        ...(at >= 12 ? { replica: null } : {}),
+      });
       assert.deepEqual(
         await rows(
           db,
@@ -391,6 +394,37 @@ export const steps: readonly Step[] = [
       assert.deepEqual(await rows(db, `SELECT nonce FROM hawk_nonces ORDER BY nonce`), [
         { nonce: 'nonce-1' },
         { nonce: 'nonce-11' },
+      ]);
+    },
+  },
+  {
+    version: 12,
+    insert: `
+      ${taskSql('TASK12QUORUM')}
+      UPDATE tasks SET verification = '{"replicas":2,"distinctBy":"workerId"}'
+        WHERE task_id = 'TASK12QUORUM';
+      INSERT INTO task_runs (task_id, run_id, state, reason_created, scheduled, replica)
+        VALUES ('TASK12QUORUM', 0, 'pending', 'scheduled', '2030-01-01T00:00:00Z', 0),
+               ('TASK12QUORUM', 1, 'pending', 'scheduled', '2030-01-01T00:00:00Z', 1);
+      INSERT INTO task_replica_workers VALUES ('TASK12QUORUM', 'wg', 'wi', 0);`,
+    async check(db) {
+      // Earlier tasks stay ordinary: no verification, no decision.
+      assert.deepEqual(
+        await rows(db, `SELECT count(*)::int AS n FROM tasks WHERE verification IS NOT NULL`),
+        [{ n: 1 }],
+      );
+      assert.deepEqual(
+        await rows(
+          db,
+          `SELECT run_id, state, replica FROM task_runs WHERE task_id = 'TASK12QUORUM' ORDER BY run_id`,
+        ),
+        [
+          { run_id: 0, state: 'pending', replica: 0 },
+          { run_id: 1, state: 'pending', replica: 1 },
+        ],
+      );
+      assert.deepEqual(await rows(db, 'SELECT * FROM task_replica_workers'), [
+        { task_id: 'TASK12QUORUM', worker_group: 'wg', worker_id: 'wi', replica: 0 },
       ]);
     },
   },
