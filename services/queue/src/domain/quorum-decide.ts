@@ -106,7 +106,10 @@ export async function decideQuorum(
 ): Promise<TaskRow> {
   const verification = task.verification as TaskVerification;
   const closeAs = ending.kind === 'deadline-exceeded' ? 'deadline-exceeded' : 'canceled';
-  for (const run of await queries.queueRuns.getRuns(db, task.taskId)) {
+  const before = await queries.queueRuns.getRuns(db, task.taskId);
+  // The message says where each replica stood when the quorum ended.
+  const stood = latestRunPerReplica(verification, before);
+  for (const run of before) {
     if (run.state !== 'pending' && run.state !== 'running') continue;
     await queries.queueRuns.resolveRun(
       db,
@@ -146,7 +149,7 @@ export async function decideQuorum(
     taskId: task.taskId,
     state,
     reason,
-    message: messageOf(task, ending, latest, comparison),
+    message: messageOf(task, ending, stood, comparison),
     decided: now.toJSON(),
     replicasRequired: verification.replicas,
     distinctBy: verification.distinctBy,
