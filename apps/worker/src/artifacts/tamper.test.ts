@@ -36,7 +36,8 @@ test('S17: the test-only tamper switch is refused unless BULWARK_TEST_ONLY_TAMPE
     }
     const config = await loadWorkerConfig(file, { BULWARK_TEST_ONLY_TAMPER: '1' });
     assert.equal(config.testOnlyTamperArtifact, 'public/app.bin');
-    const { testOnlyTamperArtifact: _, ...ordinary } = BASE;
+    const ordinary: Partial<typeof BASE> = { ...BASE };
+    delete ordinary.testOnlyTamperArtifact;
     await writeFile(file, JSON.stringify(ordinary));
     assert.equal('testOnlyTamperArtifact' in (await loadWorkerConfig(file, {})), false);
   } finally {

@@ -15,7 +15,7 @@ export function latestRunPerReplica(
   verification: TaskVerification,
   runs: readonly RunRow[],
 ): (RunRow | undefined)[] {
-  const latest: (RunRow | undefined)[] = new Array(verification.replicas).fill(undefined);
+  const latest = Array.from({ length: verification.replicas }, (): RunRow | undefined => undefined);
   for (const run of runs) {
     if (run.replica === null || run.replica >= verification.replicas) continue;
     const seen = latest[run.replica];
