@@ -76,7 +76,10 @@ export async function startQuorumPool(name: string, specs: PoolWorkerSpec[]): Pr
         taskQueueId: queueId,
         workerGroup: spec.group,
         workerId: spec.id,
-        capacity: 1,
+        // Room for two: a worker still never holds two replicas of one task (the queue
+        // refuses it), and a worker of capacity 1 that ran a task left a request open
+        // that kept the platform's stop waiting for its keep-alive timeout (72 s).
+        capacity: 2,
         engine: 'sandbox',
         isolated: true,
         limits: {
