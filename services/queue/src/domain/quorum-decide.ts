@@ -166,7 +166,31 @@ export async function decideQuorum(
     outcome as unknown as queries.queueTasks.QuorumDecision,
   );
   const reportRun = runs.at(-1);
-  if (reportRun) await writeQuorumReport(ctx.blobs, db, task, reportRun.runId, outcome, now);
+  const report = reportRun
+    ? await writeQuorumReport(ctx.blobs, db, task, reportRun.runId, outcome, now)
+    : undefined;
+  // S14: the decision is the queue's own act, recorded beside the runs' resolutions.
+  await queries.audit.appendAudit(
+    db,
+    {
+      entityType: 'task',
+      entityId: task.taskId,
+      action: 'quorum-decided',
+      clientId: 'system',
+      details: {
+        state,
+        reason,
+        replicas: outcome.replicas.map((r) => ({
+          replica: r.replica,
+          runId: r.runId,
+          workerGroup: r.workerGroup,
+          workerId: r.workerId,
+        })),
+        ...(report ? { reportSha256: report } : {}),
+      },
+    },
+    now,
+  );
   await scheduleSatisfiedDependents(db, task.taskId, state, now);
   ctx.logger.info(
     { taskId: task.taskId, state, reason, replicas: verification.replicas },

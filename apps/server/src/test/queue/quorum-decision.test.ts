@@ -114,6 +114,19 @@ test('S17: a differing or missing artifact fails the task; the report names arti
     ],
   );
   assert.equal(r.replicas[2].workerId, 'evil');
+  // S14: the decision is audited, naming each replica's worker.
+  const { rows } = await platform.db.pool.query<{ details: any }>(
+    `SELECT details FROM audit_pending WHERE entity_id = $1 AND action = 'quorum-decided'
+     UNION ALL
+     SELECT details FROM audit_log WHERE entity_id = $1 AND action = 'quorum-decided'`,
+    [taskId],
+  );
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0]!.details.state, 'failed');
+  assert.deepEqual(
+    rows[0]!.details.replicas.map((x: any) => x.workerId),
+    ['a', 'b', 'evil'],
+  );
   assert.match(r.message, /artifact public\/app\.bin differs: .*replica 2 on g\/evil has/);
 });
 
