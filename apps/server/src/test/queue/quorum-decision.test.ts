@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { quorumOutcome } from '@bulwark/queue-service';
 import { downloadArtifact, uploadArtifact, type RunningTask } from './artifact-helpers.js';
 import {
   newTaskId,
@@ -114,6 +115,9 @@ test('S17: a differing or missing artifact fails the task; the report names arti
     ],
   );
   assert.equal(r.replicas[2].workerId, 'evil');
+  // The seam provenance reads is the same record as the report.
+  assert.deepEqual(await quorumOutcome(platform.db.pool, taskId), r);
+  assert.equal(await quorumOutcome(platform.db.pool, newTaskId()), undefined);
   // S14: the decision is audited, naming each replica's worker.
   const { rows } = await platform.db.pool.query<{ details: any }>(
     `SELECT details FROM audit_pending WHERE entity_id = $1 AND action = 'quorum-decided'
