@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { migrate } from '../migrate.js';
 import { createTestDatabase } from '../testing.js';
+import { deleteExpiredTasks } from '../queries/queue-tasks.js';
 import { migrations } from './index.js';
 import { taskSql } from './version-step.js';
 
@@ -44,4 +45,11 @@ test('0012: a worker holds one replica of a task; a decision needs a verificatio
     db.pool.query(`UPDATE tasks SET quorum = '{}' WHERE task_id = 'ORDINARY'`),
     /tasks_quorum_needs_verification/,
   );
+});
+
+test('0012: a task’s replica holds go with the task when it expires', async () => {
+  const deleted = await deleteExpiredTasks(db.pool, new Date('2032-01-01T00:00:00Z'), 10);
+  assert.equal(deleted, 2);
+  const { rows } = await db.pool.query(`SELECT * FROM task_replica_workers`);
+  assert.deepEqual(rows, []);
 });

@@ -17,7 +17,8 @@ import type { Migration } from '../migrate.js';
  *   primary key is what keeps one worker from holding two replicas of one task, even
  *   when two claims of that worker race: the second insert waits for the first's
  *   commit and then finds the key taken (docs/quorum.md). worker_id is '' when the
- *   task asks for distinct worker groups.
+ *   task asks for distinct worker groups. Like pending_tasks, it never makes a claimer
+ *   lock the task row (the queue's lock order, docs/architecture.md).
  */
 export const quorum: Migration = {
   version: 12,
@@ -35,8 +36,12 @@ export const quorum: Migration = {
 
     ALTER TABLE pending_tasks ADD COLUMN replica smallint;
 
+    -- No foreign key to tasks: claimWork inserts here, and the check would take a key
+    -- share lock on the task row, which a resolver holds for update while it removes
+    -- pending rows a claimer holds (a deadlock). Rows go with their task in
+    -- deleteExpiredTasks.
     CREATE TABLE task_replica_workers (
-      task_id text NOT NULL REFERENCES tasks (task_id) ON DELETE CASCADE,
+      task_id text NOT NULL,
       worker_group text NOT NULL,
       worker_id text NOT NULL,
       replica smallint NOT NULL CHECK (replica BETWEEN 0 AND 4),

@@ -395,17 +395,23 @@ export async function setPriority(
 
 /**
  * Deletes up to `limit` tasks whose expiry passed, with their runs, pending work and
- * dependency rows (and anything else that references tasks ON DELETE CASCADE).
+ * dependency rows (and anything else that references tasks ON DELETE CASCADE), and
+ * the record of which worker took which replica.
  * Rows another replica is deleting are skipped. Returns how many were deleted.
  */
 export async function deleteExpiredTasks(db: Queryable, now: Date, limit: number): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM tasks WHERE task_id IN (
-       SELECT task_id FROM tasks WHERE expires <= $1
-        ORDER BY expires LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  // task_replica_workers has no foreign key (migration 0012): its rows go here.
+  const { rows } = await db.query<{ deleted: string }>(
+    `WITH gone AS (
+       DELETE FROM tasks WHERE task_id IN (
+         SELECT task_id FROM tasks WHERE expires <= $1
+          ORDER BY expires LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING task_id),
+     holds AS (DELETE FROM task_replica_workers WHERE task_id IN (SELECT task_id FROM gone))
+     SELECT count(*) AS deleted FROM gone`,
     [now, limit],
   );
-  return rowCount ?? 0;
+  return Number(rows[0]?.deleted ?? 0);
 }
 
 /** Deletes up to `limit` dependency rows whose expiry passed; returns how many. */
