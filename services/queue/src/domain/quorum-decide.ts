@@ -30,6 +30,9 @@ export type Ending =
   | { kind: 'replica-failed'; run: RunRow }
   | { kind: 'deadline-exceeded' | 'canceled' };
 
+/** How many differing artifacts a decision's message names. */
+const MESSAGE_ARTIFACTS = 10;
+
 const who = (run: RunRow | undefined): string =>
   run?.workerGroup && run.workerId ? ` on ${run.workerGroup}/${run.workerId}` : '';
 
@@ -51,7 +54,13 @@ function messageOf(
     const compared = comparison.artifacts.length;
     if (comparison.agreed) return `all ${latest.length} replicas agree on ${compared} artifacts`;
     const differing = comparison.artifacts.filter((a) => !a.agreed);
+    // The message travels in every status: it names the first few, the report all.
+    const more =
+      differing.length > MESSAGE_ARTIFACTS
+        ? `; and ${differing.length - MESSAGE_ARTIFACTS} more artifacts differ (see the report)`
+        : '';
     return differing
+      .slice(0, MESSAGE_ARTIFACTS)
       .map((a) => {
         const each = a.digests.map((d) => {
           const content = d.sha256 ?? (d.storageType ? `a ${d.storageType} artifact` : 'nothing');
@@ -59,7 +68,8 @@ function messageOf(
         });
         return `artifact ${a.name} differs: ${each.join(', ')}`;
       })
-      .join('; ');
+      .join('; ')
+      .concat(more);
   }
   if (ending.kind === 'replica-failed') {
     const run = ending.run;

@@ -19,7 +19,7 @@ export const quorumStatusSchema = {
       type: 'string',
       enum: ['agreed', 'differed', 'replica-failed', 'deadline-exceeded', 'canceled'],
     },
-    message: { type: 'string', maxLength: 1_000_000 },
+    message: { type: 'string', maxLength: 100_000 },
     replicas: {
       type: 'array',
       maxItems: MAX_REPLICAS,
