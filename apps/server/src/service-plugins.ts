@@ -64,8 +64,11 @@ export function servicePlugins(
             queuePlugin({
               pool,
               logger,
+              // Seals the provenance signing keys, as tokens and secrets (S11).
+              keyring,
               blobs: await blobs(),
               claimTimeoutSeconds: config.claimTimeoutSeconds,
+              builderTrustLevels: config.builderTrustLevels,
               ...(config.amqp && { events: { amqp: config.amqp } }),
               ...tuning.queue,
             }).start(platform),

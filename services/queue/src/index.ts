@@ -14,3 +14,7 @@ export { objectApi } from './api/object-definition.js';
 export { runCredentialsRevocation } from './domain/revocation.js';
 export type { QueueContext, QueueIdentity } from './domain/context.js';
 export { queueExchanges } from './events/amqp/exchanges.js';
+export { writeNextProvenance } from './domain/provenance-writer.js';
+export { provenanceEnvelope, type ProvenanceFacts } from './domain/provenance-document.js';
+export { PROVENANCE_ARTIFACT } from './domain/control-plane-artifacts.js';
+export { parseTrustLevels, trustLevelOf, type TrustLevelRule } from './domain/trust-levels.js';

@@ -1,4 +1,4 @@
-import { Reply, notFound } from '@bulwark/api';
+import { Reply, inputError, notFound } from '@bulwark/api';
 import { queries } from '@bulwark/db';
 import type { ScopeTemplate } from '@bulwark/scopes';
 import { createArtifact } from '../domain/artifact-create.js';
@@ -20,6 +20,10 @@ import {
   type CreateArtifactInput,
 } from '../schemas/artifacts.js';
 import { isWorkerLogName } from '../domain/worker-log.js';
+import {
+  CONTROL_PLANE_PREFIX,
+  isControlPlaneArtifactName,
+} from '../domain/control-plane-artifacts.js';
 import { runIdParam, taskIdParam } from '../schemas/common.js';
 import { queueApi } from './definition.js';
 
@@ -38,6 +42,16 @@ const CREATE_ARTIFACT: ScopeTemplate = {
     { if: 'workerLog', then: 'queue:create-worker-log:<taskId>/<runId>' },
   ],
 };
+/** Names under `public/bulwark/` are the control plane's alone: no credentials write them (S17). */
+function refuseControlPlaneName(name: string): void {
+  if (isControlPlaneArtifactName(name)) {
+    throw inputError(
+      `Artifact names under ${CONTROL_PLANE_PREFIX} are reserved for what the control plane ` +
+        'writes itself (such as the task’s signed provenance); no credentials may create them',
+    );
+  }
+}
+
 const GET_ARTIFACT: ScopeTemplate = {
   AllOf: [{ for: 'name', in: 'names', each: 'queue:get-artifact:<name>' }],
 };
@@ -61,11 +75,13 @@ queueApi.declare<RunParams, CreateArtifactInput, undefined>({
     'Repeating the call is allowed within Taskcluster’s immutability rules.',
     'Names under `public/logs/` (in any letter case) are the worker’s own log and also',
     'need `queue:create-worker-log:<taskId>/<runId>`, which run credentials carry and a',
-    'task’s proxy never passes on.',
+    'task’s proxy never passes on. Names under `public/bulwark/` are the control plane’s',
+    '(the task’s signed provenance) and are refused to every caller.',
   ].join(' '),
   async handler(ctx, req) {
     const { taskId, runId, name } = req.params;
     req.authorize({ taskId, runId, workerLog: isWorkerLogName(name) });
+    refuseControlPlaneName(name);
     return createArtifact(
       ctx,
       { taskId, runId: Number(runId), name },
@@ -97,6 +113,7 @@ queueApi.declare<RunParams, { uploadId: string }, undefined>({
       runId: req.params.runId,
       workerLog: isWorkerLogName(req.params.name),
     });
+    refuseControlPlaneName(req.params.name);
     const key = {
       taskId: req.params.taskId,
       runId: Number(req.params.runId),

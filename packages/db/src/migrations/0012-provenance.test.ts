@@ -1,0 +1,49 @@
+import { strict as assert } from 'node:assert';
+import { after, before, test } from 'node:test';
+import { migrate } from '../migrate.js';
+import { createTestDatabase } from '../testing.js';
+import { migrations } from './index.js';
+import { PROVENANCE_MIGRATION_VERSION } from './0012-provenance.js';
+import { taskSql } from './version-step.js';
+
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
+before(async () => {
+  db = await createTestDatabase({ empty: true });
+  await migrate(db.pool, migrations.slice(0, PROVENANCE_MIGRATION_VERSION));
+  await db.pool.query(`${taskSql('PROVTASK')}
+    INSERT INTO task_runs (task_id, run_id, state, reason_created, scheduled)
+      VALUES ('PROVTASK', 0, 'running', 'scheduled', now()),
+             ('PROVTASK', 1, 'running', 'scheduled', now());`);
+});
+after(() => db.drop());
+
+const pending = async (): Promise<unknown[]> =>
+  (await db.pool.query(`SELECT task_id, run_id FROM provenance_pending`)).rows;
+
+test('0012: a run that becomes completed enqueues its task once, in its own transaction', async () => {
+  await db.pool.query(`UPDATE task_runs SET state = 'failed' WHERE run_id = 1`);
+  assert.deepEqual(await pending(), []);
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`UPDATE task_runs SET state = 'completed' WHERE run_id = 0`);
+    await client.query('ROLLBACK');
+  } finally {
+    client.release();
+  }
+  assert.deepEqual(await pending(), [], 'a rolled-back completion enqueues nothing');
+  await db.pool.query(`UPDATE task_runs SET state = 'completed' WHERE run_id = 0`);
+  await db.pool.query(`UPDATE task_runs SET taken_until = now() WHERE run_id = 0`);
+  assert.deepEqual(await pending(), [{ task_id: 'PROVTASK', run_id: 0 }]);
+});
+
+test('0012: only one provenance key is current; retired keys stay', async () => {
+  const insert = (id: string, retired: string) =>
+    db.pool.query(`INSERT INTO provenance_keys VALUES ($1, 'pem', '{}', now(), ${retired})`, [
+      id.repeat(64),
+    ]);
+  await insert('a', 'NULL');
+  await assert.rejects(insert('b', 'NULL'), /duplicate key/);
+  await insert('b', 'now()');
+  await assert.rejects(insert('C', 'now()'), /check constraint/);
+});

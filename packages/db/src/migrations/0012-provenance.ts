@@ -1,0 +1,59 @@
+import type { Migration } from '../migrate.js';
+
+/**
+ * The version of this migration, in one place: migrations are numbered contiguously
+ * and the runner checks the numbering.
+ */
+export const PROVENANCE_MIGRATION_VERSION = 12;
+
+/**
+ * Provenance the control plane writes and signs for every completed task (S17,
+ * docs/provenance.md).
+ *
+ * - provenance_keys holds the control plane's Ed25519 signing keys: the public key as
+ *   served to verifiers, the private key sealed under the keyring (S11) and bound to
+ *   its key id, so a sealed key copied to another row does not open. Exactly one key
+ *   is current (retired IS NULL, held by a unique index, so two replicas generating
+ *   the first key at once keep one); retired keys stay for verifiers.
+ * - provenance_pending is the durable queue of provenance still to write: a trigger
+ *   adds the task when one of its runs becomes completed, inside the transaction that
+ *   completes it, so a crash between completion and signing loses nothing. The writer
+ *   deletes the row in the transaction that stores the provenance, so it is written
+ *   exactly once. A trigger rather than a statement in each resolution path, as for the
+ *   task events (0007): any path that completes a run, now or later, enqueues it.
+ */
+export const provenance: Migration = {
+  version: PROVENANCE_MIGRATION_VERSION,
+  name: 'provenance',
+  up: `
+    CREATE TABLE provenance_keys (
+      key_id text PRIMARY KEY CHECK (key_id ~ '^[0-9a-f]{64}$'),
+      public_key_pem text NOT NULL CHECK (length(public_key_pem) <= 1024),
+      sealed_private_key jsonb NOT NULL,
+      created timestamptz NOT NULL,
+      retired timestamptz
+    );
+    CREATE UNIQUE INDEX provenance_keys_one_current ON provenance_keys ((true))
+      WHERE retired IS NULL;
+
+    CREATE TABLE provenance_pending (
+      task_id text PRIMARY KEY REFERENCES tasks (task_id) ON DELETE CASCADE,
+      run_id smallint NOT NULL CHECK (run_id BETWEEN 0 AND 1000),
+      enqueued timestamptz NOT NULL
+    );
+    CREATE INDEX provenance_pending_enqueued_idx ON provenance_pending (enqueued);
+
+    CREATE FUNCTION enqueue_provenance() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO provenance_pending (task_id, run_id, enqueued)
+        VALUES (NEW.task_id, NEW.run_id, now())
+        ON CONFLICT (task_id) DO NOTHING;
+      RETURN NULL;
+    END
+    $$;
+
+    CREATE TRIGGER task_runs_enqueue_provenance AFTER UPDATE OF state ON task_runs
+      FOR EACH ROW WHEN (NEW.state = 'completed' AND OLD.state IS DISTINCT FROM 'completed')
+      EXECUTE FUNCTION enqueue_provenance();
+  `,
+};

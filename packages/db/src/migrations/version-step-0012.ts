@@ -1,0 +1,28 @@
+import { strict as assert } from 'node:assert';
+import { rows, SEALED, T, type Step } from './version-step.js';
+
+/** versions.test.ts's step for 0012 (provenance keys and the provenance waiting list). */
+export const provenanceStep: Step = {
+  version: 12,
+  insert: `
+      INSERT INTO provenance_keys VALUES (repeat('c', 64), 'PEM', '${JSON.stringify(SEALED)}',
+        '2030-01-01T00:06:00Z', NULL);
+      INSERT INTO provenance_pending VALUES ('TASK3RUNNING', 0, '2030-01-01T00:07:00Z');`,
+  async check(db) {
+    const [key] = await rows(db, 'SELECT * FROM provenance_keys');
+    const [pending] = await rows(db, 'SELECT * FROM provenance_pending');
+    assert.deepEqual(
+      { key, pending },
+      {
+        key: {
+          key_id: 'c'.repeat(64),
+          public_key_pem: 'PEM',
+          sealed_private_key: SEALED,
+          created: T('2030-01-01T00:06:00Z'),
+          retired: null,
+        },
+        pending: { task_id: 'TASK3RUNNING', run_id: 0, enqueued: T('2030-01-01T00:07:00Z') },
+      },
+    );
+  },
+};
