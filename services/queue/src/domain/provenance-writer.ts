@@ -41,6 +41,15 @@ export async function writeNextProvenance(ctx: QueueContext): Promise<boolean> {
         await queries.provenance.deletePending(db, next.taskId);
         return true;
       }
+      const artifacts = (
+        await queries.provenance.storedArtifacts(db, task.taskId, run.runId)
+      ).filter((a) => a.name !== PROVENANCE_ARTIFACT);
+      if (artifacts.length === 0) {
+        // An in-toto statement needs a subject: a task that stored no data has nothing
+        // to attest, and its dependents refer to it by URI alone.
+        await queries.provenance.deletePending(db, next.taskId);
+        return true;
+      }
       const key = await ctx.provenance.keys.current(db, now);
       const envelope = provenanceEnvelope(
         {
@@ -55,7 +64,7 @@ export async function writeNextProvenance(ctx: QueueContext): Promise<boolean> {
               resolved: run.resolved,
             },
           ],
-          artifacts: await queries.provenance.storedArtifacts(db, task.taskId, run.runId),
+          artifacts,
           dependencyDigests: await queries.provenance.artifactDigests(
             db,
             task.dependencies,

@@ -36,6 +36,8 @@ export async function startTestPlatform(
       | 'expiryIntervalMs'
       | 'blobGraceMs'
       | 'events'
+      | 'builderTrustLevels'
+      | 'provenanceIntervalMs'
     >
   > & {
     /** Run as another replica on that platform's database (shares its keyring and root). */
