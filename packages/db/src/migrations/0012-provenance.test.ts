@@ -11,29 +11,30 @@ before(async () => {
   db = await createTestDatabase({ empty: true });
   await migrate(db.pool, migrations.slice(0, PROVENANCE_MIGRATION_VERSION));
   await db.pool.query(`${taskSql('PROVTASK')}
-    INSERT INTO task_runs (task_id, run_id, state, reason_created, scheduled)
-      VALUES ('PROVTASK', 0, 'running', 'scheduled', now()),
-             ('PROVTASK', 1, 'running', 'scheduled', now());`);
+    INSERT INTO task_runs (task_id, run_id, state, reason_created, worker_group, worker_id,
+        taken_until, scheduled, started, task_queue_id)
+      VALUES ('PROVTASK', 0, 'running', 'scheduled', 'g', 'w', now(), now(), now(), 'p/w');`);
 });
 after(() => db.drop());
 
 const pending = async (): Promise<unknown[]> =>
   (await db.pool.query(`SELECT task_id, run_id FROM provenance_pending`)).rows;
 
-test('0012: a run that becomes completed enqueues its task once, in its own transaction', async () => {
-  await db.pool.query(`UPDATE task_runs SET state = 'failed' WHERE run_id = 1`);
-  assert.deepEqual(await pending(), []);
+test('0012: a run that becomes completed enqueues its task once, with its own transaction', async () => {
+  const complete = `UPDATE task_runs SET state = 'completed', reason_resolved = 'completed',
+    resolved = now() WHERE run_id = 0`;
   const client = await db.pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`UPDATE task_runs SET state = 'completed' WHERE run_id = 0`);
+    await client.query(complete);
     await client.query('ROLLBACK');
   } finally {
     client.release();
   }
   assert.deepEqual(await pending(), [], 'a rolled-back completion enqueues nothing');
-  await db.pool.query(`UPDATE task_runs SET state = 'completed' WHERE run_id = 0`);
+  await db.pool.query(complete);
   await db.pool.query(`UPDATE task_runs SET taken_until = now() WHERE run_id = 0`);
+  await db.pool.query(`UPDATE task_runs SET state = 'failed', reason_resolved = 'failed'`);
   assert.deepEqual(await pending(), [{ task_id: 'PROVTASK', run_id: 0 }]);
 });
 
