@@ -54,3 +54,9 @@ export {
   type VerificationPolicy,
   type VerificationReport,
 } from './verify.js';
+export {
+  generateMinisignKey,
+  minisignKeyFromPem,
+  verifyMinisign,
+  type MinisignKey,
+} from './minisign.js';
