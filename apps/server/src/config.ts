@@ -4,7 +4,7 @@ import type { ConfigFile } from './config-file.js';
 import { numberDefault, serverSetting, textDefault, type SettingKey } from './settings.js';
 
 /** The control-plane services one process can serve. */
-export const SERVICE_NAMES = ['auth', 'queue', 'secrets'] as const;
+export const SERVICE_NAMES = ['auth', 'queue', 'secrets', 'signing'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface PlatformConfig {
@@ -72,7 +72,8 @@ export function parseServices(value: string | readonly string[]): ServiceName[] 
     .map((name) => name.trim())
     .filter((name) => name !== '');
   if (names.length === 1 && names[0] === 'all') return [...SERVICE_NAMES];
-  if (names.length === 0) throw new Error('no service selected: name auth, queue, secrets or all');
+  if (names.length === 0)
+    throw new Error('no service selected: name auth, queue, secrets, signing or all');
   for (const name of names) {
     if (!(SERVICE_NAMES as readonly string[]).includes(name)) {
       throw new Error(

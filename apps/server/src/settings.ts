@@ -35,7 +35,7 @@ export const SERVER_SETTINGS = [
     type: 'services',
     defaultValue: 'all',
     description:
-      '`all`, or a comma-separated subset of `auth`, `queue`, `secrets` (the file also takes an array); see [Production](#production)',
+      '`all`, or a comma-separated subset of `auth`, `queue`, `secrets`, `signing` (the file also takes an array); see [Production](#production)',
   },
   {
     key: 'dataDir',

@@ -18,6 +18,8 @@ export interface MinisignKey {
   /** The base64 line alone, as `minisign -P` takes it. */
   readonly publicKeyBase64: string;
   signFile(content: Buffer, trustedComment: string): string;
+  /** As signFile, given the content's BLAKE2b-512 digest (computed while streaming it). */
+  signBlake2b512(digest: Buffer, trustedComment: string): string;
   /** The PKCS#8 PEM of the Ed25519 key: only ever sealed before it leaves memory. */
   exportPrivatePem(): string;
 }
@@ -50,7 +52,10 @@ function minisignKey(privateKey: KeyObject, keyIdBytes: Buffer): MinisignKey {
     publicKeyFile: `untrusted comment: minisign public key ${keyId}\n${publicKeyBase64}\n`,
     exportPrivatePem: () => privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     signFile(content: Buffer, trustedComment: string): string {
-      const digest = createHash('blake2b512').update(content).digest();
+      return this.signBlake2b512(createHash('blake2b512').update(content).digest(), trustedComment);
+    },
+    signBlake2b512(digest: Buffer, trustedComment: string): string {
+      if (digest.length !== 64) throw new Error('a BLAKE2b-512 digest is 64 bytes');
       const signature = sign(null, digest, privateKey);
       const comment = oneLine(trustedComment);
       const global = sign(

@@ -20,9 +20,9 @@ const EXTERNAL = {
 };
 
 test('services: all by default, a subset in canonical order, unknown names refused', () => {
-  assert.deepEqual(resolveConfig({}, {}).services, ['auth', 'queue', 'secrets']);
+  assert.deepEqual(resolveConfig({}, {}).services, ['auth', 'queue', 'secrets', 'signing']);
   assert.deepEqual(parseServices('secrets, queue,queue'), ['queue', 'secrets']);
-  assert.deepEqual(parseServices(['all']), ['auth', 'queue', 'secrets']);
+  assert.deepEqual(parseServices(['all']), ['auth', 'queue', 'secrets', 'signing']);
   assert.throws(() => parseServices('queue,all'), /unknown service "all"/);
   assert.throws(() => parseServices('scheduler'), /unknown service "scheduler".*auth, queue/);
   assert.throws(() => parseServices(' , '), /no service selected/);

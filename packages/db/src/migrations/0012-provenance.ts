@@ -21,6 +21,9 @@ export const PROVENANCE_MIGRATION_VERSION = 12;
  *   deletes the row in the transaction that stores the provenance, so it is written
  *   exactly once. A trigger rather than a statement in each resolution path, as for the
  *   task events (0007): any path that completes a run, now or later, enqueues it.
+ * - signing_keys holds the signing service's release keys (minisign, Ed25519), each
+ *   with the policy a task's provenance must meet before the key signs its artifact;
+ *   the private key sealed under the keyring, bound to the key's name.
  */
 export const provenance: Migration = {
   version: PROVENANCE_MIGRATION_VERSION,
@@ -51,6 +54,16 @@ export const provenance: Migration = {
       RETURN NULL;
     END
     $$;
+
+    CREATE TABLE signing_keys (
+      key_id text PRIMARY KEY CHECK (key_id ~ '^[a-z0-9][a-z0-9-]{0,63}$'),
+      description text NOT NULL CHECK (length(description) <= 1000),
+      minisign_key_id text NOT NULL UNIQUE CHECK (minisign_key_id ~ '^[0-9a-f]{16}$'),
+      public_key text NOT NULL CHECK (length(public_key) <= 100),
+      sealed_private_key jsonb NOT NULL,
+      policy jsonb NOT NULL,
+      created timestamptz NOT NULL
+    );
 
     CREATE TRIGGER task_runs_enqueue_provenance AFTER UPDATE OF state ON task_runs
       FOR EACH ROW WHEN (NEW.state = 'completed' AND OLD.state IS DISTINCT FROM 'completed')
