@@ -30,7 +30,10 @@ test('services: all by default, a subset in canonical order, unknown names refus
     'queue',
   ]);
   // Naming every service is the same as all, and allowed with the embedded database.
-  assert.deepEqual(resolveConfig({ services: 'auth,queue,secrets' }, {}).services.length, 3);
+  assert.deepEqual(
+    resolveConfig({ services: 'auth,queue,secrets,signing' }, {}).services.length,
+    4,
+  );
 });
 
 test('the embedded database with a subset of services is refused, saying what to set', async () => {
