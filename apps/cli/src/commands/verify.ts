@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import {
-  envelopeDigest,
   verifyAttestations,
   type PublicSigningKey,
   type VerificationPolicy,
@@ -152,6 +151,3 @@ export function registerVerify(program: Command): void {
       }),
     );
 }
-
-/** For tests and scripts: the digest dependents record for a provenance file. */
-export const provenanceDigest = envelopeDigest;
