@@ -180,3 +180,13 @@ test('AMQP publishing: off by default; the URL from environment or a private fil
   await chmod(path, 0o600);
   assert.equal((await loadConfigFile(path)).amqpUrl, url);
 });
+
+test('builder trust levels come from the setting, and a malformed one is refused', () => {
+  const config = resolveConfig({}, { BULWARK_BUILDER_TRUST_LEVELS: 'proj-release/*=3' });
+  assert.deepEqual(config.builderTrustLevels, [{ pattern: 'proj-release/*', level: 3 }]);
+  assert.deepEqual(resolveConfig({}, {}).builderTrustLevels, []);
+  assert.throws(
+    () => resolveConfig({}, { BULWARK_BUILDER_TRUST_LEVELS: 'proj-release/*=5' }),
+    /builder trust levels: "proj-release\/\*=5" is not/,
+  );
+});
