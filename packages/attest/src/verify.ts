@@ -153,7 +153,7 @@ export function verifyAttestations(input: VerificationInput): VerificationReport
       `builder trust level ${builtAt} ${builtAt >= input.policy.minLevel ? '>=' : '<'} required ${input.policy.minLevel}`,
     );
   }
-  checkQuorum(input, provenance, vsa, taskId, taskQueueId, add);
+  checkQuorum(input, vsa, taskId, taskQueueId, add);
   checkDependencies(input, predicate, add);
   return done({ taskId, subjectName: subject!.name });
 }
@@ -162,7 +162,6 @@ type Add = (what: string, ok: boolean, detail: string) => boolean;
 
 function checkQuorum(
   input: VerificationInput,
-  provenance: Statement<SlsaProvenance>,
   vsa: Statement<VerificationSummary> | undefined,
   taskId: string,
   taskQueueId: string,
@@ -184,7 +183,7 @@ function checkQuorum(
           : `the quorum's result is ${summary.verificationResult}: ${summary.quorum.distinctWorkers} distinct worker(s) ${summary.quorum.agreed ? 'agreed' : 'did not agree'}`,
     );
   }
-  const agreedOk = vsa !== undefined && checksFine(vsa, input.fileSha256, taskId);
+  const agreedOk = vsa !== undefined && vsaVouchesFor(vsa, input.fileSha256, taskId);
   if (replicas !== undefined) {
     const have = agreedOk ? vsa.predicate.quorum.distinctWorkers : 1;
     add(
@@ -208,10 +207,14 @@ function checkQuorum(
         : `no run on the trusted queue ${trustedTaskQueueId} is shown to have produced this result (built on ${taskQueueId})`,
     );
   }
-  void provenance;
 }
 
-function checksFine(vsa: Statement<VerificationSummary>, sha256: string, taskId: string): boolean {
+/** The summary passed, is about this task, and names this file among what agreed. */
+function vsaVouchesFor(
+  vsa: Statement<VerificationSummary>,
+  sha256: string,
+  taskId: string,
+): boolean {
   return (
     vsa.predicate.verificationResult === 'PASSED' &&
     vsa.predicate.resourceUri?.endsWith(`/task/${taskId}`) === true &&
