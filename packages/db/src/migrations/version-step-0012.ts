@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
+import { PROVENANCE_MIGRATION_VERSION } from './0012-provenance.js';
 import { rows, SEALED, T, type Step } from './version-step.js';
 
 /** versions.test.ts's step for 0012 (provenance keys, the provenance waiting list, signing keys). */
 export const provenanceStep: Step = {
-  version: 12,
+  version: PROVENANCE_MIGRATION_VERSION,
   insert: `
       INSERT INTO provenance_keys VALUES (repeat('c', 64), 'PEM', '${JSON.stringify(SEALED)}',
         '2030-01-01T00:06:00Z', NULL);
