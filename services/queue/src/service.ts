@@ -27,7 +27,7 @@ import { WorkWaiters } from './domain/work-waiters.js';
 import { DEFAULT_EVENT_OPTIONS, TaskEventBus, type TaskEventBusOptions } from './events/bus.js';
 import { AmqpPublisher, type AmqpOptions } from './events/amqp/publisher.js';
 import { ProvenanceKeys } from './domain/provenance-keys.js';
-import { PassRunner } from './domain/provenance-service.js';
+import { noQuorum, PassRunner, type QuorumSource } from './domain/provenance-service.js';
 import { writeNextProvenance } from './domain/provenance-writer.js';
 import type { TrustLevelRule } from './domain/trust-levels.js';
 
@@ -67,6 +67,8 @@ export interface QueueServiceOptions {
   builderTrustLevels?: readonly TrustLevelRule[];
   /** How often provenance left waiting (by any replica) is looked for; default 1 s. */
   provenanceIntervalMs?: number;
+  /** A task's quorum, for its provenance and VSA; every task is a single run when absent. */
+  quorumOf?: QuorumSource;
 }
 
 export interface QueueService extends RunningService {
@@ -152,6 +154,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
         if (url === undefined) throw new Error('the root URL is not known yet');
         return url;
       },
+      quorumOf: options.quorumOf ?? noQuorum,
       nudge: () => passes.nudge(),
     }),
   });

@@ -13,3 +13,6 @@ export const PROVENANCE_ARTIFACT = 'public/bulwark/provenance.intoto.json';
 export function isControlPlaneArtifactName(name: string): boolean {
   return name.slice(0, CONTROL_PLANE_PREFIX.length).toLowerCase() === CONTROL_PLANE_PREFIX;
 }
+
+/** Where a quorum task's signed verification summary (in-toto VSA) is stored. */
+export const VERIFICATION_ARTIFACT = 'public/bulwark/verification.intoto.json';

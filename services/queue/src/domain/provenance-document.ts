@@ -3,12 +3,15 @@ import {
   signEnvelope,
   slsaProvenance,
   SLSA_PROVENANCE_V1,
+  SLSA_VSA_V1,
   statement,
+  verificationSummary,
   type EnvelopeSigner,
+  type QuorumOutcome,
   type TaskBuild,
 } from '@bulwark/attest';
 import type { queries } from '@bulwark/db';
-import { PROVENANCE_ARTIFACT } from './control-plane-artifacts.js';
+import { isControlPlaneArtifactName, PROVENANCE_ARTIFACT } from './control-plane-artifacts.js';
 import { taskDefinitionJson } from './task-definition.js';
 
 /**
@@ -35,11 +38,22 @@ export function definitionForProvenance(value: unknown): unknown {
   );
 }
 
+/** One run the result rests on; a replica may have run on another queue (a trusted one). */
+export interface ReplicaRun {
+  runId: number;
+  workerGroup: string;
+  workerId: string;
+  /** The queue it was claimed from; the task's own when absent. */
+  taskQueueId?: string;
+  started: Date;
+  resolved: Date;
+}
+
 export interface ProvenanceFacts {
   rootUrl: string;
   task: queries.queueTasks.TaskRow;
   /** The run(s) the completion rests on, as claimed: worker, timestamps. */
-  runs: { runId: number; workerGroup: string; workerId: string; started: Date; resolved: Date }[];
+  runs: ReplicaRun[];
   /** Stored artifacts with the blob store's digests. */
   artifacts: { name: string; sha256: string }[];
   /** Each dependency's provenance digest, where it has one. */
@@ -60,7 +74,7 @@ export function provenanceEnvelope(facts: ProvenanceFacts, signer: EnvelopeSigne
       runId: run.runId,
       workerGroup: run.workerGroup,
       workerId: run.workerId,
-      taskQueueId: task.taskQueueId,
+      taskQueueId: run.taskQueueId ?? task.taskQueueId,
       started: run.started.toJSON(),
       resolved: run.resolved.toJSON(),
     })),
@@ -70,9 +84,37 @@ export function provenanceEnvelope(facts: ProvenanceFacts, signer: EnvelopeSigne
     })),
     provenanceArtifactName: PROVENANCE_ARTIFACT,
   });
-  const subjects = facts.artifacts
-    .filter((a) => a.name !== PROVENANCE_ARTIFACT)
+  const payload = Buffer.from(
+    JSON.stringify(statement(subjectsOf(facts.artifacts), SLSA_PROVENANCE_V1, predicate)),
+  );
+  return serializeEnvelope(signEnvelope(payload, signer));
+}
+
+function subjectsOf(artifacts: ProvenanceFacts['artifacts']) {
+  return artifacts
+    .filter((a) => !isControlPlaneArtifactName(a.name))
     .map((a) => ({ name: a.name, digest: { sha256: a.sha256 } }));
-  const payload = Buffer.from(JSON.stringify(statement(subjects, SLSA_PROVENANCE_V1, predicate)));
+}
+
+/**
+ * The signed verification summary (in-toto VSA) of a quorum task: which replicas ran
+ * where and whether their artifacts agreed, about the artifacts the provenance names.
+ */
+export function verificationEnvelope(
+  facts: { rootUrl: string; taskId: string; artifacts: ProvenanceFacts['artifacts'] },
+  quorum: QuorumOutcome,
+  timeVerified: Date,
+  signer: EnvelopeSigner,
+): Buffer {
+  const summary = verificationSummary({
+    rootUrl: facts.rootUrl,
+    taskId: facts.taskId,
+    subjects: subjectsOf(facts.artifacts),
+    quorum,
+    timeVerified,
+  });
+  const payload = Buffer.from(
+    JSON.stringify(statement(subjectsOf(facts.artifacts), SLSA_VSA_V1, summary)),
+  );
   return serializeEnvelope(signEnvelope(payload, signer));
 }

@@ -1,14 +1,32 @@
-import type { JobLogger } from '@bulwark/db';
+import type { QuorumOutcome } from '@bulwark/attest';
+import type { JobLogger, Queryable } from '@bulwark/db';
+import type { ReplicaRun } from './provenance-document.js';
 import type { ProvenanceKeys } from './provenance-keys.js';
 import type { TrustLevelRule } from './trust-levels.js';
 
 /** What the queue needs to write provenance; part of its context. */
+/** A quorum task's replicas (each with its run's worker and times) and whether they agreed. */
+export interface QuorumFacts extends Omit<QuorumOutcome, 'replicas'> {
+  replicas: (ReplicaRun & { taskQueueId: string })[];
+}
+
+/**
+ * For a quorum task, its replicas and whether their artifacts agreed; undefined for a
+ * task that asked for no quorum. Read inside the provenance's transaction.
+ */
+export type QuorumSource = (db: Queryable, taskId: string) => Promise<QuorumFacts | undefined>;
+
+/** Until the queue runs quorums, every task is a single run. */
+export const noQuorum: QuorumSource = () => Promise.resolve(undefined);
+
 export interface ProvenanceContext {
   readonly keys: ProvenanceKeys;
   /** The operator's trust levels of task queues (setting `builderTrustLevels`). */
   readonly trustLevels: readonly TrustLevelRule[];
   /** The deployment's public root URL, for the builder id and URIs in the provenance. */
   readonly rootUrl: () => string;
+  /** The quorum of a task, whose replicas the provenance lists and a VSA summarizes. */
+  readonly quorumOf: QuorumSource;
   /** Asks for a pass at once (after a completion), instead of at the next interval. */
   readonly nudge: () => void;
 }

@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
-import { queries, withTransaction } from '@bulwark/db';
-import { PROVENANCE_ARTIFACT } from './control-plane-artifacts.js';
+import type { BlobInfo } from '@bulwark/blobs';
+import { queries, withTransaction, type Queryable } from '@bulwark/db';
+import { PROVENANCE_ARTIFACT, VERIFICATION_ARTIFACT } from './control-plane-artifacts.js';
 import type { QueueContext } from './context.js';
-import { provenanceEnvelope } from './provenance-document.js';
+import { provenanceEnvelope, verificationEnvelope } from './provenance-document.js';
 import { trustLevelOf } from './trust-levels.js';
 
 /** The audit entry's client: the control plane itself signs. */
@@ -51,11 +52,14 @@ export async function writeNextProvenance(ctx: QueueContext): Promise<boolean> {
         return true;
       }
       const key = await ctx.provenance.keys.current(db, now);
+      const rootUrl = ctx.provenance.rootUrl();
+      const quorum = await ctx.provenance.quorumOf(db, task.taskId);
       const envelope = provenanceEnvelope(
         {
-          rootUrl: ctx.provenance.rootUrl(),
+          rootUrl,
           task,
-          runs: [
+          // Every replica's worker for a quorum task; the one run otherwise.
+          runs: quorum?.replicas ?? [
             {
               runId: run.runId,
               workerGroup: run.workerGroup,
@@ -74,21 +78,17 @@ export async function writeNextProvenance(ctx: QueueContext): Promise<boolean> {
         },
         key,
       );
-      const blob = await ctx.blobs.store.put(Readable.from([envelope]));
-      await queries.blobs.registerBlob(db, blob, now);
-      await queries.provenance.insertStoredArtifact(
-        db,
-        {
-          taskId: task.taskId,
-          runId: run.runId,
-          name: PROVENANCE_ARTIFACT,
-          contentType: 'application/json',
-          expires: task.expires,
-          sha256: blob.sha256,
-          size: blob.size,
-        },
-        now,
-      );
+      const stored = { taskId: task.taskId, runId: run.runId, expires: task.expires };
+      const blob = await storeControlPlaneArtifact(ctx, db, stored, PROVENANCE_ARTIFACT, envelope);
+      if (quorum) {
+        const summary = verificationEnvelope(
+          { rootUrl, taskId: task.taskId, artifacts },
+          quorum,
+          now,
+          key,
+        );
+        await storeControlPlaneArtifact(ctx, db, stored, VERIFICATION_ARTIFACT, summary);
+      }
       await queries.provenance.deletePending(db, task.taskId);
       // Last: the audit lock is held from here to the commit (S14).
       await queries.audit.appendAudit(
@@ -110,6 +110,25 @@ export async function writeNextProvenance(ctx: QueueContext): Promise<boolean> {
     if (taken !== undefined) await postpone(ctx, taken);
     throw err;
   }
+}
+
+/** Stores a document the control plane wrote under its reserved name, present at once. */
+async function storeControlPlaneArtifact(
+  ctx: QueueContext,
+  db: Queryable,
+  at: { taskId: string; runId: number; expires: Date },
+  name: string,
+  bytes: Buffer,
+): Promise<BlobInfo> {
+  const now = ctx.now();
+  const blob = await ctx.blobs.store.put(Readable.from([bytes]));
+  await queries.blobs.registerBlob(db, blob, now);
+  await queries.provenance.insertStoredArtifact(
+    db,
+    { ...at, name, contentType: 'application/json', sha256: blob.sha256, size: blob.size },
+    now,
+  );
+  return blob;
 }
 
 async function postpone(ctx: QueueContext, taskId: string): Promise<void> {

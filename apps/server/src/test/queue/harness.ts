@@ -38,6 +38,7 @@ export async function startTestPlatform(
       | 'events'
       | 'builderTrustLevels'
       | 'provenanceIntervalMs'
+      | 'quorumOf'
     >
   > & {
     /** Run as another replica on that platform's database (shares its keyring and root). */
