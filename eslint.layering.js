@@ -2,7 +2,12 @@
 // point one way, apps -> services -> packages. Kept apart from eslint.config.js so a
 // test can hold a deliberate violation against exactly these rules.
 
-const SERVICES = ['@bulwark/auth-service', '@bulwark/queue-service', '@bulwark/secrets-service'];
+const SERVICES = [
+  '@bulwark/auth-service',
+  '@bulwark/queue-service',
+  '@bulwark/secrets-service',
+  '@bulwark/signing-service',
+];
 const APPS = ['@bulwark/server', '@bulwark/server/*', '@bulwark/worker', '@bulwark/cli'];
 
 /** One rule set per layer: which imports it may not make, and why. */

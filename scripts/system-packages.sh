@@ -5,7 +5,9 @@
 # the embedded PostgreSQL's launcher needs (util-linux's unshare and setpriv, mount) when
 # they are missing; with --tests, also rabbitmq-server, whose broker the queue's AMQP
 # tests start privately (running Bulwark needs no broker), and the build tools the
-# seccomp tests run inside the sandbox (gcc and libc headers, make, git, curl). Idempotent. As root on
+# seccomp tests run inside the sandbox (gcc and libc headers, make, git, curl), and
+# python3-securesystemslib and minisign, which verify provenance and signatures
+# independently. Idempotent. As root on
 # Debian it installs them; otherwise it prints the one command to run and fails.
 set -euo pipefail
 
@@ -24,6 +26,10 @@ if [ "${1:-}" = "--tests" ]; then
   wanted[/usr/bin/git]=git
   wanted[/usr/bin/curl]=curl
   wanted[/usr/bin/script]=bsdutils
+  # An independent DSSE/Ed25519 verifier for the provenance tests.
+  wanted[/usr/lib/python3/dist-packages/securesystemslib/__init__.py]=python3-securesystemslib
+  # The standard tool that must verify Bulwark's minisign signatures.
+  wanted[/usr/bin/minisign]=minisign
 fi
 missing=()
 for tool in "${!wanted[@]}"; do

@@ -12,6 +12,8 @@ import { registerServe } from './commands/serve.js';
 import { registerSignin } from './commands/signin.js';
 import { registerTask } from './commands/task.js';
 import { registerUp } from './commands/up.js';
+import { registerProvenance } from './commands/provenance.js';
+import { registerVerify } from './commands/verify.js';
 import { registerWhoami } from './commands/whoami.js';
 import { registerWorker } from './commands/worker.js';
 import { UsageError } from './lib/credentials.js';
@@ -54,6 +56,8 @@ export function buildProgram(): Command {
   registerTask(program);
   registerGroup(program);
   registerWorker(program);
+  registerVerify(program);
+  registerProvenance(program);
   registerExercise(program);
   registerCompletion(program);
   attachExamples(program);

@@ -19,6 +19,8 @@ export interface ConfigFile {
   replayProtection?: 'database';
   logLevel?: string;
   claimTimeoutSeconds?: number;
+  /** `pattern=level` entries separated by commas (docs/provenance.md). */
+  builderTrustLevels?: string;
   /** The AMQP broker the queue publishes task events to (holds a password: mode 0600). */
   amqpUrl?: string;
   amqpExchangePrefix?: string;

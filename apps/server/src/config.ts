@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
+import { parseTrustLevels, type TrustLevelRule } from '@bulwark/queue-service';
 import type { ConfigFile } from './config-file.js';
 import { numberDefault, serverSetting, textDefault, type SettingKey } from './settings.js';
 
 /** The control-plane services one process can serve. */
-export const SERVICE_NAMES = ['auth', 'queue', 'secrets'] as const;
+export const SERVICE_NAMES = ['auth', 'queue', 'secrets', 'signing'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface PlatformConfig {
@@ -20,6 +21,8 @@ export interface PlatformConfig {
   readonly logLevel: string;
   /** Seconds a claim lasts before it must be reclaimed (Taskcluster's default, 1200). */
   readonly claimTimeoutSeconds: number;
+  /** The operator's trust levels of task queues, recorded in provenance (empty: all level 1). */
+  readonly builderTrustLevels: readonly TrustLevelRule[];
   /** Where the queue also publishes task events (docs/events.md, AMQP); off when absent. */
   readonly amqp: { readonly url: string; readonly exchangePrefix: string | undefined } | undefined;
   /** The filesystem blob store holding artifact data: `<dataDir>/blobs`. */
@@ -69,7 +72,8 @@ export function parseServices(value: string | readonly string[]): ServiceName[] 
     .map((name) => name.trim())
     .filter((name) => name !== '');
   if (names.length === 1 && names[0] === 'all') return [...SERVICE_NAMES];
-  if (names.length === 0) throw new Error('no service selected: name auth, queue, secrets or all');
+  if (names.length === 0)
+    throw new Error('no service selected: name auth, queue, secrets, signing or all');
   for (const name of names) {
     if (!(SERVICE_NAMES as readonly string[]).includes(name)) {
       throw new Error(
@@ -143,6 +147,9 @@ export function resolveConfig(
         'was removed: it forgot every nonce at a restart); remove the setting',
     );
   }
+  const builderTrustLevels = parseTrustLevels(
+    fromEnv(env, 'builderTrustLevels') ?? file.builderTrustLevels ?? '',
+  );
   const amqpUrl = fromEnv(env, 'amqpUrl') ?? file.amqpUrl;
   // The URL usually holds a password: the message names the variable, never the value.
   if (amqpUrl !== undefined && !/^amqps?:\/\/[^/]/.test(amqpUrl)) {
@@ -170,6 +177,7 @@ export function resolveConfig(
     keyringJson: fromEnv(env, 'keyring') ?? keyringFromFile,
     logLevel: fromEnv(env, 'logLevel') ?? file.logLevel ?? textDefault('logLevel'),
     claimTimeoutSeconds,
+    builderTrustLevels: Object.freeze(builderTrustLevels),
     amqp:
       amqpUrl === undefined
         ? undefined

@@ -14,6 +14,7 @@ import {
 import { authApi, type AuthService } from '@bulwark/auth-service';
 import { objectApi, queueApi, queueExchanges, type QueueService } from '@bulwark/queue-service';
 import { secretsApi, type SecretsService } from '@bulwark/secrets-service';
+import { signingApi, type SigningService } from '@bulwark/signing-service';
 import { checkConfig, type PlatformConfig, type ServiceName } from './config.js';
 import { checkKeyringOpensTokens } from './keyring-check.js';
 import { bootstrapRoot, type RootCredentialsState } from './root-bootstrap.js';
@@ -33,6 +34,7 @@ export interface Platform {
     readonly auth: AuthService;
     readonly queue?: QueueService | undefined;
     readonly secrets?: SecretsService | undefined;
+    readonly signing?: SigningService | undefined;
   };
   /**
    * The one ordered shutdown: the server stops accepting and drains (claimWork long
@@ -113,6 +115,7 @@ export async function startPlatform(
           serves('auth') && authApi,
           ...(serves('queue') ? [queueApi, objectApi, queueExchanges] : []),
           serves('secrets') && secretsApi,
+          serves('signing') && signingApi,
         ]),
     });
     stack.push(() => composed.stop());
@@ -131,7 +134,12 @@ export async function startPlatform(
       rootCredentialsPath,
       rootCredentials,
       logger,
-      running: { auth, queue: composed.services.queue, secrets: composed.services.secrets },
+      running: {
+        auth,
+        queue: composed.services.queue,
+        secrets: composed.services.secrets,
+        signing: composed.services.signing,
+      },
       stop,
     };
   } catch (err) {

@@ -10,6 +10,7 @@ import {
   type QueueServiceOptions,
 } from '@bulwark/queue-service';
 import { secretsPlugin, type SecretsServiceOptions } from '@bulwark/secrets-service';
+import { signingPlugin, type SigningServiceOptions } from '@bulwark/signing-service';
 import type { PlatformConfig } from './config.js';
 
 /** What every service of one process shares. */
@@ -31,6 +32,7 @@ export interface ServiceTuning {
   auth?: Partial<Omit<AuthServiceOptions, Shared | 'isRevoked'>>;
   queue?: Partial<Omit<QueueServiceOptions, Shared>>;
   secrets?: Partial<Omit<SecretsServiceOptions, Shared>>;
+  signing?: Partial<Omit<SigningServiceOptions, Shared>>;
 }
 
 /**
@@ -44,7 +46,7 @@ export function servicePlugins(
   tuning: ServiceTuning = {},
 ) {
   const { pool, keyring, logger, blobs } = resources;
-  const serves = (name: 'queue' | 'secrets'): boolean => config.services.includes(name);
+  const serves = (name: 'queue' | 'secrets' | 'signing'): boolean => config.services.includes(name);
   return {
     // Run credentials die when their run resolves (S3). The check reads the run from
     // the database, so a process without the queue service revokes them exactly as
@@ -64,8 +66,11 @@ export function servicePlugins(
             queuePlugin({
               pool,
               logger,
+              // Seals the provenance signing keys, as tokens and secrets (S11).
+              keyring,
               blobs: await blobs(),
               claimTimeoutSeconds: config.claimTimeoutSeconds,
+              builderTrustLevels: config.builderTrustLevels,
               ...(config.amqp && { events: { amqp: config.amqp } }),
               ...tuning.queue,
             }).start(platform),
@@ -74,6 +79,10 @@ export function servicePlugins(
       // Seals values under the same keyring as access tokens (S11).
       ...(serves('secrets') && {
         secrets: secretsPlugin({ pool, keyring, logger, ...tuning.secrets }),
+      }),
+      // Seals release keys under the same keyring (S11); reads the queue over HTTP.
+      ...(serves('signing') && {
+        signing: signingPlugin({ pool, keyring, logger, ...tuning.signing }),
       }),
     },
   };

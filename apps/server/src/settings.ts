@@ -35,7 +35,7 @@ export const SERVER_SETTINGS = [
     type: 'services',
     defaultValue: 'all',
     description:
-      '`all`, or a comma-separated subset of `auth`, `queue`, `secrets` (the file also takes an array); see [Production](#production)',
+      '`all`, or a comma-separated subset of `auth`, `queue`, `secrets`, `signing` (the file also takes an array); see [Production](#production)',
   },
   {
     key: 'dataDir',
@@ -107,6 +107,14 @@ export const SERVER_SETTINGS = [
     type: 'integer',
     defaultValue: 1200,
     description: 'how long a claim lasts before the worker must reclaim it',
+  },
+  {
+    key: 'builderTrustLevels',
+    env: 'BULWARK_BUILDER_TRUST_LEVELS',
+    type: 'string',
+    defaultText: 'unset: every task queue is level 1',
+    description:
+      'the trust level the operator states for the workers of task queues, recorded in every provenance: comma-separated `pattern=level` entries, a pattern being a task queue id or a prefix ending in `*`, a level 1 (untrusted), 2 or 3 (release); the first match wins, and a queue no entry matches is level 1 (see `docs/provenance.md`)',
   },
   {
     key: 'amqpUrl',

@@ -22,3 +22,9 @@ export {
   type ReplicaDigest,
   type ReplicaOutcome,
 } from './domain/quorum-outcome.js';
+export { writeNextProvenance } from './domain/provenance-writer.js';
+export { provenanceEnvelope, type ProvenanceFacts } from './domain/provenance-document.js';
+export { PROVENANCE_ARTIFACT } from './domain/control-plane-artifacts.js';
+export { parseTrustLevels, trustLevelOf, type TrustLevelRule } from './domain/trust-levels.js';
+export { VERIFICATION_ARTIFACT } from './domain/control-plane-artifacts.js';
+export type { QuorumFacts, QuorumSource } from './domain/provenance-service.js';

@@ -8,6 +8,7 @@ import {
   type ServicePlugin,
 } from '@bulwark/api';
 import type { BlobStore } from '@bulwark/blobs';
+import type { Keyring } from '@bulwark/crypto';
 import { mountObjectApi } from './api/object-mount.js';
 import { artifactExpiryJob } from './domain/artifact-expiry.js';
 import { artifactStorage, type ArtifactStorageOptions } from './domain/artifact-storage.js';
@@ -25,6 +26,11 @@ import { runCredentialsRevocation } from './domain/revocation.js';
 import { WorkWaiters } from './domain/work-waiters.js';
 import { DEFAULT_EVENT_OPTIONS, TaskEventBus, type TaskEventBusOptions } from './events/bus.js';
 import { AmqpPublisher, type AmqpOptions } from './events/amqp/publisher.js';
+import { ProvenanceKeys } from './domain/provenance-keys.js';
+import { PassRunner, type QuorumSource } from './domain/provenance-service.js';
+import { quorumFactsOf } from './domain/quorum-facts.js';
+import { writeNextProvenance } from './domain/provenance-writer.js';
+import type { TrustLevelRule } from './domain/trust-levels.js';
 
 export interface QueueServiceOptions {
   pool: pg.Pool;
@@ -56,6 +62,14 @@ export interface QueueServiceOptions {
    * `amqp` to publish the same events to an AMQP broker as well (off when absent).
    */
   events?: Partial<TaskEventBusOptions> & { amqp?: AmqpOptions };
+  /** Seals the provenance signing keys at rest (S11); the platform's keyring. */
+  keyring: Keyring;
+  /** The operator's trust levels of task queues; every queue is level 1 when absent. */
+  builderTrustLevels?: readonly TrustLevelRule[];
+  /** How often provenance left waiting (by any replica) is looked for; default 1 s. */
+  provenanceIntervalMs?: number;
+  /** A task's quorum, for its provenance and VSA; by default the queue's own decision. */
+  quorumOf?: QuorumSource;
 }
 
 export interface QueueService extends RunningService {
@@ -113,6 +127,13 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
   const amqp = amqpOptions && new AmqpPublisher(options.pool, options.logger, amqpOptions);
   amqp?.start();
   const stopping = new AbortController();
+  // Bounded, so one pass never holds the process's shutdown for long.
+  const writeAll = async (): Promise<boolean> => {
+    for (let i = 0; i < 100; i++) if (!(await writeNextProvenance(context))) return false;
+    return true;
+  };
+  const passes = new PassRunner(writeAll, options.logger);
+  const rootUrl = options.artifacts?.rootUrl;
   const context: QueueContext = Object.freeze({
     pool: options.pool,
     logger: options.logger,
@@ -126,7 +147,24 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     blobs: artifactStorage({ store: options.blobs, ...options.artifacts }),
     events,
     stopping: stopping.signal,
+    provenance: Object.freeze({
+      keys: new ProvenanceKeys(options.keyring),
+      trustLevels: options.builderTrustLevels ?? [],
+      rootUrl: () => {
+        const url = rootUrl?.();
+        if (url === undefined) throw new Error('the root URL is not known yet');
+        return url;
+      },
+      quorumOf: options.quorumOf ?? quorumFactsOf,
+      nudge: () => passes.nudge(),
+    }),
   });
+  const stopProvenance = repeatJob(
+    'provenance',
+    options.provenanceIntervalMs ?? 1000,
+    writeAll,
+    options.logger,
+  );
   const stopClaimResolver = repeatJob(
     'claim-expiry',
     options.claimResolverIntervalMs ?? 1000,
@@ -163,6 +201,8 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     await stopDeadlineResolver();
     await stopExpiry();
     await stopArtifactExpiry();
+    await passes.stop();
+    await stopProvenance();
     await amqp?.stop();
   };
   return {

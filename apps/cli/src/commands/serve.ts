@@ -27,7 +27,7 @@ export function registerServe(program: Command): void {
     .option('--config <file>', 'configuration file (JSON); BULWARK_* variables override it')
     .option(
       '--service <list>',
-      'services to serve: all, or comma-separated auth,queue,secrets (default all; env BULWARK_SERVICES)',
+      'services to serve: all, or comma-separated auth,queue,secrets,signing (default all; env BULWARK_SERVICES)',
     )
     .option('--data-dir <dir>', 'data directory (database, keyring, root credentials, blobs)')
     .option('--port <port>', 'TCP port to listen on, 0 picks a free one (default 8080)')

@@ -114,6 +114,22 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   ],
   'audit list': [['who changed this client', 'bulwark audit list client ci/bot']],
   'audit verify': [["check the audit log's hash chain", 'bulwark audit verify']],
+  verify: [
+    [
+      'check a download against its task’s signed provenance',
+      'bulwark verify app.bin --task <taskId> --key keys.pem',
+    ],
+    [
+      'offline, requiring a release builder',
+      'bulwark verify app.bin --provenance provenance.intoto.json --key keys.pem --min-level 3',
+    ],
+  ],
+  'provenance keys': [
+    ['save the keys that verify provenance', 'bulwark provenance keys --out keys.pem'],
+  ],
+  'provenance rotate-key': [
+    ['sign new provenance with a new key', 'bulwark provenance rotate-key'],
+  ],
   'secrets set': [
     ['from stdin', 'echo \'{"token":"..."}\' | bulwark secrets set web/deploy'],
     [

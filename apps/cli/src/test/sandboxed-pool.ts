@@ -16,6 +16,8 @@ import type { CliHarness } from './harness.js';
 
 export interface SandboxedPool {
   readonly taskQueueId: string;
+  /** The worker's data directory (its task directories, its files). */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startSandboxedPool(
   worker.start();
   return {
     taskQueueId,
+    dataDir,
     async stop() {
       await worker.stop(0);
       for (const leftover of await TaskCgroup.findLeftovers(cgroupVersion, prefix)) {

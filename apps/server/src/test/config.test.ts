@@ -20,9 +20,9 @@ const EXTERNAL = {
 };
 
 test('services: all by default, a subset in canonical order, unknown names refused', () => {
-  assert.deepEqual(resolveConfig({}, {}).services, ['auth', 'queue', 'secrets']);
+  assert.deepEqual(resolveConfig({}, {}).services, ['auth', 'queue', 'secrets', 'signing']);
   assert.deepEqual(parseServices('secrets, queue,queue'), ['queue', 'secrets']);
-  assert.deepEqual(parseServices(['all']), ['auth', 'queue', 'secrets']);
+  assert.deepEqual(parseServices(['all']), ['auth', 'queue', 'secrets', 'signing']);
   assert.throws(() => parseServices('queue,all'), /unknown service "all"/);
   assert.throws(() => parseServices('scheduler'), /unknown service "scheduler".*auth, queue/);
   assert.throws(() => parseServices(' , '), /no service selected/);
@@ -30,7 +30,10 @@ test('services: all by default, a subset in canonical order, unknown names refus
     'queue',
   ]);
   // Naming every service is the same as all, and allowed with the embedded database.
-  assert.deepEqual(resolveConfig({ services: 'auth,queue,secrets' }, {}).services.length, 3);
+  assert.deepEqual(
+    resolveConfig({ services: 'auth,queue,secrets,signing' }, {}).services.length,
+    4,
+  );
 });
 
 test('the embedded database with a subset of services is refused, saying what to set', async () => {
@@ -176,4 +179,14 @@ test('AMQP publishing: off by default; the URL from environment or a private fil
   await assert.rejects(loadConfigFile(path), /AMQP URL.*chmod 600/);
   await chmod(path, 0o600);
   assert.equal((await loadConfigFile(path)).amqpUrl, url);
+});
+
+test('builder trust levels come from the setting, and a malformed one is refused', () => {
+  const config = resolveConfig({}, { BULWARK_BUILDER_TRUST_LEVELS: 'proj-release/*=3' });
+  assert.deepEqual(config.builderTrustLevels, [{ pattern: 'proj-release/*', level: 3 }]);
+  assert.deepEqual(resolveConfig({}, {}).builderTrustLevels, []);
+  assert.throws(
+    () => resolveConfig({}, { BULWARK_BUILDER_TRUST_LEVELS: 'proj-release/*=5' }),
+    /builder trust levels: "proj-release\/\*=5" is not/,
+  );
 });

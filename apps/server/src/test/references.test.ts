@@ -106,6 +106,7 @@ test('the platform’s manifest lists every service it serves, and each schema c
     '/references/queue/v1/api.json',
     '/references/queue/v1/exchanges.json',
     '/references/secrets/v1/api.json',
+    '/references/signing/v1/api.json',
   ]);
   const validator = validatorFor(schemas().values());
   for (const [path, schema] of schemas()) {

@@ -57,6 +57,8 @@ const DIFFERENCES: Record<string, { lacks: Record<string, string>; adds: Record<
         changeTaskGroupPriority: 'newer Taskcluster queues have it; this client version does not',
         taskEvents: 'server-sent task events, without AMQP',
         taskGroupEvents: 'server-sent task-group events, without AMQP',
+        provenanceKeys: 'the public keys that verify task provenance (S17)',
+        rotateProvenanceKey: 'rotates the control plane’s provenance signing key (S17)',
       },
     },
     Secrets: { lacks: {}, adds: {} },

@@ -30,8 +30,12 @@ async function storedLog(taskId: string): Promise<string> {
 
 async function artifactTypes(taskId: string): Promise<Record<string, string>> {
   const { artifacts } = await queue.listArtifacts(taskId, 0);
+  // The worker's artifacts only: the control plane adds the task's signed provenance
+  // under public/bulwark/ after the run completes (docs/provenance.md).
   return Object.fromEntries(
-    (artifacts as { name: string; storageType: string }[]).map((a) => [a.name, a.storageType]),
+    (artifacts as { name: string; storageType: string }[])
+      .filter((a) => !a.name.startsWith('public/bulwark/'))
+      .map((a) => [a.name, a.storageType]),
   );
 }
 

@@ -21,8 +21,12 @@ async function fetchArtifact(taskId: string, name: string, runId = 0): Promise<R
 
 async function artifactNames(taskId: string): Promise<Map<string, string>> {
   const { artifacts } = await queue.listArtifacts(taskId, 0);
+  // The worker's artifacts only: the control plane adds the task's signed provenance
+  // under public/bulwark/ after the run completes (docs/provenance.md).
   return new Map(
-    (artifacts as { name: string; storageType: string }[]).map((a) => [a.name, a.storageType]),
+    (artifacts as { name: string; storageType: string }[])
+      .filter((a) => !a.name.startsWith('public/bulwark/'))
+      .map((a) => [a.name, a.storageType]),
   );
 }
 

@@ -11,6 +11,7 @@ import { auditPending } from './0009-audit-pending.js';
 import { artifactEventNotifications } from './0010-artifact-events.js';
 import { durableNonces } from './0011-durable-nonces.js';
 import { quorum } from './0012-quorum.js';
+import { provenance } from './0013-provenance.js';
 
 /** Every migration, in version order; `migrate` checks the numbering. Never edit one that shipped. */
 export const migrations: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   artifactEventNotifications,
   durableNonces,
   quorum,
+  provenance,
 ];

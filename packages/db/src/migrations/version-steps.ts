@@ -1,13 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { checkTask, rows, SEALED, SHA, T, taskSql, type Step } from './version-step.js';
 import { quorumStep } from './version-step-0012.js';
+import { provenanceStep } from './version-step-0013.js';
 
 /**
  * The data of versions.test.ts: every migration, applied one at a time to an empty database, with data carried
  * across (as Taskcluster's dbVersionTest): at each version, rows are written with SQL
  * valid at that version; after each later migration, every row written so far still
  * reads as it did, or as that migration means to change it (0004 fills in the queue of
- * started runs, 0011 makes the nonces durable). A migration that drops, rewrites or
+ * started runs, 0011 makes the nonces durable; 0012 adds provenance). A migration that drops, rewrites or
  * refuses existing data fails here, not on a production database.
  *
  * A new migration needs a step of its own here: versions.test.ts holds the steps to the
@@ -399,4 +400,5 @@ export const steps: readonly Step[] = [
     },
   },
   quorumStep,
+  provenanceStep,
 ];

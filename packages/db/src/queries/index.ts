@@ -25,3 +25,7 @@ export type { ArtifactKey, ArtifactRow, StorageType } from './queue-artifacts.js
 export * as liveLogs from './live-logs.js';
 export * as queueQuorum from './queue-quorum.js';
 export type { ReplicaArtifact } from './queue-quorum.js';
+export * as provenance from './provenance.js';
+export type { ProvenanceKeyRow } from './provenance.js';
+export * as signing from './signing.js';
+export type { SigningKeyRow } from './signing.js';

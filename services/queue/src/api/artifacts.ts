@@ -19,8 +19,11 @@ import {
   listArtifactsResponse,
   type CreateArtifactInput,
 } from '../schemas/artifacts.js';
-import { isQueueArtifactName } from '../domain/quorum-compare.js';
 import { isWorkerLogName } from '../domain/worker-log.js';
+import {
+  CONTROL_PLANE_PREFIX,
+  isControlPlaneArtifactName,
+} from '../domain/control-plane-artifacts.js';
 import { runIdParam, taskIdParam } from '../schemas/common.js';
 import { queueApi } from './definition.js';
 
@@ -39,6 +42,16 @@ const CREATE_ARTIFACT: ScopeTemplate = {
     { if: 'workerLog', then: 'queue:create-worker-log:<taskId>/<runId>' },
   ],
 };
+/** Names under `public/bulwark/` are the control plane's alone: no credentials write them (S17). */
+function refuseControlPlaneName(name: string): void {
+  if (isControlPlaneArtifactName(name)) {
+    throw inputError(
+      `Artifact names under ${CONTROL_PLANE_PREFIX} are reserved for what the control plane ` +
+        'writes itself (such as the task’s signed provenance or a quorum’s report); no credentials may create them',
+    );
+  }
+}
+
 const GET_ARTIFACT: ScopeTemplate = {
   AllOf: [{ for: 'name', in: 'names', each: 'queue:get-artifact:<name>' }],
 };
@@ -47,12 +60,6 @@ const GET_ARTIFACT: ScopeTemplate = {
  * The queue's own artifacts (a quorum's report, S17) have no scope that grants them,
  * not even `*`: no client, worker or task may create or finish one.
  */
-function refuseQueueArtifactName(name: string): void {
-  if (isQueueArtifactName(name)) {
-    throw inputError('artifact names under public/bulwark/ are written by the queue only');
-  }
-}
-
 queueApi.declare<RunParams, CreateArtifactInput, undefined>({
   name: 'createArtifact',
   method: 'POST',
@@ -72,13 +79,13 @@ queueApi.declare<RunParams, CreateArtifactInput, undefined>({
     'Repeating the call is allowed within Taskcluster’s immutability rules.',
     'Names under `public/logs/` (in any letter case) are the worker’s own log and also',
     'need `queue:create-worker-log:<taskId>/<runId>`, which run credentials carry and a',
-    'task’s proxy never passes on. Names under `public/bulwark/` (any letter case) are',
-    'written by the queue itself (a quorum’s report) and refused for every caller.',
+    'task’s proxy never passes on. Names under `public/bulwark/` are the control plane’s',
+    '(the task’s signed provenance, a quorum’s report) and are refused to every caller.',
   ].join(' '),
   async handler(ctx, req) {
     const { taskId, runId, name } = req.params;
-    refuseQueueArtifactName(name);
     req.authorize({ taskId, runId, workerLog: isWorkerLogName(name) });
+    refuseControlPlaneName(name);
     return createArtifact(
       ctx,
       { taskId, runId: Number(runId), name },
@@ -105,12 +112,12 @@ queueApi.declare<RunParams, { uploadId: string }, undefined>({
     'createArtifact.',
   ].join(' '),
   async handler(ctx, req) {
-    refuseQueueArtifactName(req.params.name);
     req.authorize({
       taskId: req.params.taskId,
       runId: req.params.runId,
       workerLog: isWorkerLogName(req.params.name),
     });
+    refuseControlPlaneName(req.params.name);
     const key = {
       taskId: req.params.taskId,
       runId: Number(req.params.runId),

@@ -8,3 +8,4 @@ import './task-queues.js';
 import './workers.js';
 import './artifacts.js';
 import './events.js';
+import './provenance.js';

@@ -23,6 +23,9 @@ queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
       { taskId: req.params.taskId, runId: Number(req.params.runId), callerId: req.caller.clientId },
       { state: 'completed', reason: 'completed' },
     );
+    // The completion enqueued the task's provenance (a trigger, in its transaction);
+    // write it now rather than at the next interval.
+    ctx.provenance.nudge();
     return { status };
   },
 });

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { TaskEventBus } from '../events/bus.js';
 import type { ArtifactStorage } from './artifact-storage.js';
+import type { ProvenanceContext } from './provenance-service.js';
 import type { TaskQueueActivity } from './task-queue-activity.js';
 import type { WorkWaiters } from './work-waiters.js';
 
@@ -32,4 +33,6 @@ export interface QueueContext {
   readonly events: TaskEventBus;
   /** Aborted when the service stops: long-lived responses (live logs) end then. */
   readonly stopping: AbortSignal;
+  /** Signing keys and settings of the provenance the control plane writes (S17). */
+  readonly provenance: ProvenanceContext;
 }

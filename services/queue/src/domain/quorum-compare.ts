@@ -1,18 +1,13 @@
 import type { queries } from '@bulwark/db';
 import { artifactPattern, matchesAny } from './artifact-patterns.js';
+import { CONTROL_PLANE_PREFIX, isControlPlaneArtifactName } from './control-plane-artifacts.js';
 import type { ArtifactComparison, ReplicaDigest } from './quorum-outcome.js';
 import { isWorkerLogName } from './worker-log.js';
 
 type ReplicaArtifact = queries.queueQuorum.ReplicaArtifact;
 
-/** Names the queue itself writes on a quorum task (its report); no task or worker can. */
-export const QUEUE_ARTIFACT_PREFIX = 'public/bulwark/';
-export const QUORUM_REPORT_NAME = `${QUEUE_ARTIFACT_PREFIX}quorum-report.json`;
-
-/** Letter case ignored, as for the worker's log (a reader could take `Public/Bulwark/` for it). */
-export function isQueueArtifactName(name: string): boolean {
-  return name.slice(0, QUEUE_ARTIFACT_PREFIX.length).toLowerCase() === QUEUE_ARTIFACT_PREFIX;
-}
+/** The quorum's report, among the names only the control plane writes. */
+export const QUORUM_REPORT_NAME = `${CONTROL_PLANE_PREFIX}quorum-report.json`;
 
 export interface ReplicaArtifacts {
   replica: number;
@@ -66,7 +61,7 @@ export function compareReplicas(
   const ignored: string[] = [];
   const artifacts: ArtifactComparison[] = [];
   for (const name of names) {
-    if (isWorkerLogName(name) || isQueueArtifactName(name) || matchesAny(name, patterns)) {
+    if (isWorkerLogName(name) || isControlPlaneArtifactName(name) || matchesAny(name, patterns)) {
       ignored.push(name);
       continue;
     }

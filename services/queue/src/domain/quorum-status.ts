@@ -1,5 +1,5 @@
 import type { queries } from '@bulwark/db';
-import { isQueueArtifactName } from './quorum-compare.js';
+import { isControlPlaneArtifactName } from './control-plane-artifacts.js';
 import { latestRunPerReplica } from './quorum-decide.js';
 import type { QuorumOutcome } from './quorum-outcome.js';
 import { replicaTaskQueueId, trustedReplica } from './verification.js';
@@ -49,7 +49,7 @@ export function quorumTaskState(task: TaskRow, runs: readonly RunRow[]): string 
 
 function digestsOf(artifacts: readonly ReplicaArtifact[]): ReplicaStatusJson['artifacts'] {
   return artifacts
-    .filter((a) => !isWorkerLogName(a.name) && !isQueueArtifactName(a.name))
+    .filter((a) => !isWorkerLogName(a.name) && !isControlPlaneArtifactName(a.name))
     .slice(0, MAX_STATUS_ARTIFACTS)
     .map((a) => ({ name: a.name, sha256: a.blobSha256 }));
 }

@@ -36,6 +36,9 @@ export async function startTestPlatform(
       | 'expiryIntervalMs'
       | 'blobGraceMs'
       | 'events'
+      | 'builderTrustLevels'
+      | 'provenanceIntervalMs'
+      | 'quorumOf'
     >
   > & {
     /** Run as another replica on that platform's database (shares its keyring and root). */

@@ -1,0 +1,2 @@
+// Importing each module declares its endpoints on signingApi.
+import './keys.js';
