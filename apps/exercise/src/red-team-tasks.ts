@@ -171,3 +171,8 @@ export function markedLines(log: string, marker: string): Map<string, string> {
   }
   return found;
 }
+
+/** A task script that runs a Python program (the system's python3: the sandbox binds /usr). */
+export function python(program: string): string {
+  return `exec /usr/bin/python3 - <<'EXERCISE_PYTHON'\n${program}\nEXERCISE_PYTHON\n`;
+}
