@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
 import taskcluster from 'taskcluster-client';
-import { createWorkerQueue, InsecureEngine, prepareDataDir, Worker } from '@bulwark/worker';
+import type { WeakenedForTests } from '@bulwark/worker';
 import type { ExerciseReport } from '@bulwark/exercise';
 import { workerRunsDirectory } from '../commands/up.js';
+import { hostFacts, type HostFacts } from './host-facts.js';
+import { startInsecurePool } from './insecure-pool.js';
 import { startWeakenedPool } from './weakened-pool.js';
 
 // The red-team exercise against a real `bulwark up`: it reports no breach there, and it
@@ -171,104 +172,70 @@ test('S5: with the red team given claim-work on the victim pool (test-only), exa
   assert.doesNotMatch(ran.stdout, /"accessToken"|"certificate"/);
 });
 
-test('S1, S6, S7, S8: on a pool of the insecure engine, exactly the matching attacks are breached', async () => {
-  // A worker with no sandbox at all (the development engine, S9), on a pool of its own.
-  const name = `exercise-insecure-${process.pid}`;
-  const taskQueueId = `${name}/pool`;
-  const auth = new taskcluster.Auth({ rootUrl, credentials: root });
-  const workerClient = `worker/${name}`;
-  const { accessToken } = (await auth.createClient!(workerClient, {
-    description: 'an insecure worker for the exercise test',
-    expires: new Date(Date.now() + 3600_000).toJSON(),
-    scopes: [`queue:claim-work:${taskQueueId}`, `queue:worker-id:${name}/w1`],
-  })) as { accessToken: string };
-  const workerDir = await mkdtemp(join(tmpdir(), `${name}-`));
-  await prepareDataDir(workerDir, undefined);
-  const worker = new Worker(
-    {
-      rootUrl,
-      taskQueueId,
-      workerGroup: name,
-      workerId: 'w1',
-      capacity: 3,
-      engine: 'insecure',
-      isolated: false,
-      limits: {
-        maxRunTime: 60,
-        max: { memoryMB: 256, pids: 64, cpus: 1 },
-        defaults: { memoryMB: 256, pids: 64, cpus: 1 },
-        networkAllow: [],
-      },
-      dataDir: workerDir,
-      credentialsFile: '(in memory)',
-      shutdownGraceSeconds: 0,
-    },
-    createWorkerQueue({
-      rootUrl,
-      credentials: { clientId: workerClient, accessToken },
-      workerGroup: name,
-      workerId: 'w1',
-    }),
-    new InsecureEngine(),
-    pino({ level: 'silent' }),
-  );
-  worker.start();
+/** The insecure engine's pool: a worker with no sandbox at all (the development engine, S9). */
+async function againstInsecureEngine(facts: HostFacts): Promise<void> {
+  const pool = await startInsecurePool(rootUrl, root, `exercise-insecure-${process.pid}`);
   try {
-    const ran = await exercise([
-      '--pool',
-      taskQueueId,
-      '--goal',
-      '2',
-      '--goal',
-      '5',
-      '--goal',
-      '6',
-      '--goal',
-      '8',
-      '--json',
-    ]);
+    const goals = ['2', '5', '6', '8'].flatMap((goal) => ['--goal', goal]);
+    const ran = await exercise(['--pool', pool.taskQueueId, ...goals, '--json']);
     const report = JSON.parse(ran.stdout) as ExerciseReport;
     assert.equal(ran.code, 1);
-    assert.deepEqual(breached(report), [
-      '2.env-proc-files',
-      // Killed by process group, a daemon in a session of its own outlives the task (S6);
-      // those that stay in the group die with it.
-      '5.setsid',
-      // No network namespace: the task reaches the control plane around its proxy (S7).
-      '6.reach-control-plane',
-      '8.mount',
-      '8.pid-namespace',
-      '8.ptrace',
-      '8.seccomp',
-      '8.setuid',
-      '8.unshare',
-      '8.write-outside',
-    ]);
-    // The insecure engine offers no proxy: that attack could not run, and says so.
-    const proxy = report.results.find((r) => r.id === '2.proxy-answers');
-    assert.equal(proxy?.verdict, 'INCONCLUSIVE');
+    assert.deepEqual(
+      breached(report),
+      [
+        '2.env-proc-files',
+        // Killed by process group, a daemon in a session of its own outlives the task (S6);
+        // those that stay in the group die with it.
+        '5.setsid',
+        // No network namespace: the host's loopback, addresses and abstract sockets, and
+        // the control plane around the proxy (S7); no seccomp: vsock.
+        '6.abstract-unix',
+        ...(facts.gateway ? ['6.gateway'] : []),
+        '6.host-addresses',
+        '6.loopback',
+        ...(facts.metadataRoute ? ['6.metadata'] : []),
+        '6.reach-control-plane',
+        ...(facts.vsock ? ['6.vsock'] : []),
+        // Run as the worker's user (root in CI), with nothing between it and the kernel.
+        '8.devices',
+        '8.mknod',
+        '8.mount',
+        '8.new-syscalls',
+        '8.pid-namespace',
+        '8.ptrace',
+        '8.seccomp',
+        '8.setuid',
+        '8.shell-server',
+        '8.unshare',
+        '8.write-outside',
+      ].sort(),
+    );
+    // The insecure engine offers no proxy: those attacks could not run, and say so.
+    for (const id of ['2.proxy-answers', '6.proxy-path-spellings', '6.proxy-connect']) {
+      assert.equal(report.results.find((r) => r.id === id)?.verdict, 'INCONCLUSIVE', id);
+    }
     assert.ok(!ran.stdout.includes(root.accessToken), 'the report redacts what it found (S1)');
   } finally {
-    await worker.stop(0);
-    await auth.deleteClient!(workerClient);
-    await rm(workerDir, { recursive: true, force: true });
+    await pool.stop();
   }
-});
+}
 
 /**
  * The sandbox with single controls switched off (test-only): the exercise reports exactly
- * the attacks that test that control as breached, every other sandbox attack blocked as
- * against the real thing, and each weakened task log says what was off.
+ * the attacks that test that control as breached, every other attack of those goals
+ * blocked as against the real thing; each weakened task log says what was off, in a
+ * line of the worker's, and so does the worker's own log.
  */
 async function againstWeakenedSandbox(
   name: string,
-  weakened: { seccomp?: false; pidNamespace?: false },
+  weakened: WeakenedForTests,
   label: string,
+  goals: number[],
 ): Promise<string[]> {
   const pool = await startWeakenedPool(rootUrl, root, `exercise-${name}-${process.pid}`, weakened);
   try {
-    const goals = ['2', '5', '8'].flatMap((goal) => ['--goal', goal]);
-    const ran = await exercise(['--pool', pool.taskQueueId, ...goals, '--json']);
+    const chosen = goals.flatMap((goal) => ['--goal', String(goal)]);
+    const ran = await exercise(['--pool', pool.taskQueueId, ...chosen, '--json']);
     const report = JSON.parse(ran.stdout) as ExerciseReport;
     assert.equal(ran.code, 1, ran.stderr);
     const others = report.results.filter((r) => r.verdict !== 'BREACHED');
@@ -276,6 +243,7 @@ async function againstWeakenedSandbox(
       others.filter((r) => r.verdict !== 'BLOCKED').map((r) => `${r.id}: ${r.reason}`),
       [],
     );
+    const warning = `WARNING: test-only weakened sandbox: ${label}`;
     // The switch never applies silently: the tasks it ran under say so in their logs.
     const taskIds = new Set(report.results.map((r) => r.evidence.taskId).filter(Boolean));
     assert.ok(taskIds.size > 0);
@@ -283,11 +251,14 @@ async function againstWeakenedSandbox(
     for (const taskId of taskIds) {
       const url = queue.buildSignedUrl(queue.getLatestArtifact!, taskId, 'public/logs/live.log');
       const log = await (await fetch(url)).text();
-      assert.ok(
-        log.split('\n').includes(`WARNING: test-only weakened sandbox: ${label}`),
-        log.slice(0, 300),
-      );
+      assert.ok(log.split('\n').includes(`[bulwark] ${warning}`), log.slice(0, 300));
     }
+    // And the worker says so in its own log, structured.
+    const said = pool.workerLog.map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(
+      said.some((line) => line.msg === warning && line.level === 40 && line.weakenedForTests),
+      pool.workerLog.join(''),
+    );
     assert.ok(!ran.stdout.includes(root.accessToken), 'the report redacts what it found (S1)');
     return breached(report);
   } finally {
@@ -295,20 +266,93 @@ async function againstWeakenedSandbox(
   }
 }
 
-test('S8: on a sandbox without its seccomp filter (test-only), exactly the seccomp and ptrace attacks are breached', async () => {
-  // The filter is also what refuses ptrace: without it the task seizes bubblewrap's init.
-  assert.deepEqual(await againstWeakenedSandbox('no-seccomp', { seccomp: false }, 'no seccomp'), [
-    '8.ptrace',
-    '8.seccomp',
-  ]);
-});
-
-test('S6, S8: on a sandbox without its pid namespace (test-only), exactly the pid namespace attack is breached', async () => {
-  assert.deepEqual(
-    await againstWeakenedSandbox('no-pidns', { pidNamespace: false }, 'no pid namespace'),
-    ['8.pid-namespace'],
-  );
-});
+test(
+  'the exercise reports exactly the matching breaches on each weakened target',
+  { concurrency: true },
+  async (t) => {
+    const facts = hostFacts();
+    // Side by side: each target is a pool of its own, each run has names of its own.
+    const cases: [string, () => Promise<void>][] = [
+      [
+        'S1, S6, S7, S8: on a pool of the insecure engine, exactly the matching attacks are breached',
+        () => againstInsecureEngine(facts),
+      ],
+      [
+        'S8: on a sandbox without its seccomp filter, exactly the seccomp, ptrace, system call and vsock attacks are breached',
+        async () => {
+          // The filter is also what refuses ptrace (the task seizes bubblewrap's init),
+          // the rare system calls, and AF_VSOCK, which no network namespace confines.
+          const got = await againstWeakenedSandbox(
+            'no-seccomp',
+            { seccomp: false },
+            'no seccomp',
+            [2, 5, 6, 8],
+          );
+          const expected = ['8.new-syscalls', '8.ptrace', '8.seccomp'];
+          assert.deepEqual(got, [...expected, ...(facts.vsock ? ['6.vsock'] : [])].sort());
+        },
+      ],
+      [
+        'S6, S8: on a sandbox without its pid namespace, exactly the pid namespace attack is breached',
+        async () => {
+          const got = await againstWeakenedSandbox(
+            'no-pidns',
+            { pidNamespace: false },
+            'no pid namespace',
+            [2, 5, 8],
+          );
+          assert.deepEqual(got, ['8.pid-namespace']);
+        },
+      ],
+      [
+        'S7: on a sandbox without its network namespace, exactly the attacks that reach the host are breached',
+        async () => {
+          const got = await againstWeakenedSandbox(
+            'no-netns',
+            { network: false },
+            'no network namespace',
+            [5, 6, 8],
+          );
+          const expected = [
+            '6.abstract-unix',
+            '6.host-addresses',
+            '6.loopback',
+            '6.reach-control-plane',
+            '8.shell-server',
+            ...(facts.gateway ? ['6.gateway'] : []),
+            ...(facts.metadataRoute ? ['6.metadata'] : []),
+          ];
+          assert.deepEqual(got, expected.sort());
+        },
+      ],
+      [
+        'S12, S15: on a sandbox whose proxy forwards any path spelling, exactly the spelling attacks are breached',
+        async () => {
+          const got = await againstWeakenedSandbox(
+            'no-path-check',
+            { proxyPathCheck: false },
+            'no proxy path check',
+            [6, 7],
+          );
+          assert.deepEqual(got, ['6.proxy-path-spellings', '7.masking-spelling']);
+        },
+      ],
+      [
+        'S15: on a sandbox that masks no secret it fetched, exactly the masking attack is breached',
+        async () => {
+          const got = await againstWeakenedSandbox(
+            'no-masking',
+            { masking: false },
+            'no secret masking',
+            [2, 7],
+          );
+          assert.deepEqual(got, ['7.masking']);
+        },
+      ],
+    ];
+    await Promise.all(cases.map(([name, run]) => t.test(name, run)));
+  },
+);
 
 test('Ctrl-C stops the attacks and removes everything set-up made', async () => {
   let interrupted = false;

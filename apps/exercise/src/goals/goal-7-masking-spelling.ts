@@ -33,7 +33,7 @@ for i, path in enumerate(spellings):
         status, body = e.code, ''
     except OSError as e:
         status, body = 'error', ''
-    print('EXERCISE-7 spelled-%d %s %s' % (i, status, path.split('/secret')[0]), flush=True)
+    print('EXERCISE-7 spelled-%d %s %s' % (i, status, path[:path.rindex('/')]), flush=True)
     if status == 200:
         try:
             print('EXERCISE-7 value-%d %s' % (i, json.loads(body)['secret']['value']), flush=True)
