@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GOALS } from './goals/index.js';
+import { scanReceived } from './goals/goal-10-received.js';
 import { Stage, type Weakening } from './set-up.js';
 import { redactShaped } from './token-scan.js';
 import type { AttackResult, Credentials, ExerciseContext } from './types.js';
@@ -13,6 +14,8 @@ export interface ExerciseOptions {
   pool: string;
   goals?: readonly number[];
   weaken?: readonly Weakening[];
+  /** The deployment's data directory on this machine, for the audit's walk (`--data-dir`). */
+  dataDir?: string;
   signal: AbortSignal;
   progress: (line: string) => void;
 }
@@ -61,6 +64,8 @@ export async function runExercise(options: ExerciseOptions): Promise<ExerciseRep
     ),
     ownSecretPrefix: undefined,
     ownSecret: undefined,
+    dataDir: options.dataDir,
+    logsRead: [],
     signal: options.signal,
     progress: options.progress,
   };
@@ -105,6 +110,10 @@ export async function runExercise(options: ExerciseOptions): Promise<ExerciseRep
       }),
     );
     results.push(...byGoal.flat());
+    // The audit's scan reads what every other goal received, so it comes last.
+    if (chosen.some((goal) => goal.number === 10) && !options.signal.aborted) {
+      results.push(scanReceived(context));
+    }
   } finally {
     if (stage) leftovers = await stage.tearDown();
   }

@@ -21,6 +21,7 @@ interface ExerciseCommandOptions {
   json?: boolean;
   html?: string;
   jsonFile?: string;
+  dataDir?: string;
   weaken: string[];
 }
 
@@ -49,6 +50,10 @@ export function registerExercise(program: Command): void {
     .option('--json', 'print the report as JSON instead of a table')
     .option('--json-file <file>', 'also write the JSON report here')
     .option('--html <file>', 'also write a self-contained HTML report here')
+    .option(
+      '--data-dir <dir>',
+      'the deployment’s data directory, when on this machine: goal 10 checks its modes',
+    )
     .option(
       '--weaken <what>',
       `test only (needs ${ALLOW_WEAKEN}=1): weaken the set-up`,
@@ -98,6 +103,7 @@ export function registerExercise(program: Command): void {
               : { admin: config.credentials }),
             pool: options.pool,
             ...(goals.length > 0 ? { goals } : {}),
+            ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
             weaken,
             signal: interrupt.signal,
             progress: (line) => void process.stderr.write(`bulwark: ${line}\n`),

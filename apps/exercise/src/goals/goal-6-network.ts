@@ -101,7 +101,9 @@ report('gateway', 'OPEN' if gateways else 'SHUT', seen or ['no route has a gatew
 seen = ['%s:%s' % (a, route(a)) for a in ['169.254.169.254', 'fd00:ec2::254']]
 report('metadata', 'OPEN' if any(s.endswith(':route') for s in seen) else 'SHUT', seen)
 # The victim's abstract unix socket (the abstract namespace belongs to the network namespace).
-report('abstract-unix', 'TRIED', knock('abstract-unix', socket.AF_UNIX, '\0' + os.environ['EXERCISE_ABSTRACT']))
+# Node binds the whole sun_path: the name padded with NULs to 108 bytes.
+abstract = ('\0' + os.environ['EXERCISE_ABSTRACT']).ljust(108, '\0')
+report('abstract-unix', 'TRIED', knock('abstract-unix', socket.AF_UNIX, abstract))
 # vsock goes to the hypervisor whatever the network namespace: creating one is the finding.
 try:
     v = socket.socket(getattr(socket, 'AF_VSOCK', 40), socket.SOCK_STREAM)
