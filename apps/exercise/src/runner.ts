@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GOALS } from './goals/index.js';
+import { replayAcrossRestart } from './goals/goal-1-restart.js';
 import { scanReceived } from './goals/goal-10-received.js';
 import { Stage, type Weakening } from './set-up.js';
 import { redactShaped } from './token-scan.js';
@@ -16,6 +17,8 @@ export interface ExerciseOptions {
   weaken?: readonly Weakening[];
   /** The deployment's data directory on this machine, for the audit's walk (`--data-dir`). */
   dataDir?: string;
+  /** A command that restarts the deployment's control plane (`--restart-command`). */
+  restartCommand?: string;
   signal: AbortSignal;
   progress: (line: string) => void;
 }
@@ -65,6 +68,7 @@ export async function runExercise(options: ExerciseOptions): Promise<ExerciseRep
     ownSecretPrefix: undefined,
     ownSecret: undefined,
     dataDir: options.dataDir,
+    restartCommand: options.restartCommand,
     logsRead: [],
     signal: options.signal,
     progress: options.progress,
@@ -110,6 +114,10 @@ export async function runExercise(options: ExerciseOptions): Promise<ExerciseRep
       }),
     );
     results.push(...byGoal.flat());
+    // A restart interrupts whatever runs: the replay across it comes after every goal.
+    if (chosen.some((goal) => goal.number === 1) && !options.signal.aborted) {
+      results.push(await replayAcrossRestart(context));
+    }
     // The audit's scan reads what every other goal received, so it comes last.
     if (chosen.some((goal) => goal.number === 10) && !options.signal.aborted) {
       results.push(scanReceived(context));

@@ -70,6 +70,11 @@ export interface ExerciseContext {
    * (`--data-dir`): the audit walks it for files other users can read.
    */
   dataDir: string | undefined;
+  /**
+   * A command that restarts the deployment's control plane, when the operator allows it
+   * (`--restart-command`): goal 1 replays a captured request across the restart.
+   */
+  restartCommand: string | undefined;
   /** Every task log the attacks read, for the audit's scan once every goal is done. */
   logsRead: { taskId: string; log: string }[];
   signal: AbortSignal;

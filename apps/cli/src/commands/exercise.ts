@@ -22,6 +22,7 @@ interface ExerciseCommandOptions {
   html?: string;
   jsonFile?: string;
   dataDir?: string;
+  restartCommand?: string;
   weaken: string[];
 }
 
@@ -53,6 +54,10 @@ export function registerExercise(program: Command): void {
     .option(
       '--data-dir <dir>',
       'the deployment’s data directory, when on this machine: goal 10 checks its modes',
+    )
+    .option(
+      '--restart-command <command>',
+      'a shell command that restarts the control plane, returning once the old one has stopped: goal 1 replays a request across the restart',
     )
     .option(
       '--weaken <what>',
@@ -104,6 +109,9 @@ export function registerExercise(program: Command): void {
             pool: options.pool,
             ...(goals.length > 0 ? { goals } : {}),
             ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+            ...(options.restartCommand !== undefined
+              ? { restartCommand: options.restartCommand }
+              : {}),
             weaken,
             signal: interrupt.signal,
             progress: (line) => void process.stderr.write(`bulwark: ${line}\n`),

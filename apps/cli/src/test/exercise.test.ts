@@ -11,6 +11,7 @@ import type { ExerciseReport } from '@bulwark/exercise';
 import { workerRunsDirectory } from '../commands/up.js';
 import { hostFacts, type HostFacts } from './host-facts.js';
 import { startInsecurePool } from './insecure-pool.js';
+import { RestartableUp } from './restartable-up.js';
 import { startWeakenedPool } from './weakened-pool.js';
 
 // The red-team exercise against a real `bulwark up`: it reports no breach there, and it
@@ -21,7 +22,7 @@ const bin = resolve(fileURLToPath(import.meta.url), '../../../bin/bulwark.js');
 const IMPLEMENTED = [1, 2, 3, 4, 5, 6, 7, 8, 10, 11];
 let scratch: string;
 let dataDir: string;
-let up: ChildProcess;
+let up: RestartableUp;
 let rootUrl: string;
 let root: { clientId: string; accessToken: string };
 
@@ -68,31 +69,14 @@ before(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'bulwark-exercise-'));
   await chmod(scratch, 0o700);
   dataDir = join(scratch, 'data');
-  up = spawn(process.execPath, [bin, 'up', '--data-dir', dataDir, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, BULWARK_LOG_LEVEL: 'warn' },
-  });
-  rootUrl = await new Promise<string>((done, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`bulwark up did not start: ${out}`)), 60_000);
-    up.once('exit', (code) => fail(new Error(`bulwark up exited (${String(code)})`)));
-    up.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /running at (http:\/\/\S+)/.exec(out);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        done(match[1]);
-      }
-    });
-  });
+  up = new RestartableUp(bin, dataDir, join(scratch, 'up-stopped'));
+  rootUrl = await up.start();
+  up.listenForRestarts();
   root = JSON.parse(await readFile(join(dataDir, 'root-credentials.json'), 'utf8')) as typeof root;
 });
 
 after(async () => {
-  if (up.exitCode === null) {
-    up.kill('SIGINT');
-    await new Promise((done) => up.once('exit', done));
-  }
+  await up.stop();
   await rm(workerRunsDirectory(dataDir), { recursive: true, force: true });
   await rm(`${workerRunsDirectory(dataDir)}.owner`, { force: true });
   await rm(scratch, { recursive: true, force: true });
@@ -109,6 +93,9 @@ test('S1-S18: against bulwark up, nothing is breached and every implemented goal
     jsonFile,
     '--data-dir',
     dataDir,
+    // Goal 1 replays a captured request across a restart of this platform (S13).
+    '--restart-command',
+    up.restartCommand(),
   ]);
   const report = JSON.parse(ran.stdout) as ExerciseReport;
   assert.deepEqual(breached(report), [], ran.stdout);
@@ -125,7 +112,17 @@ test('S1-S18: against bulwark up, nothing is breached and every implemented goal
     undecided.map((r) => `${r.id}: ${r.reason}`),
     [],
   );
-  assert.ok(report.results.some((r) => r.id === '7.masking'));
+  for (const id of [
+    '7.masking',
+    '1.replay-across-restart',
+    '10.secrets-in-logs',
+    '11.log-volume',
+  ]) {
+    assert.ok(
+      report.results.some((r) => r.id === id),
+      id,
+    );
+  }
   // Goals not attacked yet say so, and are never counted as blocked.
   for (const goal of [9]) {
     const results = report.results.filter((r) => r.goal === goal);
@@ -425,6 +422,9 @@ test('--as attacks with an existing low-privilege client and sets up nothing', a
     assert.equal(verdict('1.replay'), 'BLOCKED');
     assert.equal(verdict('4.claim-foreign-pool'), 'BLOCKED');
     assert.equal(verdict('7.list'), 'BLOCKED');
+    assert.equal(verdict('1.nested-temporary'), 'BLOCKED');
+    // Never told it may restart the deployment: the exercise says so and restarts nothing.
+    assert.equal(verdict('1.replay-across-restart'), 'INCONCLUSIVE');
     // Without a victim there is no secret to aim at: that is said, not counted as blocked.
     assert.equal(verdict('7.get-without-scope'), 'INCONCLUSIVE');
   } finally {
