@@ -144,7 +144,7 @@ export async function lookalikePolicyAttack(context: ExerciseContext): Promise<A
 /**
  * 10.secrets-in-errors: error answers to requests about things the red team may not
  * see (a forged header for the victim, the victim's secret, a malformed body) must carry
- * no credential and no secret value.
+ * no credential and no secret value, and no secret name the request did not name itself.
  */
 export async function errorBodiesAttack(context: ExerciseContext): Promise<AttackResult> {
   const info = attack('secrets-in-errors', 'credentials and secret values in error answers', [
@@ -183,8 +183,13 @@ export async function errorBodiesAttack(context: ExerciseContext): Promise<Attac
   const values = [...context.knownTokens, victim?.secretValue].filter(
     (value): value is string => value !== undefined && value.length >= 8,
   );
-  const leaked = answers.filter(([, answer]) =>
-    values.some((value) => answer.body.includes(value)),
+  // The victim's secret name may come back only where the request named it.
+  const name = victim?.secretName;
+  const unnamed = new Set(['the victim’s client']);
+  const leaked = answers.filter(
+    ([what, answer]) =>
+      values.some((value) => answer.body.includes(value)) ||
+      (name !== undefined && unnamed.has(what) && answer.body.includes(name)),
   );
   const evidence = {
     notes: answers.map(([what, answer]) => `${what}: ${answer.status} ${answer.code ?? ''}`.trim()),
