@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +9,7 @@ import taskcluster from 'taskcluster-client';
 import type { WeakenedForTests } from '@bulwark/worker';
 import type { ExerciseReport } from '@bulwark/exercise';
 import { workerRunsDirectory } from '../commands/up.js';
+import { breached, runExerciseCommand, type Ran } from './exercise-command.js';
 import { hostFacts, type HostFacts } from './host-facts.js';
 import { startInsecurePool } from './insecure-pool.js';
 import { RestartableUp } from './restartable-up.js';
@@ -26,44 +27,12 @@ let up: RestartableUp;
 let rootUrl: string;
 let root: { clientId: string; accessToken: string };
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The real `bulwark exercise`, as an operator runs it: admin credentials in the environment. */
-function exercise(
+/** The real `bulwark exercise` against the test's `bulwark up`, with its admin credentials. */
+const exercise = (
   args: string[],
   env: Record<string, string> = {},
   onStderr?: (stderr: string, child: ChildProcess) => void,
-): Promise<Ran> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, 'exercise', '--root-url', rootUrl, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        TASKCLUSTER_CLIENT_ID: root.clientId,
-        TASKCLUSTER_ACCESS_TOKEN: root.accessToken,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      onStderr?.(stderr, child);
-    });
-    child.on('exit', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-const breached = (report: ExerciseReport): string[] =>
-  report.results
-    .filter((r) => r.verdict === 'BREACHED')
-    .map((r) => r.id)
-    .sort();
+): Promise<Ran> => runExerciseCommand(bin, rootUrl, root, args, env, onStderr);
 
 before(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'bulwark-exercise-'));
@@ -82,7 +51,8 @@ after(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-test('S1-S18: against bulwark up, nothing is breached and every implemented goal is blocked at least once', async () => {
+/** The real thing: nothing breached, every implemented attack decided and blocked. */
+async function againstBulwarkUp(): Promise<void> {
   const html = join(scratch, 'report.html');
   const jsonFile = join(scratch, 'report.json');
   const ran = await exercise([
@@ -93,9 +63,6 @@ test('S1-S18: against bulwark up, nothing is breached and every implemented goal
     jsonFile,
     '--data-dir',
     dataDir,
-    // Goal 1 replays a captured request across a restart of this platform (S13).
-    '--restart-command',
-    up.restartCommand(),
   ]);
   const report = JSON.parse(ran.stdout) as ExerciseReport;
   assert.deepEqual(breached(report), [], ran.stdout);
@@ -104,9 +71,11 @@ test('S1-S18: against bulwark up, nothing is breached and every implemented goal
     const blocked = report.results.filter((r) => r.goal === goal && r.verdict === 'BLOCKED');
     assert.ok(blocked.length >= 1, `goal ${goal} has a blocked attack`);
   }
-  // Against the real thing every implemented attack ran and was blocked: none could not tell.
+  // Against the real thing every implemented attack ran and was blocked: none could not tell
+  // (but the replay across a restart, which has a test of its own: it stops everything).
   const undecided = report.results.filter(
-    (r) => IMPLEMENTED.includes(r.goal) && r.verdict !== 'BLOCKED',
+    (r) =>
+      IMPLEMENTED.includes(r.goal) && r.verdict !== 'BLOCKED' && r.id !== '1.replay-across-restart',
   );
   assert.deepEqual(
     undecided.map((r) => `${r.id}: ${r.reason}`),
@@ -149,7 +118,7 @@ test('S1-S18: against bulwark up, nothing is breached and every implemented goal
   };
   assert.deepEqual(clients.clients, []);
   await assert.rejects(auth.role!(`repo:exercise/${report.runId}:level:1`), { statusCode: 404 });
-});
+}
 
 test('S15: with the red team given secrets:get:* (test-only), exactly the scope attack flips', async () => {
   const refused = await exercise(['--goal', '7', '--weaken', 'secrets-scope']);
@@ -272,12 +241,16 @@ async function againstWeakenedSandbox(
 }
 
 test(
-  'the exercise reports exactly the matching breaches on each weakened target',
+  'against bulwark up nothing is breached, and on each weakened target exactly the matching attacks are',
   { concurrency: true },
   async (t) => {
     const facts = hostFacts();
     // Side by side: each target is a pool of its own, each run has names of its own.
     const cases: [string, () => Promise<void>][] = [
+      [
+        'S1-S19: against bulwark up, nothing is breached and every implemented goal is blocked at least once',
+        againstBulwarkUp,
+      ],
       [
         'S1, S6, S7, S8: on a pool of the insecure engine, exactly the matching attacks are breached',
         () => againstInsecureEngine(facts),
@@ -430,4 +403,23 @@ test('--as attacks with an existing low-privilege client and sets up nothing', a
   } finally {
     await auth.deleteClient!(clientId);
   }
+});
+
+test('S13: a request captured before bulwark up restarts is refused after the restart', async () => {
+  const ran = await exercise([
+    '--goal',
+    '1',
+    '--json',
+    // The exercise may restart this platform: it runs the command after every other attack.
+    '--restart-command',
+    up.restartCommand(),
+  ]);
+  const report = JSON.parse(ran.stdout) as ExerciseReport;
+  assert.equal(ran.code, 0, ran.stdout);
+  assert.deepEqual(breached(report), []);
+  const replay = report.results.find((r) => r.id === '1.replay-across-restart');
+  assert.equal(replay?.verdict, 'BLOCKED', JSON.stringify(replay));
+  assert.equal(replay.evidence.status, 401);
+  assert.match(ran.stderr, /restarting the deployment/);
+  assert.deepEqual(report.leftovers, []);
 });
