@@ -20,6 +20,16 @@ done
 echo "EXERCISE-6 control-plane $code"
 `;
 
+/** Attacks whose BLOCKED rests on the victim on this machine hearing nothing. */
+const DECIDED_BY_THE_VICTIM = new Set([
+  '6.loopback',
+  '6.host-addresses',
+  '6.abstract-unix',
+  '6.proxy-absolute-form',
+  '6.proxy-connect',
+  '6.proxy-smuggling',
+]);
+
 /**
  * Goal 6: from a task, make another host on the network run code. The first step of
  * any such attack is reaching a host at all; by default a task reaches only its proxy
@@ -44,7 +54,7 @@ export const goal6: Goal = {
       // Against a deployment elsewhere the victim is out of the task's reach anyway:
       // only what the task itself found decides, never the silence of the victim.
       const remote = (found: AttackResult): AttackResult =>
-        local || found.verdict !== 'BLOCKED'
+        local || found.verdict !== 'BLOCKED' || !DECIDED_BY_THE_VICTIM.has(found.id)
           ? found
           : inconclusive(
               found,
