@@ -152,7 +152,7 @@ export const goal1: Goal = {
         nested,
         describe('temporary credentials signed with the key of other temporary ones'),
         nestedAnswer,
-        'nested temporary credentials',
+        'a nested certificate',
       ),
     );
 
