@@ -6,14 +6,16 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import taskcluster from 'taskcluster-client';
-import type { WeakenedForTests } from '@bulwark/worker';
 import type { ExerciseReport } from '@bulwark/exercise';
 import { workerRunsDirectory } from '../commands/up.js';
 import { breached, runExerciseCommand, type Ran } from './exercise-command.js';
-import { hostFacts, type HostFacts } from './host-facts.js';
-import { startInsecurePool } from './insecure-pool.js';
+import { hostFacts } from './host-facts.js';
 import { RestartableUp } from './restartable-up.js';
-import { startWeakenedPool } from './weakened-pool.js';
+import {
+  againstInsecureEngine,
+  againstWeakenedSandbox,
+  type Platform,
+} from './weakened-targets.js';
 
 // The red-team exercise against a real `bulwark up`: it reports no breach there, and it
 // reports exactly the matching breaches against deliberately weakened targets, so it is
@@ -50,6 +52,8 @@ after(async () => {
   await rm(`${workerRunsDirectory(dataDir)}.owner`, { force: true });
   await rm(scratch, { recursive: true, force: true });
 });
+
+const platform = (): Platform => ({ rootUrl, root, exercise: (args) => exercise(args) });
 
 /** The real thing: nothing breached, every implemented attack decided and blocked. */
 async function againstBulwarkUp(): Promise<void> {
@@ -146,100 +150,6 @@ test('S5: with the red team given claim-work on the victim pool (test-only), exa
   assert.doesNotMatch(ran.stdout, /"accessToken"|"certificate"/);
 });
 
-/** The insecure engine's pool: a worker with no sandbox at all (the development engine, S9). */
-async function againstInsecureEngine(facts: HostFacts): Promise<void> {
-  const pool = await startInsecurePool(rootUrl, root, `exercise-insecure-${process.pid}`);
-  try {
-    const goals = ['2', '5', '6', '8'].flatMap((goal) => ['--goal', goal]);
-    const ran = await exercise(['--pool', pool.taskQueueId, ...goals, '--json']);
-    const report = JSON.parse(ran.stdout) as ExerciseReport;
-    assert.equal(ran.code, 1);
-    assert.deepEqual(
-      breached(report),
-      [
-        '2.env-proc-files',
-        // Killed by process group, a daemon in a session of its own outlives the task (S6);
-        // those that stay in the group die with it.
-        '5.setsid',
-        // No network namespace: the host's loopback, addresses and abstract sockets, and
-        // the control plane around the proxy (S7); no seccomp: vsock.
-        '6.abstract-unix',
-        ...(facts.gateway ? ['6.gateway'] : []),
-        '6.host-addresses',
-        '6.loopback',
-        ...(facts.metadataRoute ? ['6.metadata'] : []),
-        '6.reach-control-plane',
-        ...(facts.vsock ? ['6.vsock'] : []),
-        // Run as the worker's user (root in CI), with nothing between it and the kernel.
-        '8.devices',
-        '8.mknod',
-        '8.mount',
-        '8.new-syscalls',
-        '8.pid-namespace',
-        '8.ptrace',
-        '8.seccomp',
-        '8.setuid',
-        '8.shell-server',
-        '8.unshare',
-        '8.write-outside',
-      ].sort(),
-    );
-    // The insecure engine offers no proxy: those attacks could not run, and say so.
-    for (const id of ['2.proxy-answers', '6.proxy-path-spellings', '6.proxy-connect']) {
-      assert.equal(report.results.find((r) => r.id === id)?.verdict, 'INCONCLUSIVE', id);
-    }
-    assert.ok(!ran.stdout.includes(root.accessToken), 'the report redacts what it found (S1)');
-  } finally {
-    await pool.stop();
-  }
-}
-
-/**
- * The sandbox with single controls switched off (test-only): the exercise reports exactly
- * the attacks that test that control as breached, every other attack of those goals
- * blocked as against the real thing; each weakened task log says what was off, in a
- * line of the worker's, and so does the worker's own log.
- */
-async function againstWeakenedSandbox(
-  name: string,
-  weakened: WeakenedForTests,
-  label: string,
-  goals: number[],
-): Promise<string[]> {
-  const pool = await startWeakenedPool(rootUrl, root, `exercise-${name}-${process.pid}`, weakened);
-  try {
-    const chosen = goals.flatMap((goal) => ['--goal', String(goal)]);
-    const ran = await exercise(['--pool', pool.taskQueueId, ...chosen, '--json']);
-    const report = JSON.parse(ran.stdout) as ExerciseReport;
-    assert.equal(ran.code, 1, ran.stderr);
-    const others = report.results.filter((r) => r.verdict !== 'BREACHED');
-    assert.deepEqual(
-      others.filter((r) => r.verdict !== 'BLOCKED').map((r) => `${r.id}: ${r.reason}`),
-      [],
-    );
-    const warning = `WARNING: test-only weakened sandbox: ${label}`;
-    // The switch never applies silently: the tasks it ran under say so in their logs.
-    const taskIds = new Set(report.results.map((r) => r.evidence.taskId).filter(Boolean));
-    assert.ok(taskIds.size > 0);
-    const queue = new taskcluster.Queue({ rootUrl, credentials: root });
-    for (const taskId of taskIds) {
-      const url = queue.buildSignedUrl(queue.getLatestArtifact!, taskId, 'public/logs/live.log');
-      const log = await (await fetch(url)).text();
-      assert.ok(log.split('\n').includes(`[bulwark] ${warning}`), log.slice(0, 300));
-    }
-    // And the worker says so in its own log, structured.
-    const said = pool.workerLog.map((line) => JSON.parse(line) as Record<string, unknown>);
-    assert.ok(
-      said.some((line) => line.msg === warning && line.level === 40 && line.weakenedForTests),
-      pool.workerLog.join(''),
-    );
-    assert.ok(!ran.stdout.includes(root.accessToken), 'the report redacts what it found (S1)');
-    return breached(report);
-  } finally {
-    await pool.stop();
-  }
-}
-
 test(
   'against bulwark up nothing is breached, and on each weakened target exactly the matching attacks are',
   { concurrency: true },
@@ -253,7 +163,7 @@ test(
       ],
       [
         'S1, S6, S7, S8: on a pool of the insecure engine, exactly the matching attacks are breached',
-        () => againstInsecureEngine(facts),
+        () => againstInsecureEngine(platform(), facts),
       ],
       [
         'S8: on a sandbox without its seccomp filter, exactly the seccomp, ptrace, system call and vsock attacks are breached',
@@ -261,6 +171,7 @@ test(
           // The filter is also what refuses ptrace (the task seizes bubblewrap's init),
           // the rare system calls, and AF_VSOCK, which no network namespace confines.
           const got = await againstWeakenedSandbox(
+            platform(),
             'no-seccomp',
             { seccomp: false },
             'no seccomp',
@@ -274,6 +185,7 @@ test(
         'S6, S8: on a sandbox without its pid namespace, exactly the pid namespace attack is breached',
         async () => {
           const got = await againstWeakenedSandbox(
+            platform(),
             'no-pidns',
             { pidNamespace: false },
             'no pid namespace',
@@ -286,6 +198,7 @@ test(
         'S7: on a sandbox without its network namespace, exactly the attacks that reach the host are breached',
         async () => {
           const got = await againstWeakenedSandbox(
+            platform(),
             'no-netns',
             { network: false },
             'no network namespace',
@@ -307,6 +220,7 @@ test(
         'S12, S15: on a sandbox whose proxy forwards any path spelling, exactly the spelling attacks are breached',
         async () => {
           const got = await againstWeakenedSandbox(
+            platform(),
             'no-path-check',
             { proxyPathCheck: false },
             'no proxy path check',
@@ -319,6 +233,7 @@ test(
         'S15: on a sandbox that masks no secret it fetched, exactly the masking attack is breached',
         async () => {
           const got = await againstWeakenedSandbox(
+            platform(),
             'no-masking',
             { masking: false },
             'no secret masking',
