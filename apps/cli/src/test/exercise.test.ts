@@ -206,7 +206,7 @@ test(
           );
           const expected = [
             '6.abstract-unix',
-            '6.host-addresses',
+            ...(facts.address ? ['6.host-addresses'] : []),
             '6.loopback',
             '6.reach-control-plane',
             '8.shell-server',

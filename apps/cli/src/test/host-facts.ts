@@ -1,13 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 
 /**
  * What this machine offers a task that shares its network or runs without seccomp: a
- * few exercise attacks (a gateway, a route to a metadata address, vsock) can only be
- * breached where the host has them. Found the way the attacks find them: the route
+ * few exercise attacks (an address besides loopback, a gateway, a route to a metadata
+ * address, vsock) can only be breached where the host has them. Found the way the attacks find them: the route
  * tables, connect() on a UDP socket (which sends nothing), creating a vsock socket.
  */
 export interface HostFacts {
+  /** An address of this machine's besides loopback (IPv6 link-local aside). */
+  address: boolean;
   gateway: boolean;
   metadataRoute: boolean;
   vsock: boolean;
@@ -40,7 +43,13 @@ export function hostFacts(): HostFacts {
     ],
     { encoding: 'utf8' },
   );
+  const address = Object.values(networkInterfaces()).some((list) =>
+    (list ?? []).some(
+      (entry) => !entry.internal && !entry.address.toLowerCase().startsWith('fe80'),
+    ),
+  );
   return {
+    address,
     gateway: v4 || v6,
     metadataRoute: probe.includes('metadata True'),
     vsock: probe.includes('vsock True'),

@@ -37,7 +37,7 @@ export async function againstInsecureEngine(on: Platform, facts: HostFacts): Pro
         // the control plane around the proxy (S7); no seccomp: vsock.
         '6.abstract-unix',
         ...(facts.gateway ? ['6.gateway'] : []),
-        '6.host-addresses',
+        ...(facts.address ? ['6.host-addresses'] : []),
         '6.loopback',
         ...(facts.metadataRoute ? ['6.metadata'] : []),
         '6.reach-control-plane',
