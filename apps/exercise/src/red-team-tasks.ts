@@ -4,6 +4,7 @@ import type { Credentials, ExerciseContext } from './types.js';
 
 export const LIVE_LOG = 'public/logs/live.log';
 const MAX_LOG_BYTES = 2 * 1024 * 1024;
+const MAX_COUNTED_BYTES = 1024 * 1024 * 1024;
 const POLL_MS = 500;
 
 export interface TaskSpec {
@@ -18,6 +19,10 @@ export interface TaskSpec {
   taskQueueId?: string;
   /** Files the worker publishes as artifacts after the run. */
   artifacts?: { type: 'file'; path: string; name: string }[];
+  /** The payload's own resource limits (smaller than the worker's defaults). */
+  resources?: { memoryMB?: number; pids?: number; cpus?: number; diskMB?: number };
+  /** Count the stored log's bytes to its end (up to 1 GiB), not only the part kept. */
+  countLogBytes?: boolean;
 }
 
 export interface FinishedTask {
@@ -26,6 +31,8 @@ export interface FinishedTask {
   state: string;
   /** The whole log (bounded), or undefined when it could not be read. */
   log: string | undefined;
+  /** The stored log's size in bytes, when the spec asked to count it. */
+  logBytes?: number;
 }
 
 export function queueFor(
@@ -45,6 +52,7 @@ export function taskDefinition(context: ExerciseContext, spec: TaskSpec): Record
   if (spec.proxy) payload.features = { taskclusterProxy: true };
   if (spec.env) payload.env = spec.env;
   if (spec.artifacts) payload.artifacts = spec.artifacts;
+  if (spec.resources) payload.resources = spec.resources;
   return {
     taskQueueId: spec.taskQueueId ?? context.pool,
     created: new Date(now).toJSON(),
@@ -80,8 +88,18 @@ export async function runRedTeamTask(
     (spec.maxRunTime ?? 60) * 1000 + 120_000,
   );
   const runId = Math.max(0, status.runs.length - 1);
-  const log = await readLog(context, queue, taskId, runId).catch(() => undefined);
-  return { taskId, runId, state: status.state, log };
+  const read = await fetchArtifact(context, queue, taskId, runId, LIVE_LOG, {
+    countTo: spec.countLogBytes ? MAX_COUNTED_BYTES : MAX_LOG_BYTES,
+  }).catch(() => undefined);
+  const log = read?.text;
+  if (log !== undefined) context.logsRead.push({ taskId, log });
+  return {
+    taskId,
+    runId,
+    state: status.state,
+    log,
+    ...(spec.countLogBytes && read ? { logBytes: read.bytes } : {}),
+  };
 }
 
 interface Status {
@@ -120,13 +138,40 @@ export async function waitFor(
 }
 
 /** A run's log through the queue's getArtifact (signed, so redirects need no header). */
-export async function readLog(
+export function readLog(
   context: ExerciseContext,
   queue: ServiceClient,
   taskId: string,
   runId: number,
 ): Promise<string> {
-  const url = queue.buildSignedUrl(queue.getArtifact!, taskId, runId, LIVE_LOG);
+  return readArtifact(context, queue, taskId, runId, LIVE_LOG);
+}
+
+/** An artifact (bounded), following redirects only on the deployment's own origin. */
+export async function readArtifact(
+  context: ExerciseContext,
+  queue: ServiceClient,
+  taskId: string,
+  runId: number,
+  name: string,
+): Promise<string> {
+  return (await fetchArtifact(context, queue, taskId, runId, name, { countTo: MAX_LOG_BYTES }))
+    .text;
+}
+
+/**
+ * An artifact's first MAX_LOG_BYTES as text, and its size counted up to `countTo` (the
+ * rest is read and dropped): the exercise holds at most 2 MiB of any answer.
+ */
+async function fetchArtifact(
+  context: ExerciseContext,
+  queue: ServiceClient,
+  taskId: string,
+  runId: number,
+  name: string,
+  options: { countTo: number },
+): Promise<{ text: string; bytes: number }> {
+  const url = queue.buildSignedUrl(queue.getArtifact!, taskId, runId, name);
   assertOnDeployment(context.rootUrl, url);
   const response = await fetch(url, { redirect: 'manual' });
   let answer = response;
@@ -136,21 +181,25 @@ export async function readLog(
     assertOnDeployment(context.rootUrl, next);
     answer = await fetch(next, { redirect: 'manual' });
   }
-  if (!answer.ok || !answer.body) throw new Error(`the log answered ${answer.status}`);
+  if (!answer.ok || !answer.body) throw new Error(`the artifact answered ${answer.status}`);
   const reader = answer.body.getReader();
   const chunks: Uint8Array[] = [];
-  let size = 0;
+  let kept = 0;
+  let bytes = 0;
   for (;;) {
     const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
     if (done || !value) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size >= MAX_LOG_BYTES) {
+    bytes += value.byteLength;
+    if (kept < MAX_LOG_BYTES) {
+      chunks.push(value);
+      kept += value.byteLength;
+    }
+    if (bytes >= options.countTo) {
       await reader.cancel();
       break;
     }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), bytes };
 }
 
 /** Safe by construction: the exercise never sends a request anywhere but the deployment. */
@@ -170,4 +219,9 @@ export function markedLines(log: string, marker: string): Map<string, string> {
     found.set(method, rest.join(' '));
   }
   return found;
+}
+
+/** A task script that runs a Python program (the system's python3: the sandbox binds /usr). */
+export function python(program: string): string {
+  return `exec /usr/bin/python3 - <<'EXERCISE_PYTHON'\n${program}\nEXERCISE_PYTHON\n`;
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GOALS } from './goals/index.js';
+import { replayAcrossRestart } from './goals/goal-1-restart.js';
+import { scanReceived } from './goals/goal-10-received.js';
 import { Stage, type Weakening } from './set-up.js';
 import { redactShaped } from './token-scan.js';
 import type { AttackResult, Credentials, ExerciseContext } from './types.js';
@@ -13,6 +15,10 @@ export interface ExerciseOptions {
   pool: string;
   goals?: readonly number[];
   weaken?: readonly Weakening[];
+  /** The deployment's data directory on this machine, for the audit's walk (`--data-dir`). */
+  dataDir?: string;
+  /** A command that restarts the deployment's control plane (`--restart-command`). */
+  restartCommand?: string;
   signal: AbortSignal;
   progress: (line: string) => void;
 }
@@ -33,7 +39,7 @@ export interface ExerciseReport {
 }
 
 /**
- * Sets up (unless `--as`), runs the chosen goals one after another with the red team's
+ * Sets up (unless `--as`), runs the chosen goals side by side with the red team's
  * credentials, and always tears down what set-up made. An attack that throws is reported
  * INCONCLUSIVE with the error; the run goes on.
  */
@@ -61,6 +67,9 @@ export async function runExercise(options: ExerciseOptions): Promise<ExerciseRep
     ),
     ownSecretPrefix: undefined,
     ownSecret: undefined,
+    dataDir: options.dataDir,
+    restartCommand: options.restartCommand,
+    logsRead: [],
     signal: options.signal,
     progress: options.progress,
   };
@@ -80,23 +89,38 @@ export async function runExercise(options: ExerciseOptions): Promise<ExerciseRep
         staged.victims.secretValue,
       );
     }
-    for (const goal of GOALS) {
-      if (options.goals && !options.goals.includes(goal.number)) continue;
-      if (options.signal.aborted) break;
-      options.progress(`goal ${goal.number}: ${goal.title}`);
-      try {
-        results.push(...(await goal.run(context)));
-      } catch (err) {
-        results.push({
-          goal: goal.number,
-          id: `${goal.number}.error`,
-          title: goal.title,
-          invariants: [],
-          verdict: 'INCONCLUSIVE',
-          reason: `the goal stopped with an error: ${(err as Error).message.split('\n')[0] ?? ''}`,
-          evidence: {},
-        });
-      }
+    // The goals run side by side (each bounded, each aimed at its own names), so a full
+    // run takes about as long as its slowest goal and the worker's queue stays full.
+    const chosen = GOALS.filter((goal) => !options.goals || options.goals.includes(goal.number));
+    const byGoal = await Promise.all(
+      chosen.map(async (goal): Promise<AttackResult[]> => {
+        if (options.signal.aborted) return [];
+        options.progress(`goal ${goal.number}: ${goal.title}`);
+        try {
+          return await goal.run(context);
+        } catch (err) {
+          return [
+            {
+              goal: goal.number,
+              id: `${goal.number}.error`,
+              title: goal.title,
+              invariants: [],
+              verdict: 'INCONCLUSIVE',
+              reason: `the goal stopped with an error: ${(err as Error).message.split('\n')[0] ?? ''}`,
+              evidence: {},
+            },
+          ];
+        }
+      }),
+    );
+    results.push(...byGoal.flat());
+    // A restart interrupts whatever runs: the replay across it comes after every goal.
+    if (chosen.some((goal) => goal.number === 1) && !options.signal.aborted) {
+      results.push(await replayAcrossRestart(context));
+    }
+    // The audit's scan reads what every other goal received, so it comes last.
+    if (chosen.some((goal) => goal.number === 10) && !options.signal.aborted) {
+      results.push(scanReceived(context));
     }
   } finally {
     if (stage) leftovers = await stage.tearDown();

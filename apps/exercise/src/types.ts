@@ -65,6 +65,18 @@ export interface ExerciseContext {
   ownSecretPrefix: string | undefined;
   /** A secret the red team may read (in that namespace), and its value: the masking attack's. */
   ownSecret: { name: string; value: string } | undefined;
+  /**
+   * The deployment's data directory, when it is on this machine and the operator named it
+   * (`--data-dir`): the audit walks it for files other users can read.
+   */
+  dataDir: string | undefined;
+  /**
+   * A command that restarts the deployment's control plane, when the operator allows it
+   * (`--restart-command`): goal 1 replays a captured request across the restart.
+   */
+  restartCommand: string | undefined;
+  /** Every task log the attacks read, for the audit's scan once every goal is done. */
+  logsRead: { taskId: string; log: string }[];
   signal: AbortSignal;
   progress: (line: string) => void;
 }

@@ -21,6 +21,8 @@ interface ExerciseCommandOptions {
   json?: boolean;
   html?: string;
   jsonFile?: string;
+  dataDir?: string;
+  restartCommand?: string;
   weaken: string[];
 }
 
@@ -49,6 +51,14 @@ export function registerExercise(program: Command): void {
     .option('--json', 'print the report as JSON instead of a table')
     .option('--json-file <file>', 'also write the JSON report here')
     .option('--html <file>', 'also write a self-contained HTML report here')
+    .option(
+      '--data-dir <dir>',
+      'the deployment’s data directory, when on this machine: goal 10 checks its modes',
+    )
+    .option(
+      '--restart-command <command>',
+      'a shell command that restarts the control plane, returning once the old one has stopped: goal 1 replays a request across the restart',
+    )
     .option(
       '--weaken <what>',
       `test only (needs ${ALLOW_WEAKEN}=1): weaken the set-up`,
@@ -98,6 +108,10 @@ export function registerExercise(program: Command): void {
               : { admin: config.credentials }),
             pool: options.pool,
             ...(goals.length > 0 ? { goals } : {}),
+            ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+            ...(options.restartCommand !== undefined
+              ? { restartCommand: options.restartCommand }
+              : {}),
             weaken,
             signal: interrupt.signal,
             progress: (line) => void process.stderr.write(`bulwark: ${line}\n`),

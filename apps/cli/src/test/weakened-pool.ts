@@ -16,6 +16,8 @@ import {
 
 export interface WeakenedPool {
   readonly taskQueueId: string;
+  /** The worker's own log lines (pino JSON), warnings and above. */
+  readonly workerLog: string[];
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startWeakenedPool(
   const dataDir = await mkdtemp(join(tmpdir(), `${name}-`));
   await prepareDataDir(dataDir, SANDBOX_GID);
   const cgroupVersion = await detectCgroupVersion();
+  const workerLog: string[] = [];
   const engine = new SandboxEngine({
     cgroupVersion,
     prefix,
@@ -57,7 +60,7 @@ export async function startWeakenedPool(
       taskQueueId,
       workerGroup: name,
       workerId: 'w1',
-      capacity: 2,
+      capacity: 4,
       engine: 'sandbox',
       isolated: true,
       limits: {
@@ -77,11 +80,12 @@ export async function startWeakenedPool(
       workerId: 'w1',
     }),
     engine,
-    pino({ level: 'silent' }),
+    pino({ level: 'warn' }, { write: (line: string) => void workerLog.push(line) }),
   );
   worker.start();
   return {
     taskQueueId,
+    workerLog,
     async stop() {
       await worker.stop(0);
       await engine.close();

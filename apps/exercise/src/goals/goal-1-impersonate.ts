@@ -131,6 +131,31 @@ export const goal1: Goal = {
       ),
     );
 
+    // Temporary credentials issued by temporary credentials: the outer certificate is
+    // signed with the inner one's key, which only the inner one's holder knows.
+    const nested = attack('nested-temporary', 'temporary credentials issued with temporary ones', [
+      'S4',
+    ]);
+    const inner = certificate({ signingKey: context.redTeam.accessToken, scopes: [] });
+    const outer = certificate({ signingKey: inner.temporaryKey, scopes: ['*'] });
+    const nestedAnswer = await rawRequest(context.rootUrl, {
+      method: 'GET',
+      path: target,
+      signWith: {
+        ...context.redTeam,
+        accessToken: outer.temporaryKey,
+        ext: { certificate: outer.certificate },
+      },
+    });
+    results.push(
+      refusalVerdict(
+        nested,
+        describe('temporary credentials signed with the key of other temporary ones'),
+        nestedAnswer,
+        'a nested certificate',
+      ),
+    );
+
     // authorizedScopes naming scopes the red team does not hold.
     const widen = attack(
       'authorized-scopes-widening',

@@ -4,6 +4,7 @@ import { taskDefinition } from '../red-team-tasks.js';
 import { inconclusive, refusalVerdict, result, type AttackInfo } from '../verdicts.js';
 import type { AttackResult, ExerciseContext, Goal } from '../types.js';
 import { maskingAttack } from './goal-7-masking.js';
+import { maskingBySpellingAttack } from './goal-7-masking-spelling.js';
 
 const attack = (id: string, title: string, invariants: string[]): AttackInfo => ({
   goal: 7,
@@ -33,7 +34,9 @@ export const goal7: Goal = {
       refusalVerdict(list, `GET ${listPath} as the red team`, listed, 'listing the secrets'),
     );
 
-    results.push(await maskingAttack(context));
+    results.push(
+      ...(await Promise.all([maskingAttack(context), maskingBySpellingAttack(context)])),
+    );
     const victims = context.victims;
     const scope = attack('get-without-scope', 'read the victim’s secret without its scope', [
       'S15',

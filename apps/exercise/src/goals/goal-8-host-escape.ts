@@ -1,6 +1,8 @@
 import { markedLines, runRedTeamTask } from '../red-team-tasks.js';
 import { inconclusive, result, type AttackInfo } from '../verdicts.js';
-import type { AttackResult, Goal } from '../types.js';
+import type { AttackResult, ExerciseContext, Goal } from '../types.js';
+import { deviceAndSyscallAttacks } from './goal-8-devices-syscalls.js';
+import { shellServerAttack } from './goal-8-shell-server.js';
 
 const attack = (id: string, title: string): AttackInfo => ({
   goal: 8,
@@ -91,27 +93,35 @@ export const goal8: Goal = {
   title: 'From a task, start a shell server on the worker host outside the sandbox',
   implemented: true,
   async run(context) {
-    const infos = METHODS.map(([id, title]) => attack(id, title));
-    let task;
-    try {
-      task = await runRedTeamTask(context, { name: 'probe the sandbox walls', script: PROBES });
-    } catch (err) {
-      const why = `the task could not be created: ${(err as Error).message.split('\n')[0] ?? ''}`;
-      return infos.map((info) => inconclusive(info, why));
-    }
-    const lines = markedLines(task.log ?? '', MARK);
-    return infos.map((info): AttackResult => {
-      const method = info.id.slice(2);
-      const line = lines.get(method);
-      const evidence = {
-        taskId: task.taskId,
-        logExcerpt: line === undefined ? (task.log ?? '').slice(-600) : `${MARK} ${method} ${line}`,
-      };
-      if (line?.startsWith('OPEN'))
-        return result(info, 'BREACHED', 'the probe succeeded', evidence);
-      if (line?.startsWith('SHUT'))
-        return result(info, 'BLOCKED', 'the probe was refused', evidence);
-      return inconclusive(info, `the task did not report this probe (${task.state})`, evidence);
-    });
+    // Three tasks side by side: the walls, devices and system calls, a listener.
+    const [walls, devices, shell] = await Promise.all([
+      wallAttacks(context),
+      deviceAndSyscallAttacks(context),
+      shellServerAttack(context),
+    ]);
+    return [...walls, ...devices, shell];
   },
 };
+
+async function wallAttacks(context: ExerciseContext): Promise<AttackResult[]> {
+  const infos = METHODS.map(([id, title]) => attack(id, title));
+  let task;
+  try {
+    task = await runRedTeamTask(context, { name: 'probe the sandbox walls', script: PROBES });
+  } catch (err) {
+    const why = `the task could not be created: ${(err as Error).message.split('\n')[0] ?? ''}`;
+    return infos.map((info) => inconclusive(info, why));
+  }
+  const lines = markedLines(task.log ?? '', MARK);
+  return infos.map((info): AttackResult => {
+    const method = info.id.slice(2);
+    const line = lines.get(method);
+    const evidence = {
+      taskId: task.taskId,
+      logExcerpt: line === undefined ? (task.log ?? '').slice(-600) : `${MARK} ${method} ${line}`,
+    };
+    if (line?.startsWith('OPEN')) return result(info, 'BREACHED', 'the probe succeeded', evidence);
+    if (line?.startsWith('SHUT')) return result(info, 'BLOCKED', 'the probe was refused', evidence);
+    return inconclusive(info, `the task did not report this probe (${task.state})`, evidence);
+  });
+}

@@ -7,9 +7,14 @@ import { goal6 } from './goal-6-other-host.js';
 import { goal7 } from './goal-7-secrets.js';
 import { goal8 } from './goal-8-host-escape.js';
 import { goal9 } from './not-implemented.js';
+import { goal10 } from './goal-10-audit.js';
+import { goal11 } from './goal-11-worker-owner.js';
 import type { Goal } from '../types.js';
 
-/** The seed exercise's nine goals, in order (docs/threat-model.md). */
+/**
+ * The seed exercise's nine goals, in order (docs/threat-model.md), then the audit's
+ * classes (10) and the threats to a worker's owner (11).
+ */
 export const GOALS: readonly Goal[] = [
   goal1,
   goal2,
@@ -20,4 +25,6 @@ export const GOALS: readonly Goal[] = [
   goal7,
   goal8,
   goal9,
+  goal10,
+  goal11,
 ];

@@ -6,6 +6,7 @@ import { removeTree } from '../cleanup/remove-tree.js';
 import { planTask } from '../payload/payload.js';
 import { proxySocketDirectory, proxySocketPath } from '../proxy/socket-path.js';
 import { TaskProxy } from '../proxy/task-proxy.js';
+import { weakenedWarning } from '../sandbox/bwrap-command.js';
 import type { Executor, ExecutionResult } from '../sandbox/engine.js';
 import { quarantineDirectory } from './data-dir.js';
 import type { Claim, ExceptionReason, WorkerQueue } from './queue-api.js';
@@ -89,8 +90,12 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     }
     return await resolve(deps, lease, final);
   };
+  // Test-only switches (the exercise's weakened targets) never apply silently.
+  const weakened = deps.executor.weakenedForTests;
+  const warning = weakenedWarning(weakened);
   try {
     outputs.startLiveLog(() => lease.checkNow());
+    if (warning !== undefined) log.note(warning);
     const planned = planTask(
       claim.task.payload,
       { taskQueueId: claim.task.taskQueueId, scopes: claim.task.scopes },
@@ -123,8 +128,11 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
           ...claim.task.scopes,
           `queue:create-artifact:${claim.taskId}/${claim.runId}`,
         ],
-        onSecretValue: (value) => log.masker.addSecret(value),
+        onSecretValue: (value) => {
+          if (weakened?.masking !== false) log.masker.addSecret(value);
+        },
         logger,
+        ...(weakened?.proxyPathCheck === false ? { weakenedForTests: { pathCheck: false } } : {}),
       });
       // Its own directory: the sandbox binds that directory, and nothing else of the run.
       mkdirSync(proxySocketDirectory(runDir), { mode: 0o700 });

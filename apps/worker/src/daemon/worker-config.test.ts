@@ -111,6 +111,9 @@ test('S8: the test-only weakening switches of the sandbox engine cannot be confi
   for (const weakened of [
     { weakenedForTests: { seccomp: false } },
     { weakenedForTests: { pidNamespace: false } },
+    { weakenedForTests: { network: false } },
+    { weakenedForTests: { proxyPathCheck: false } },
+    { weakenedForTests: { masking: false } },
     { sandbox: { weakenedForTests: { seccomp: false } } },
   ]) {
     await assert.rejects(

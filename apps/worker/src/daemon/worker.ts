@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ArtifactUploader } from '../artifacts/artifact-uploader.js';
 import type { Executor } from '../sandbox/engine.js';
+import { weakenedWarning } from '../sandbox/bwrap-command.js';
 import type { Claim, WorkerQueue } from './queue-api.js';
 import { runClaim, type Resolution } from './task-run.js';
 import type { WorkerConfig } from './worker-config.js';
@@ -36,6 +37,11 @@ export class Worker {
   }
 
   start(): void {
+    const weakened = weakenedWarning(this.executor.weakenedForTests);
+    // A worker with test-only switches off says so in its own log, not only in tasks'.
+    if (weakened !== undefined && this.loop === undefined) {
+      this.logger.warn({ weakenedForTests: this.executor.weakenedForTests }, weakened);
+    }
     this.loop ??= this.claimLoop();
   }
 

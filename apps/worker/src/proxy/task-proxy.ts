@@ -8,7 +8,7 @@ import {
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { canonicalTarget } from './canonical-path.js';
+import { canonicalTarget, type CanonicalTarget } from './canonical-path.js';
 import { scrubCredentials } from './credential-scrub.js';
 import {
   signRequest,
@@ -31,6 +31,12 @@ export interface TaskProxyOptions {
   logger: Logger;
   /** Requests in flight at once; more wait their turn at the socket. */
   maxConcurrentRequests?: number;
+  /**
+   * Test-only (the exercise's weakened targets): forward every origin-form request
+   * target as it came, without the canonical-spelling check. Only the daemon sets it,
+   * from the engine's own test-only switch.
+   */
+  weakenedForTests?: { pathCheck: false };
 }
 
 /** The secrets service's get endpoint: every successful answer under it holds a secret. */
@@ -132,7 +138,10 @@ export class TaskProxy {
       req.resume();
       return refuse(res, 403, 'RunResolved', 'this task’s run has resolved; the proxy is closed');
     }
-    const target = canonicalTarget(req.url ?? '');
+    const target =
+      this.options.weakenedForTests?.pathCheck === false
+        ? uncheckedTarget(req.url ?? '')
+        : canonicalTarget(req.url ?? '');
     if (!target.ok) {
       req.resume();
       // The reason only: the path may name a secret (S1).
@@ -317,6 +326,14 @@ export class TaskProxy {
       ...(typeof certificate === 'string' ? { certificate } : {}),
     });
   }
+}
+
+/** Test-only: any target as it came, split at its first `?` (the weakened path check). */
+function uncheckedTarget(target: string): CanonicalTarget {
+  const queryAt = target.indexOf('?');
+  const path = queryAt === -1 ? target : target.slice(0, queryAt);
+  const search = queryAt === -1 ? '' : target.slice(queryAt);
+  return { ok: true, path, search, service: /^\/api\/([^/]*)\//.exec(path)?.[1] ?? '' };
 }
 
 /** JSON.parse, with an error that quotes nothing of the text (it may hold a secret, S1). */

@@ -65,6 +65,12 @@ export interface WeakenedForTests {
   seccomp?: false;
   /** No pid namespace: the host's processes are visible in the host's own /proc. */
   pidNamespace?: false;
+  /** No network namespace (without an allowlist): the task shares the host's network. */
+  network?: false;
+  /** The task proxy forwards any request target as it came, not only canonical ones. */
+  proxyPathCheck?: false;
+  /** Secret values the task fetches through its proxy are not masked in its log. */
+  masking?: false;
 }
 
 /** The warning each weakened task log starts with, naming what is switched off. */
@@ -72,6 +78,9 @@ export function weakenedWarning(weakened: WeakenedForTests | undefined): string 
   const off = [
     ...(weakened?.seccomp === false ? ['no seccomp'] : []),
     ...(weakened?.pidNamespace === false ? ['no pid namespace'] : []),
+    ...(weakened?.network === false ? ['no network namespace'] : []),
+    ...(weakened?.proxyPathCheck === false ? ['no proxy path check'] : []),
+    ...(weakened?.masking === false ? ['no secret masking'] : []),
   ];
   return off.length > 0 ? `WARNING: test-only weakened sandbox: ${off.join(', ')}` : undefined;
 }
@@ -99,13 +108,15 @@ export interface BwrapInvocation {
  */
 export function bwrapInvocation(options: BwrapOptions): BwrapInvocation {
   const pidNamespace = options.weakened?.pidNamespace !== false;
+  // Weakened (test-only): the host's network namespace instead of an empty one.
+  const shareNet = options.shareNet || options.weakened?.network === false;
   const args = [
-    ...(pidNamespace ? ['--unshare-all', ...(options.shareNet ? ['--share-net'] : [])] : []),
+    ...(pidNamespace ? ['--unshare-all', ...(shareNet ? ['--share-net'] : [])] : []),
     // Weakened: the namespaces --unshare-all makes, the pid namespace left out.
     ...(pidNamespace
       ? []
       : ['--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'].concat(
-          options.shareNet ? [] : ['--unshare-net'],
+          shareNet ? [] : ['--unshare-net'],
         )),
     '--unshare-user',
     '--disable-userns',

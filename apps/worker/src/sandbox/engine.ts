@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { ResourceLimits } from '../payload/payload.js';
+import type { WeakenedForTests } from './bwrap-command.js';
 
 /** A destination a task may reach in allowlist mode: an IPv4 address or a name, and a port. */
 export interface Destination {
@@ -66,6 +67,11 @@ export interface ExecutionResult {
 /** A sandbox engine as the daemon uses it. */
 export interface Executor {
   readonly name: 'sandbox' | 'insecure';
+  /**
+   * Test-only controls switched off (see WeakenedForTests); the daemon switches off the
+   * proxy's and the log's share of them, and says so in every task log it affects.
+   */
+  readonly weakenedForTests?: WeakenedForTests;
   run(request: ExecutionRequest): Promise<ExecutionResult>;
   /**
    * Gets what the next task's start needs ready while the worker waits for work (the

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
+import { weakenedWarning } from './bwrap-command.js';
 import type { ExecutionRequest } from './engine.js';
 import { engineContract, runThrough, type ContractRun } from './engine-contract.js';
 import { detectCgroupVersion, TaskCgroup, type CgroupVersion } from './cgroup.js';
@@ -170,6 +171,9 @@ test('S6: no cgroup of the engine outlives its task', async () => {
 for (const [label, weakened, control, status] of [
   ['no seccomp', { seccomp: false }, 'seccomp filter', /Seccomp:\s+0\n/],
   ['no pid namespace', { pidNamespace: false }, 'pid namespace', /Seccomp:\s+2\n/],
+  ['no network namespace', { network: false }, 'network namespace', /Seccomp:\s+2\n/],
+  ['no proxy path check', { proxyPathCheck: false }, 'no test-only switch', /Seccomp:\s+2\n/],
+  ['no secret masking', { masking: false }, 'no test-only switch', /Seccomp:\s+2\n/],
 ] as const) {
   test(`S8, S9: the test-only switch "${label}" is labelled in the log and fails the self-test`, async () => {
     const weak = new SandboxEngine({
@@ -183,16 +187,28 @@ for (const [label, weakened, control, status] of [
       const r = await runThrough(
         weak,
         scratch,
-        [['/bin/sh', '-c', 'grep Seccomp: /proc/self/status; ls -d /proc/[0-9]* | wc -l']],
+        [
+          [
+            '/bin/sh',
+            '-c',
+            'grep Seccomp: /proc/self/status; ls -d /proc/[0-9]* | wc -l; tail -n +3 /proc/net/dev | wc -l',
+          ],
+        ],
         {},
       );
       const output = r.stdout + r.stderr;
       assert.equal(r.exitCode, 0, output);
-      assert.ok(r.stdout.startsWith(`WARNING: test-only weakened sandbox: ${label}\n`), output);
+      // The daemon labels each task log; the engine says what to label it with.
+      assert.equal(
+        weakenedWarning(weak.weakenedForTests),
+        `WARNING: test-only weakened sandbox: ${label}`,
+      );
       assert.match(output, status);
-      const visible = Number(/^(\d+)$/m.exec(output)?.[1]);
+      const [visible, interfaces] = (/^(\d+)\n(\d+)$/m.exec(output) ?? []).slice(1).map(Number);
       // Without a pid namespace the host's processes are all there; with one, a handful.
-      assert.equal(visible > 5, 'pidNamespace' in weakened, `saw ${visible} processes`);
+      assert.equal(Number(visible) > 5, 'pidNamespace' in weakened, `saw ${visible} processes`);
+      // Without a network namespace the host's interfaces are there; with one, lo alone.
+      assert.equal(Number(interfaces) > 1, 'network' in weakened, `saw ${interfaces} interfaces`);
       const failed = (await selfTest(weak, scratch)).filter((c) => !c.ok).map((c) => c.control);
       assert.ok(failed.includes(control), failed.join(', '));
     } finally {

@@ -3,12 +3,7 @@ import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ResourceLimits } from '../payload/payload.js';
-import {
-  bwrapInvocation,
-  chainArguments,
-  weakenedWarning,
-  type WeakenedForTests,
-} from './bwrap-command.js';
+import { bwrapInvocation, chainArguments, type WeakenedForTests } from './bwrap-command.js';
 import { TaskCgroup, type CgroupVersion } from './cgroup.js';
 import type { ExecutionRequest, ExecutionResult, Executor } from './engine.js';
 import {
@@ -87,6 +82,11 @@ export class SandboxEngine implements Executor {
     this.networks = new NetworkAhead(() => this.createNetwork());
   }
 
+  /** Test-only: what is switched off (the daemon labels each task log it affects). */
+  get weakenedForTests(): WeakenedForTests | undefined {
+    return this.options.weakenedForTests;
+  }
+
   /**
    * Makes the next task's cgroup and puts a launcher in it while the worker waits for
    * work, with the limits of the last task (or `expected`, before the first).
@@ -112,8 +112,6 @@ export class SandboxEngine implements Executor {
 
   async run(request: ExecutionRequest): Promise<ExecutionResult> {
     if (this.preparing) this.lastResources = request.resources;
-    const warning = weakenedWarning(this.options.weakenedForTests);
-    if (warning !== undefined) request.stdout.write(`${warning}\n`);
     // Fail closed (S9): a control that cannot be applied means the task does not run.
     let destinations: ResolvedDestination[] = [];
     let routesRefused: Promise<string | undefined> = Promise.resolve(undefined);

@@ -57,6 +57,7 @@ test('S9: the self-test passes every control of the sandbox engine', async () =>
   assert.deepEqual(
     checks.map((c) => c.control),
     [
+      'no test-only switch',
       'unprivileged user',
       'no capabilities',
       'no_new_privs',

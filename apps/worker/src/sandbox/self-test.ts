@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { weakenedWarning } from './bwrap-command.js';
 import type { ExecutionRequest, ExecutionResult, Executor, NetworkPolicy } from './engine.js';
 import { PROBE_PORTS, ProbeDestination } from './network/probe-destination.js';
 
@@ -136,6 +137,11 @@ export async function selfTest(
       ? await allowlistChecks(engine, taskDir, options.allowlistProbe.networkTag)
       : [];
     return [
+      check(
+        'no test-only switch',
+        weakenedWarning(engine.weakenedForTests) === undefined,
+        'the engine was built with test-only switches off (weakenedForTests); no worker runs so',
+      ),
       ...isolationChecks(isolation.text),
       ...limitChecks(limits),
       diskCheck(disk),
