@@ -23,3 +23,5 @@ export * as queueArtifacts from './queue-artifacts.js';
 export * as blobs from './blobs.js';
 export type { ArtifactKey, ArtifactRow, StorageType } from './queue-artifacts.js';
 export * as liveLogs from './live-logs.js';
+export * as identity from './identity.js';
+export type { IdentityProviderRow, LoginSessionRow, SigninAttemptRow } from './identity.js';
