@@ -19,12 +19,14 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['only the queue service', 'bulwark serve --service queue --config server.json'],
   ],
   signin: [
-    ['keep temporary credentials for a day', 'bulwark signin'],
+    ['sign in through your organization, in a browser', 'bulwark signin --web'],
+    ['without a browser at hand: enter a code elsewhere', 'bulwark signin --device'],
+    ['keep temporary credentials of your client for a day', 'bulwark signin'],
     ['only some scopes, for a week', 'bulwark signin --scope "queue:*" --expires "7 days"'],
     ['a second deployment', 'bulwark --profile staging signin'],
   ],
   signout: [
-    ['forget the default profile', 'bulwark signout'],
+    ['end the sign-in and forget the default profile', 'bulwark signout'],
     ['forget another one', 'bulwark --profile staging signout'],
   ],
   status: [
