@@ -98,33 +98,33 @@ test('a token signed by the provider, for us, fresh, with our nonce, verifies', 
   assert.deepEqual(grant.scopes, ['assume:login:corp/alice', 'assume:login-group:corp/builders']);
 });
 
-test('S2: an ID token with a forged signature is refused', async () => {
+test('S4: an ID token with a forged signature is refused', async () => {
   const { privateKey: attackerKey } = await generateKeyPair('RS256');
   const forged = await sign(claims(), attackerKey);
   await refused(forged, /signature does not verify/);
   wouldHavePassedUnverified(forged);
 });
 
-test('S2: an ID token with alg none is refused', async () => {
+test('S4: an ID token with alg none is refused', async () => {
   const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
   const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.`;
   await refused(unsigned, /algorithm is not accepted|malformed/);
   wouldHavePassedUnverified(unsigned);
 });
 
-test('S2: an ID token "signed" HS256 with the client secret is refused', async () => {
+test('S4: an ID token "signed" HS256 with the client secret is refused', async () => {
   const hs = await sign(claims(), new TextEncoder().encode(clientSecret), 'HS256');
   await refused(hs, /algorithm is not accepted/);
   wouldHavePassedUnverified(hs);
 });
 
-test('S2: an ID token from another issuer is refused', async () => {
+test('S4: an ID token from another issuer is refused', async () => {
   const other = await sign(claims({ iss: 'https://other-issuer.example' }));
   await refused(other, /iss claim/);
   wouldHavePassedUnverified(other);
 });
 
-test('S2: an ID token for another audience is refused, alone or beside ours', async () => {
+test('S4: an ID token for another audience is refused, alone or beside ours', async () => {
   const otherAud = await sign(claims({ aud: 'another-client' }));
   await refused(otherAud, /aud claim/);
   wouldHavePassedUnverified(otherAud);
@@ -139,7 +139,7 @@ test('S2: an ID token for another audience is refused, alone or beside ours', as
   await verifyIdToken(accepted, { ...expectations(), otherAudiences: ['another-client'] });
 });
 
-test('S2: an expired ID token is refused, as is one issued long ago or in the future', async () => {
+test('S4: an expired ID token is refused, as is one issued long ago or in the future', async () => {
   const t = seconds(now());
   const expired = await sign(claims({ iat: t - 7200, exp: t - 3600 }));
   await refused(expired, /expired/);
@@ -149,7 +149,7 @@ test('S2: an expired ID token is refused, as is one issued long ago or in the fu
   await refused(future, /future|iat claim/);
 });
 
-test('S2: an ID token with another nonce, or none, is refused (a replayed token)', async () => {
+test('S4: an ID token with another nonce, or none, is refused (a replayed token)', async () => {
   const wrong = await sign(claims({ nonce: 'nonce-of-another-sign-in' }));
   await refused(wrong, /nonce/);
   wouldHavePassedUnverified(wrong);

@@ -73,9 +73,13 @@ test('S13: a state, and the code with it, finishes one sign-in only', async () =
   const finish = () => h.post('/signin/finish', { state, code, finishVerifier: verifier });
   const [first, second] = await Promise.all([finish(), finish()]);
   assert.deepEqual([first.status, second.status].sort(), [200, 400]);
+  // Refused by Bulwark itself, before the provider is asked (which would refuse too).
+  const loser = first.status === 400 ? first : second;
+  assert.match(loser.body.message, /no such sign-in in progress/);
   const replay = await finish();
   assert.equal(replay.status, 400);
   assert.equal(replay.body.code, 'InputError');
+  assert.match(replay.body.message, /no such sign-in in progress/);
   // The used code under a fresh state: the provider refuses it, and so does Bulwark.
   const fresh = finishPair();
   const started = await h.post(`/signin/${PROVIDER}/start`, {
