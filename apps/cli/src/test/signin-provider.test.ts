@@ -22,14 +22,29 @@ before(async () => {
     await (await fetch(`${rootUrl}/api/auth/v1/reference`)).json(),
   ) as unknown as typeof AuthClass;
   const root = new AuthClass({ rootUrl, credentials: h.root, retries: 0 });
-  await root.createIdentityProvider!('corp', {
-    description: 'the test organization',
-    issuer: idp.issuer,
-    clientId: idp.clientId,
-    clientSecret: idp.clientSecret,
-    groupsClaim: 'groups',
-    scopes: ['openid', 'groups'],
-  });
+  // Configured as an operator does, the secret on stdin (never in arguments).
+  const created = await h.run(
+    [
+      'idp',
+      'create',
+      'corp',
+      '--issuer',
+      idp.issuer,
+      '--client-id',
+      idp.clientId,
+      '--groups-claim',
+      'groups',
+      '--scope',
+      'groups',
+      '--display-name',
+      'Corp SSO',
+      '--max-session',
+      '8 hours',
+    ],
+    { stdin: `${idp.clientSecret}\n` },
+  );
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /max session \(s\)\s+28800/);
   await root.createRole!('login-group:corp/devs', {
     description: 'developers',
     scopes: ['auth:current-scopes', 'secrets:get:dev/*'],
@@ -112,6 +127,17 @@ test('signin --device: the code is entered elsewhere, the CLI polls until approv
   const whoami = await h.run(['whoami'], { credentials: null });
   assert.match(whoami.stdout, /^login:corp\/carol\//);
   assert.equal((await h.run(['signout'], { credentials: null })).code, 0);
+});
+
+test('idp list and show name the provider, never its secret; logins revoke ends sign-ins', async () => {
+  const list = await h.run(['idp', 'list']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /corp\s+Corp SSO/);
+  const show = await h.run(['idp', 'show', 'corp', '--json']);
+  assert.equal((JSON.parse(show.stdout) as { clientSecretSet: boolean }).clientSecretSet, true);
+  const revoke = await h.run(['logins', 'revoke', 'corp', 'carol', '--yes']);
+  assert.equal(revoke.code, 0, revoke.stderr);
+  assert.match(revoke.stdout, /ended \d+ sign-in\(s\) of login:corp\/carol/);
 });
 
 test('S1: the CLI prints no provider token, code or access token', async () => {
