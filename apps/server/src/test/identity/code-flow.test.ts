@@ -157,11 +157,42 @@ test('sign-out ends the credentials at once; revokeLogins ends every session', a
   await assert.rejects(root.signOut(), { statusCode: 400 });
 });
 
+test('S10: bad provider settings are 400s; an unreachable provider is a 503 naming it', async () => {
+  const root = await h.auth(h.root);
+  const settings = (issuer: string) => ({
+    description: 'x',
+    issuer,
+    clientId: 'c',
+    clientSecret: 's',
+  });
+  for (const issuer of ['http://idp.example.com', 'ftp://127.0.0.1/x', 'https://u:p@idp.example']) {
+    await assert.rejects(root.createIdentityProvider('bad', settings(issuer)), {
+      statusCode: 400,
+    });
+  }
+  await assert.rejects(root.createIdentityProvider('Bad_Name', settings('https://idp.example')), {
+    statusCode: 400,
+  });
+  // Port 1 on loopback: nothing listens there.
+  await root.createIdentityProvider('down', settings('http://127.0.0.1:1'));
+  const { challenge } = finishPair();
+  const answer = await h.post('/signin/down/start', {
+    redirectUri: 'http://127.0.0.1:9/callback',
+    finishChallenge: challenge,
+  });
+  assert.equal(answer.status, 503, JSON.stringify(answer.body));
+  assert.match(answer.body.message, /identity provider down/);
+});
+
 test('the provider list is public and names no secret; the provider answers no secret', async () => {
   const list = await fetch(`${h.rootUrl}/api/auth/v1/identity-providers/`);
   const body = await list.text();
   h.answers.push(body);
-  assert.deepEqual(JSON.parse(body), { providers: [{ name: 'corp', displayName: 'Corp SSO' }] });
+  const { providers } = JSON.parse(body) as { providers: Record<string, unknown>[] };
+  assert.deepEqual(
+    providers.find((p) => p.name === 'corp'),
+    { name: 'corp', displayName: 'Corp SSO' },
+  );
   const root = await h.auth(h.root);
   const provider = await root.identityProvider(PROVIDER);
   h.answers.push(JSON.stringify(provider));
