@@ -140,6 +140,21 @@ export async function insertAttempt(db: Queryable, row: SigninAttemptRow): Promi
   );
 }
 
+/** Attempts of a provider not yet expired, counted up to `limit` (no more is read). */
+export async function countLiveAttempts(
+  db: Queryable,
+  provider: string,
+  now: Date,
+  limit: number,
+): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM (
+       SELECT 1 FROM signin_attempts WHERE provider = $1 AND expires > $2 LIMIT $3) live`,
+    [provider, now, limit],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
 /**
  * Takes an attempt of the given flow: deletes it and answers it, in one statement, so
  * of two finishes of one state exactly one gets it (the other finds nothing).

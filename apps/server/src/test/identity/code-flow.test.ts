@@ -184,6 +184,37 @@ test('S10: bad provider settings are 400s; an unreachable provider is a 503 nami
   assert.match(answer.body.message, /identity provider down/);
 });
 
+test('sign-ins in progress are bounded per provider: beyond 10,000, starts get 429', async () => {
+  const root = await h.auth(h.root);
+  await root.createIdentityProvider('busy', {
+    description: 'x',
+    issuer: h.idp.issuer,
+    clientId: h.idp.clientId,
+    clientSecret: h.idp.clientSecret,
+  });
+  const pool = h.platform.db.pool;
+  await pool.query(
+    `INSERT INTO signin_attempts (state_hash, provider, flow, finish_challenge, sealed_secrets,
+       next_poll, expires, created)
+     SELECT md5(i::text) || md5(i::text), 'busy', 'code', 'c', '{}', now(),
+            now() + interval '10 minutes', now()
+       FROM generate_series(1, 10000) i`,
+  );
+  const { challenge } = finishPair();
+  const start = () =>
+    h.post('/signin/busy/start', {
+      redirectUri: 'http://127.0.0.1:9/callback',
+      finishChallenge: challenge,
+    });
+  const refused = await start();
+  assert.equal(refused.status, 429, JSON.stringify(refused.body));
+  assert.equal(refused.body.code, 'TooManyRequests');
+  await pool.query(`DELETE FROM signin_attempts WHERE provider = 'busy'`);
+  const accepted = await start();
+  assert.equal(accepted.status, 200);
+  h.sensitive.add(accepted.body.state);
+});
+
 test('the provider list is public and names no secret; the provider answers no secret', async () => {
   const list = await fetch(`${h.rootUrl}/api/auth/v1/identity-providers/`);
   const body = await list.text();

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiError, inputError } from '@bulwark/api';
+import { queries } from '@bulwark/db';
+import type { AuthContext } from '../context.js';
 
 /**
  * The pieces of a sign-in attempt. The state (and the device flow's request handle) is
@@ -62,4 +64,26 @@ export function checkRedirectUri(uri: string, configured: readonly string[]): vo
     "redirectUri must be one of the provider's configured redirectUris, or a loopback " +
       'address http://127.0.0.1:<port>/<path>',
   );
+}
+
+/**
+ * Sign-ins start without credentials, so their number in progress is bounded per
+ * provider: beyond it, starts are refused with 429 until attempts finish or expire
+ * (ten minutes), and the table and the provider's device endpoint stay bounded.
+ */
+export const MAX_ATTEMPTS_IN_PROGRESS = 10_000;
+
+export async function refuseWhenTooMany(ctx: AuthContext, provider: string): Promise<void> {
+  const live = await queries.identity.countLiveAttempts(
+    ctx.pool,
+    provider,
+    ctx.now(),
+    MAX_ATTEMPTS_IN_PROGRESS,
+  );
+  if (live >= MAX_ATTEMPTS_IN_PROGRESS) {
+    throw new ApiError(
+      'TooManyRequests',
+      `too many sign-ins in progress with ${provider}; try again in a few minutes`,
+    );
+  }
 }

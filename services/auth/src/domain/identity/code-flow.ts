@@ -5,6 +5,7 @@ import {
   checkRedirectUri,
   expiredAttempt,
   randomToken,
+  refuseWhenTooMany,
   s256,
   stateHash,
   unknownAttempt,
@@ -35,6 +36,7 @@ export async function startCodeSignIn(
 ): Promise<StartedCodeSignIn> {
   const provider = await openProvider(ctx, name);
   checkRedirectUri(input.redirectUri, provider.settings.redirectUris);
+  await refuseWhenTooMany(ctx, name);
   const state = randomToken();
   const secrets: AttemptSecrets = { nonce: randomToken(), codeVerifier: randomToken(48) };
   const now = ctx.now();

@@ -5,6 +5,7 @@ import {
   checkFinishVerifier,
   expiredAttempt,
   randomToken,
+  refuseWhenTooMany,
   stateHash,
   unknownAttempt,
   type AttemptSecrets,
@@ -59,6 +60,7 @@ export async function startDeviceSignIn(
   const provider = await openProvider(ctx, name);
   const endpoint = provider.metadata.deviceAuthorizationEndpoint;
   if (!endpoint) throw inputError(`identity provider ${name} offers no device authorization`);
+  await refuseWhenTooMany(ctx, name);
   let answer: Record<string, unknown>;
   try {
     answer = await providerJson(name, endpoint, {
