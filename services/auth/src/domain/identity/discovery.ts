@@ -27,15 +27,28 @@ interface Cached {
  * 30 s) when a token names a key it does not hold, so a provider's key rotation is
  * followed without a restart and forged key ids cannot make it fetch in a loop.
  */
+/** How the key set is refreshed; production uses the defaults. */
+export interface KeySetTiming {
+  /** At most one refetch per this, when a token names an unknown key. */
+  cooldownMs: number;
+  /** Keys are refetched once older than this. */
+  cacheMaxAgeMs: number;
+}
+
+const DEFAULT_KEY_TIMING: KeySetTiming = { cooldownMs: 30_000, cacheMaxAgeMs: 10 * 60_000 };
+
 export class ProviderDirectory {
   private readonly cache = new Map<string, Cached>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly keyTiming: KeySetTiming = DEFAULT_KEY_TIMING,
+  ) {}
 
   metadata(providerName: string, issuer: string): Promise<ProviderMetadata> {
     const cached = this.cache.get(issuer);
     if (cached && this.now() - cached.fetched < DISCOVERY_TTL_MS) return cached.metadata;
-    const metadata = discover(providerName, issuer);
+    const metadata = discover(providerName, issuer, this.keyTiming);
     const entry = { fetched: this.now(), metadata };
     this.cache.set(issuer, entry);
     // A failed discovery is not remembered: the next sign-in tries again.
@@ -51,7 +64,11 @@ export class ProviderDirectory {
   }
 }
 
-async function discover(providerName: string, issuer: string): Promise<ProviderMetadata> {
+async function discover(
+  providerName: string,
+  issuer: string,
+  timing: KeySetTiming,
+): Promise<ProviderMetadata> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   const doc = await providerJson(providerName, url, { method: 'GET' });
   // OpenID Connect Discovery, section 4.3: the document's issuer must be exactly ours.
@@ -80,8 +97,8 @@ async function discover(providerName: string, issuer: string): Promise<ProviderM
     ...(device !== undefined && { deviceAuthorizationEndpoint: device }),
     keys: createRemoteJWKSet(new URL(jwksUri), {
       timeoutDuration: 10_000,
-      cooldownDuration: 30_000,
-      cacheMaxAge: 10 * 60_000,
+      cooldownDuration: timing.cooldownMs,
+      cacheMaxAge: timing.cacheMaxAgeMs,
     }),
   };
 }
