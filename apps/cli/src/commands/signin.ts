@@ -12,7 +12,7 @@ import {
 import { fromNow } from '../lib/duration.js';
 import { chooseProvider, deviceSignIn, endSignIn, webSignIn } from '../lib/identity-signin.js';
 import { printJson, type OutputOptions } from '../lib/output.js';
-import { action } from '../lib/run.js';
+import { action, EXIT } from '../lib/run.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -59,12 +59,24 @@ export function registerSignin(program: Command): void {
     .action(
       action(async () => {
         const { profile } = await loadConfig().catch(() => ({ profile: undefined }));
-        await endProfileSignIn();
+        // Forgotten here even when the deployment cannot be told: say so, and fail.
+        const notEnded = await endProfileSignIn().then(
+          () => undefined,
+          (err: unknown) => (err instanceof Error ? err.message : String(err)),
+        );
         if (!(await removeSignin())) {
           process.stdout.write(`not signed in (profile ${profile ?? 'default'})\n`);
           return;
         }
         process.stdout.write(`signed out (profile ${profile ?? 'default'})\n`);
+        if (notEnded !== undefined) {
+          process.stderr.write(
+            `bulwark: the deployment could not end the sign-in (${notEnded}); its ` +
+              'credentials stay valid until they expire unless an administrator runs ' +
+              '`bulwark logins revoke`\n',
+          );
+          process.exitCode = EXIT.failure;
+        }
       }),
     );
 
