@@ -107,9 +107,10 @@ export async function startDeviceSignIn(
   return {
     deviceRequest,
     userCode,
-    verificationUri: answer.verification_uri,
+    // As parsed: a URL's serialization has no control characters for a terminal to obey.
+    verificationUri: new URL(answer.verification_uri).href,
     ...(isUrlOfProvider(answer.verification_uri_complete) && {
-      verificationUriComplete: answer.verification_uri_complete,
+      verificationUriComplete: new URL(answer.verification_uri_complete).href,
     }),
     interval,
     expires: expires.toISOString(),
