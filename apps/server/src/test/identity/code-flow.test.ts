@@ -94,6 +94,15 @@ test('S13: a state, and the code with it, finishes one sign-in only', async () =
   });
   assert.equal(reused.status, 400, JSON.stringify(reused.body));
   assert.match(reused.body.message, /invalid_grant/);
+  // S14: the refusal is audited on the provider, with its reason and no code.
+  const root = await h.auth(h.root);
+  const history = (await root.getEntityHistory('identity-provider', PROVIDER)) as {
+    auditHistory: { action: string; details: { reason?: string; flow?: string } }[];
+  };
+  const refusal = history.auditHistory.find((e) => e.action === 'sign-in refused');
+  assert.ok(refusal, JSON.stringify(history));
+  assert.equal(refusal.details.flow, 'code');
+  assert.match(refusal.details.reason ?? '', /invalid_grant/);
 });
 
 test('S13: a code and state without the finishVerifier are worth nothing', async () => {
