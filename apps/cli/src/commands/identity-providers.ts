@@ -177,7 +177,7 @@ export function registerIdentityProviders(program: Command): void {
 
   idp
     .command('delete <name>')
-    .description('remove a provider (its sign-ins last until they expire or are revoked)')
+    .description('remove a provider, ending every sign-in it gave')
     .option('--yes', 'do not ask (needed when not on a terminal)')
     .action(
       action(async (name: string, options: { yes?: boolean }) => {

@@ -264,6 +264,20 @@ export async function revokeSubjectSessions(
   return rowCount ?? 0;
 }
 
+/** Ends every live session of one provider (it was removed); answers how many. */
+export async function revokeProviderSessions(
+  db: Queryable,
+  provider: string,
+  at: Date,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE login_sessions SET revoked = $2
+      WHERE provider = $1 AND revoked IS NULL AND expires > $2`,
+    [provider, at],
+  );
+  return rowCount ?? 0;
+}
+
 /**
  * Forgets attempts past their expiry and sessions expired for a day (their credentials
  * expired with them, so nothing can use them); answers how many rows went.

@@ -164,13 +164,23 @@ authApi.declare<{ name: string }, undefined, undefined>({
   stability: 'experimental',
   title: 'Delete Identity Provider',
   description: [
-    'Removes an identity provider and its sign-ins in progress. Credentials it issued',
-    'stay valid until they expire unless revoked (`revokeLogins`).',
+    'Removes an identity provider, its sign-ins in progress, and ends every sign-in it',
+    'gave: their credentials stop working at once.',
   ].join(' '),
   async handler(ctx, req) {
     const { name } = req.params;
-    const deleted = await audited(ctx, name, 'deleted', req.caller.clientId, {}, (db) =>
-      queries.identity.deleteProvider(db, name),
+    const details: Record<string, unknown> = {};
+    const deleted = await audited(
+      ctx,
+      name,
+      'deleted',
+      req.caller.clientId,
+      details,
+      async (db) => {
+        if (!(await queries.identity.deleteProvider(db, name))) return false;
+        details.sessionsEnded = await queries.identity.revokeProviderSessions(db, name, ctx.now());
+        return true;
+      },
     );
     if (!deleted) throw notFound(`Identity provider ${name}`);
     return {};

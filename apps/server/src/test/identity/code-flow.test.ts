@@ -224,6 +224,25 @@ test('sign-ins in progress are bounded per provider: beyond 10,000, starts get 4
   h.sensitive.add(accepted.body.state);
 });
 
+test('deleting a provider ends every sign-in it gave, at once', async () => {
+  const root = await h.auth(h.root);
+  await root.createIdentityProvider('leaving', {
+    description: 'a provider about to be removed',
+    issuer: h.idp.issuer,
+    clientId: h.idp.clientId,
+    clientSecret: h.idp.clientSecret,
+  });
+  await root.createRole('login:leaving/alice', {
+    description: 't',
+    scopes: ['auth:current-scopes'],
+  });
+  const signedIn = await codeSignIn(h, 'alice', 'leaving');
+  const auth = await h.auth(signedIn.credentials);
+  await auth.currentScopes();
+  await root.deleteIdentityProvider('leaving');
+  await assert.rejects(auth.currentScopes(), { statusCode: 401 });
+});
+
 test('the provider list is public and names no secret; the provider answers no secret', async () => {
   const list = await fetch(`${h.rootUrl}/api/auth/v1/identity-providers/`);
   const body = await list.text();

@@ -35,7 +35,8 @@ export type AuthClient = Record<
   | 'revokeLogins'
   | 'identityProvider'
   | 'createIdentityProvider'
-  | 'updateIdentityProvider',
+  | 'updateIdentityProvider'
+  | 'deleteIdentityProvider',
   Method
 >;
 
@@ -134,10 +135,11 @@ export function finishPair(): { verifier: string; challenge: string } {
 export async function beginCodeSignIn(
   h: IdentityHarness,
   user: string,
-  redirectUri = 'http://127.0.0.1:9/callback',
+  provider = PROVIDER,
 ): Promise<{ state: string; code: string; verifier: string }> {
+  const redirectUri = 'http://127.0.0.1:9/callback';
   const { verifier, challenge } = finishPair();
-  const started = await h.post(`/signin/${PROVIDER}/start`, {
+  const started = await h.post(`/signin/${provider}/start`, {
     redirectUri,
     finishChallenge: challenge,
   });
@@ -155,8 +157,12 @@ export async function beginCodeSignIn(
   return { state, code, verifier };
 }
 
-export async function codeSignIn(h: IdentityHarness, user: string): Promise<SignedIn> {
-  const { state, code, verifier } = await beginCodeSignIn(h, user);
+export async function codeSignIn(
+  h: IdentityHarness,
+  user: string,
+  provider = PROVIDER,
+): Promise<SignedIn> {
+  const { state, code, verifier } = await beginCodeSignIn(h, user, provider);
   const finished = await h.post('/signin/finish', { state, code, finishVerifier: verifier });
   assert.equal(finished.status, 200, JSON.stringify(finished.body));
   const signedIn = finished.body as SignedIn;
