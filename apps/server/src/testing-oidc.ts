@@ -16,6 +16,8 @@ export interface TestIdentityProvider {
   /** The key the provider signs ID tokens with (to mint tokens a real provider would). */
   readonly signingKey: CryptoKey;
   readonly kid: string;
+  /** Every access token and code the provider issued (opaque: their values). */
+  readonly issuedTokens: Set<string>;
   /** Sets the groups a user's next ID token carries. */
   setGroups(user: string, groups: string[]): void;
   stop(): Promise<void>;
@@ -62,6 +64,19 @@ export async function startTestIdentityProvider(
   });
   // Its own console warnings (development interactions) are not the test's output.
   provider.on('server_error', () => undefined);
+  // Opaque tokens' values are their jti: kept so tests can look for them anywhere.
+  const issuedTokens = new Set<string>();
+  for (const event of [
+    'access_token.saved',
+    'access_token.issued',
+    'authorization_code.saved',
+    'device_code.saved',
+  ]) {
+    provider.on(event, (token) => {
+      const jti = (token as { jti?: unknown }).jti;
+      if (typeof jti === 'string') issuedTokens.add(jti);
+    });
+  }
   server.on('request', provider.callback());
   return {
     issuer,
@@ -69,6 +84,7 @@ export async function startTestIdentityProvider(
     clientSecret,
     signingKey: privateKey,
     kid,
+    issuedTokens,
     setGroups: (user, list) => groups.set(user, list),
     stop: () =>
       new Promise<void>((resolve) => {

@@ -180,8 +180,9 @@ export async function currentScopes(
 }
 
 /**
- * S1: no provider token (ID token, access token, code), client secret, state, verifier
- * or Bulwark access token appears in a log line or the audit log, and no JWT at all.
+ * S1: no provider token (ID token, access token, code, device code), client secret,
+ * state, verifier or Bulwark access token appears in a log line, the audit log or an
+ * answer (beyond the one value each answer hands over), and no JWT at all.
  */
 export async function assertNothingLeaked(h: IdentityHarness): Promise<void> {
   const jwt = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./;
@@ -195,6 +196,9 @@ export async function assertNothingLeaked(h: IdentityHarness): Promise<void> {
     ['answers', h.answers],
   ];
   assert.ok(h.platform.logLines.length > 0, 'logs were captured');
+  // The provider's access tokens, codes and device codes, as it issued them.
+  assert.ok(h.idp.issuedTokens.size > 0, 'the provider issued tokens');
+  for (const token of h.idp.issuedTokens) h.sensitive.add(token);
   for (const [where, lines] of places) {
     for (const line of lines) {
       assert.doesNotMatch(line, jwt, `a JWT in the ${where}`);
