@@ -5,6 +5,7 @@ import { registerClients } from './commands/clients.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerExercise } from './commands/exercise.js';
 import { registerGroup } from './commands/group.js';
+import { registerIdentityProviders } from './commands/identity-providers.js';
 import { registerRoles } from './commands/roles.js';
 import { registerScopes } from './commands/scopes.js';
 import { registerSecrets } from './commands/secrets.js';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   registerWhoami(program);
   registerClients(program);
   registerRoles(program);
+  registerIdentityProviders(program);
   registerScopes(program);
   registerAudit(program);
   registerSecrets(program);

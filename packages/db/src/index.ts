@@ -34,6 +34,9 @@ export type {
   AuditRecord,
   ChainVerification,
   ClientRow,
+  IdentityProviderRow,
+  LoginSessionRow,
+  SigninAttemptRow,
   Queryable,
   RoleRow,
 } from './queries/index.js';

@@ -2,12 +2,14 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Keyring } from '@bulwark/crypto';
 import { mountApi, type AuthorityPlugin, type RunningAuthority } from '@bulwark/api';
-import { chainAuditJob, repeatJob } from '@bulwark/db';
+import { chainAuditJob, queries, repeatJob } from '@bulwark/db';
 import './api/index.js';
 import { authApi } from './api/definition.js';
 import { ensureStaticClient } from './domain/bootstrap.js';
 import type { AuthContext } from './domain/context.js';
 import { CredentialStore } from './domain/credential-store.js';
+import { ProviderDirectory } from './domain/identity/discovery.js';
+import { loginRevocation } from './domain/identity/login-revocation.js';
 import { purgeExpiredClients } from './domain/maintenance.js';
 import { ReplayGuard } from './domain/replay-guard.js';
 import { SignatureValidator } from './domain/signature-validator.js';
@@ -42,12 +44,19 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Aut
   // Seen nonces live in the database only (S13, D24): shared by every process and
   // kept across restarts.
   const replayGuard = new ReplayGuard(options.pool, skewSeconds);
+  // Login credentials end at sign-out (D41); other names are the platform's to revoke.
+  const loginRevoked = loginRevocation(options.pool);
+  const otherRevoked = options.isRevoked;
   const validator = new SignatureValidator({
     store,
     replayGuard,
     skewSeconds,
     now: options.now ? () => now().getTime() : Date.now,
-    ...(options.isRevoked ? { isRevoked: options.isRevoked } : {}),
+    isRevoked: (clientId) => {
+      const login = loginRevoked(clientId);
+      if (login !== false) return login;
+      return otherRevoked ? otherRevoked(clientId) : false;
+    },
   });
   const context: AuthContext = Object.freeze({
     pool: options.pool,
@@ -57,12 +66,19 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Aut
     skewSeconds,
     logger: options.logger,
     now,
+    identityProviders: new ProviderDirectory(() => now().getTime()),
   });
   const stopJobs = [
     repeatJob(
       'nonce-prune',
       60_000,
       () => replayGuard.prune(Math.floor(now().getTime() / 1000)),
+      options.logger,
+    ),
+    repeatJob(
+      'identity-prune',
+      5 * 60_000,
+      () => queries.identity.pruneIdentityRows(options.pool, now()),
       options.logger,
     ),
     repeatJob('client-expiry', 5 * 60_000, () => purgeExpiredClients(context), options.logger),

@@ -19,12 +19,14 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['only the queue service', 'bulwark serve --service queue --config server.json'],
   ],
   signin: [
-    ['keep temporary credentials for a day', 'bulwark signin'],
+    ['sign in through your organization, in a browser', 'bulwark signin --web'],
+    ['without a browser at hand: enter a code elsewhere', 'bulwark signin --device'],
+    ['keep temporary credentials of your client for a day', 'bulwark signin'],
     ['only some scopes, for a week', 'bulwark signin --scope "queue:*" --expires "7 days"'],
     ['a second deployment', 'bulwark --profile staging signin'],
   ],
   signout: [
-    ['forget the default profile', 'bulwark signout'],
+    ['end the sign-in and forget the default profile', 'bulwark signout'],
     ['forget another one', 'bulwark --profile staging signout'],
   ],
   status: [
@@ -93,6 +95,23 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['replace every scope', 'bulwark roles update project:web:ci --scope queue:*'],
   ],
   'roles list': [['every role', 'bulwark roles list']],
+  'idp create': [
+    [
+      'a Keycloak realm, its groups claim, the secret from a file',
+      'bulwark idp create corp --issuer https://sso.example.com/realms/corp --client-id bulwark ' +
+        '--groups-claim groups --scope groups --secret-file secret.txt',
+    ],
+  ],
+  'idp update': [
+    ['sign-ins last at most 8 hours', 'bulwark idp update corp --max-session "8 hours"'],
+    ['a new client secret, from stdin', 'bulwark idp update corp --secret-file - < secret.txt'],
+  ],
+  'idp list': [['the providers people can sign in with', 'bulwark idp list']],
+  'idp show': [["a provider's settings", 'bulwark idp show corp']],
+  'idp delete': [['remove a provider', 'bulwark idp delete corp --yes']],
+  'logins revoke': [
+    ['someone left: end their sign-ins now', 'bulwark logins revoke corp alice@example.com --yes'],
+  ],
   'roles show': [['a role and what it expands to', 'bulwark roles show project:web:ci']],
   'roles delete': [
     ['delete a role, without a question', 'bulwark roles delete project:web:ci --yes'],

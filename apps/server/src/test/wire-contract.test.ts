@@ -40,7 +40,21 @@ const DIFFERENCES: Record<string, { lacks: Record<string, string>; adds: Record<
         sentryDSN: 'no third-party error reporting',
         websocktunnelToken: 'no websocktunnel: workers serve nothing to the network',
       },
-      adds: { verifyAuditLog: 'the hash-chained audit log (S14)' },
+      adds: {
+        verifyAuditLog: 'the hash-chained audit log (S14)',
+        // Taskcluster signs people in through its web server, not its auth service (D41).
+        listIdentityProviders: 'sign-in through OpenID Connect providers (D41)',
+        identityProvider: 'sign-in through OpenID Connect providers (D41)',
+        createIdentityProvider: 'sign-in through OpenID Connect providers (D41)',
+        updateIdentityProvider: 'sign-in through OpenID Connect providers (D41)',
+        deleteIdentityProvider: 'sign-in through OpenID Connect providers (D41)',
+        startSignIn: 'sign-in through OpenID Connect providers (D41)',
+        finishSignIn: 'sign-in through OpenID Connect providers (D41)',
+        startDeviceSignIn: 'sign-in through OpenID Connect providers (D41)',
+        pollDeviceSignIn: 'sign-in through OpenID Connect providers (D41)',
+        signOut: 'sign-out ends sign-in credentials before they expire (D41)',
+        revokeLogins: 'ends every sign-in of one person at once (D41)',
+      },
     },
     Queue: {
       lacks: {

@@ -12,6 +12,7 @@ import { artifactEventNotifications } from './0010-artifact-events.js';
 import { durableNonces } from './0011-durable-nonces.js';
 import { quorum } from './0012-quorum.js';
 import { provenance } from './0013-provenance.js';
+import { identityProviderTables } from './0014-identity-providers.js';
 
 /** Every migration, in version order; `migrate` checks the numbering. Never edit one that shipped. */
 export const migrations: readonly Migration[] = [
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   durableNonces,
   quorum,
   provenance,
+  identityProviderTables,
 ];

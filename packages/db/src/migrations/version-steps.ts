@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { checkTask, rows, SEALED, SHA, T, taskSql, type Step } from './version-step.js';
 import { quorumStep } from './version-step-0012.js';
 import { provenanceStep } from './version-step-0013.js';
+import { identityProvidersStep } from './version-step-0014.js';
 
 /**
  * The data of versions.test.ts: every migration, applied one at a time to an empty database, with data carried
@@ -401,4 +402,5 @@ export const steps: readonly Step[] = [
   },
   quorumStep,
   provenanceStep,
+  identityProvidersStep,
 ];

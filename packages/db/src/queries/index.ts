@@ -29,3 +29,5 @@ export * as provenance from './provenance.js';
 export type { ProvenanceKeyRow } from './provenance.js';
 export * as signing from './signing.js';
 export type { SigningKeyRow } from './signing.js';
+export * as identity from './identity.js';
+export type { IdentityProviderRow, LoginSessionRow, SigninAttemptRow } from './identity.js';

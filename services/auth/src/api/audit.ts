@@ -5,7 +5,16 @@ import { authApi } from './definition.js';
 
 type PageQuery = { continuationToken?: string; limit?: string };
 
-const ENTITY_TYPES = ['client', 'role', 'secret', 'task', 'worker', 'worker-pool'] as const;
+const ENTITY_TYPES = [
+  'client',
+  'role',
+  'secret',
+  'task',
+  'worker',
+  'worker-pool',
+  'identity-provider',
+  'login',
+] as const;
 
 function page(records: AuditRecord[], limit: number): Record<string, unknown> {
   const last = records.at(-1);

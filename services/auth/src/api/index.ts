@@ -5,3 +5,5 @@ import './roles.js';
 import './scopes.js';
 import './authenticate.js';
 import './audit.js';
+import './identity-providers.js';
+import './signin.js';

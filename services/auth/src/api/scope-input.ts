@@ -10,9 +10,15 @@ export function rejectDoubleStars(scopes: readonly string[]): void {
   if (bad !== undefined) throw inputError(`scopes must not end with **: ${JSON.stringify(bad)}`);
 }
 
-/** `static/` clients are managed by the deployment, never through the API. */
+/**
+ * `static/` clients are managed by the deployment, never through the API; `login:` names
+ * belong to people's sign-ins (D41), which would refuse such a client anyway.
+ */
 export function rejectStaticClient(clientId: string): void {
   if (clientId.startsWith('static/')) {
     throw inputError(`clientId ${clientId} starts with static/ and is managed by the deployment`);
+  }
+  if (clientId.startsWith('login:')) {
+    throw inputError(`clientId ${clientId} starts with login:, which names sign-ins only`);
   }
 }

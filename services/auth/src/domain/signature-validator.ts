@@ -220,6 +220,15 @@ export class SignatureValidator implements Authenticator {
       applyCertificate(grant, parsed.ext.certificate, parsed.id, issuer, now);
     }
     const checked = this.checkMac(request, parsed, grant);
+    if (checked instanceof Promise && parsed.scheme === 'header') {
+      // A header's MAC is verified synchronously (checkMac throws before recording the
+      // nonce otherwise), so the revocation check may run beside the nonce's commit
+      // rather than after it: a login session's read costs no extra round trip.
+      const revoked = this.options.isRevoked?.(parsed.id) ?? false;
+      return Promise.all([checked, revoked]).then(([, r]) =>
+        this.finishUnlessRevoked(r, parsed, client, grant, now),
+      );
+    }
     return checked instanceof Promise
       ? checked.then(() => this.afterMac(parsed, client, grant, now))
       : this.afterMac(parsed, client, grant, now);

@@ -110,13 +110,21 @@ test('an expired client cannot authenticate', async () => {
   });
 });
 
-test('S4: static clients and `**` scopes are refused with InputError', async () => {
+test('S4: static and login: clients and `**` scopes are refused with InputError', async () => {
   await assert.rejects(
     rootAuth.createClient('static/evil', { description: 'x', expires: inOneHour() }),
     {
       statusCode: 400,
       code: 'InputError',
     },
+  );
+  // A permanent client cannot pose as a person's sign-in (D41).
+  await assert.rejects(
+    rootAuth.createClient('login:corp/alice/AAAAAAAAAAAAAAAAAAAAAA', {
+      description: 'x',
+      expires: inOneHour(),
+    }),
+    { statusCode: 400, code: 'InputError' },
   );
   await assert.rejects(rootAuth.resetAccessToken('static/root'), {
     statusCode: 400,
