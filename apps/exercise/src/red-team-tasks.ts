@@ -70,8 +70,8 @@ export function taskDefinition(context: ExerciseContext, spec: TaskSpec): Record
 }
 
 /**
- * Creates a task with the red team's credentials and waits (bounded by its maxRunTime
- * and a margin for the queue) until it resolves; then reads its log.
+ * Creates a task with the red team's credentials and waits (in line, then bounded by its
+ * maxRunTime and a margin) until it resolves; then reads its log.
  */
 export async function runRedTeamTask(
   context: ExerciseContext,
@@ -122,6 +122,18 @@ export async function waitResolved(
   );
 }
 
+/**
+ * How long a task may wait in line for the pool. The goals run side by side and their
+ * tasks share the pool's few slots (two for `bulwark up`'s worker), so on a busy host a
+ * task can queue behind the others for a while; each of those is bounded by its
+ * maxRunTime, so the line moves, and the whole run stays bounded.
+ */
+const QUEUE_WAIT_MS = 360_000;
+
+/**
+ * Polls the task until `accept` holds: at most QUEUE_WAIT_MS while it is pending, then
+ * `timeoutMs` from when it was first seen out of the line. Answers the last status.
+ */
 export async function waitFor(
   context: ExerciseContext,
   queue: ServiceClient,
@@ -129,10 +141,14 @@ export async function waitFor(
   timeoutMs: number,
   accept: (status: Status) => boolean,
 ): Promise<Status> {
-  const until = Date.now() + timeoutMs;
+  const queuedUntil = Date.now() + QUEUE_WAIT_MS;
+  let until: number | undefined;
   for (;;) {
     const status = await taskStatus(queue, taskId);
-    if (accept(status) || Date.now() > until || context.signal.aborted) return status;
+    if (accept(status) || context.signal.aborted) return status;
+    const now = Date.now();
+    if (until === undefined && status.state !== 'pending') until = now + timeoutMs;
+    if (now > (until ?? queuedUntil)) return status;
     await sleep(POLL_MS);
   }
 }

@@ -107,7 +107,7 @@ async function resolveRunningRun(context: ExerciseContext): Promise<AttackResult
       `the red team could not create a task in ${context.pool}: ${(err as Error).message.split('\n')[0] ?? ''}`,
     );
   }
-  const status = await waitFor(context, queue, taskId, 90_000, (s) => s.state !== 'pending');
+  const status = await waitFor(context, queue, taskId, 0, (s) => s.state !== 'pending');
   if (status.state !== 'running') {
     return inconclusive(
       info,

@@ -118,8 +118,9 @@ test('every exchange’s messages match the served schemas and Taskcluster’s, 
     consumer!.all.filter(
       (m) => m.body.status?.taskGroupId === taskGroupId || m.body.taskGroupId === taskGroupId,
     );
-  // a: 7, b: 4, c: 3, d: 4, the group sealed once and resolved twice.
-  await waitFor('every message of the scenario', () => ofGroup().length >= 21, 15_000);
+  // a: 8 (with the artifact-created of the provenance the control plane stores after its
+  // completion), b: 4, c: 3, d: 4, the group sealed once and resolved twice.
+  await waitFor('every message of the scenario', () => ofGroup().length >= 22, 15_000);
   const messages = ofGroup();
 
   const servedReference = (await (
@@ -197,8 +198,8 @@ test('every exchange’s messages match the served schemas and Taskcluster’s, 
   assert.equal(running.status.runs[0].workerId, WORKER.workerId);
   assert.equal(running.status.runs[0].resolved, undefined);
   // artifact-created: during the run, so the run is running in it; the s3 one not sent.
-  // (The provenance the control plane stores after the completion is announced too, by
-  // then or later: docs/provenance.md.)
+  // (The provenance the control plane stores after the completion is announced too:
+  // docs/provenance.md.)
   const created = of(a, 'artifact-created').filter(
     (m) => m.artifact.name !== 'public/bulwark/provenance.intoto.json',
   );
