@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { registerCors } from './cors.js';
 import { errorBody, toApiError } from './error-body.js';
 import { ApiError, withIncident } from './errors.js';
 import { requestState } from './request-state.js';
@@ -49,6 +50,8 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
     void reply.header('x-content-type-options', 'nosniff');
     return payload;
   });
+
+  registerCors(app);
 
   app.addHook('onResponse', async (request, reply) => {
     const state = requestState(request);
