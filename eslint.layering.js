@@ -3,7 +3,13 @@
 // test can hold a deliberate violation against exactly these rules.
 
 const SERVICES = ['@bulwark/auth-service', '@bulwark/queue-service', '@bulwark/secrets-service'];
-const APPS = ['@bulwark/server', '@bulwark/server/*', '@bulwark/worker', '@bulwark/cli'];
+const APPS = [
+  '@bulwark/server',
+  '@bulwark/server/*',
+  '@bulwark/worker',
+  '@bulwark/cli',
+  '@bulwark/ui',
+];
 
 /** One rule set per layer: which imports it may not make, and why. */
 function forbid(files, groups, message) {

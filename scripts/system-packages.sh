@@ -5,7 +5,8 @@
 # the embedded PostgreSQL's launcher needs (util-linux's unshare and setpriv, mount) when
 # they are missing; with --tests, also rabbitmq-server, whose broker the queue's AMQP
 # tests start privately (running Bulwark needs no broker), and the build tools the
-# seccomp tests run inside the sandbox (gcc and libc headers, make, git, curl). Idempotent. As root on
+# seccomp tests run inside the sandbox (gcc and libc headers, make, git, curl) and the
+# Chromium the browser tests drive. Idempotent. As root on
 # Debian it installs them; otherwise it prints the one command to run and fails.
 set -euo pipefail
 
@@ -24,6 +25,8 @@ if [ "${1:-}" = "--tests" ]; then
   wanted[/usr/bin/git]=git
   wanted[/usr/bin/curl]=curl
   wanted[/usr/bin/script]=bsdutils
+  # The web UI's and the browser clients' tests drive Debian's Chromium (playwright-core).
+  wanted[/usr/bin/chromium]=chromium
 fi
 missing=()
 for tool in "${!wanted[@]}"; do

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's chromium (scripts/system-packages.sh --tests); no browser is downloaded. */
+export const CHROMIUM_PATH = process.env.BULWARK_TEST_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Why browser tests cannot run here, or undefined when they can. */
+export function browserSkipReason(): string | undefined {
+  return existsSync(CHROMIUM_PATH)
+    ? undefined
+    : `no Chromium at ${CHROMIUM_PATH}: run scripts/system-packages.sh --tests`;
+}
+
+/** One headless Chromium for a test file; close it in after(). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    // Root has no user namespace sandbox for Chromium's renderers in CI.
+    args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
+  });
+}
+
+/** What a page did that a test must see empty: console errors, failed requests. */
+export interface PageProblems {
+  readonly consoleErrors: string[];
+  readonly failedRequests: string[];
+  readonly requestUrls: string[];
+}
+
+/** Records console errors, uncaught exceptions, failed requests and every request URL. */
+export function watchPage(page: Page): PageProblems {
+  const problems: PageProblems = { consoleErrors: [], failedRequests: [], requestUrls: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.consoleErrors.push(String(error)));
+  page.on('requestfailed', (request) => {
+    problems.failedRequests.push(`${request.method()} ${request.url()}`);
+  });
+  page.on('request', (request) => problems.requestUrls.push(request.url()));
+  return problems;
+}
