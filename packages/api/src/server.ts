@@ -46,7 +46,10 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {
-    void reply.header('cache-control', 'no-store, no-cache, must-revalidate');
+    // API answers are never cached; a route that says otherwise (the UI's assets) keeps it.
+    if (!reply.hasHeader('cache-control')) {
+      void reply.header('cache-control', 'no-store, no-cache, must-revalidate');
+    }
     void reply.header('x-content-type-options', 'nosniff');
     return payload;
   });
