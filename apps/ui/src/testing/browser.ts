@@ -26,18 +26,33 @@ export interface PageProblems {
   readonly consoleErrors: string[];
   readonly failedRequests: string[];
   readonly requestUrls: string[];
+  /** `<status> <method> <url>` of every answer of 400 or above. */
+  readonly errorAnswers: string[];
 }
 
 /** Records console errors, uncaught exceptions, failed requests and every request URL. */
 export function watchPage(page: Page): PageProblems {
-  const problems: PageProblems = { consoleErrors: [], failedRequests: [], requestUrls: [] };
+  const problems: PageProblems = {
+    consoleErrors: [],
+    failedRequests: [],
+    requestUrls: [],
+    errorAnswers: [],
+  };
   page.on('console', (message) => {
     if (message.type() === 'error') problems.consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => problems.consoleErrors.push(String(error)));
   page.on('requestfailed', (request) => {
-    problems.failedRequests.push(`${request.method()} ${request.url()}`);
+    const why = request.failure()?.errorText ?? 'failed';
+    problems.failedRequests.push(`${request.method()} ${request.url()} ${why}`);
   });
   page.on('request', (request) => problems.requestUrls.push(request.url()));
+  page.on('response', (response) => {
+    if (response.status() >= 400) {
+      problems.errorAnswers.push(
+        `${response.status()} ${response.request().method()} ${response.url()}`,
+      );
+    }
+  });
   return problems;
 }

@@ -11,7 +11,44 @@ const LINE_HEIGHT = 20;
 const OVERSCAN = 30;
 
 type StreamState =
-  { state: 'streaming' } | { state: 'complete' } | { state: 'failed'; message: string };
+  | { state: 'waiting' }
+  | { state: 'streaming' }
+  | { state: 'complete' }
+  | { state: 'failed'; message: string };
+
+/** How long to wait for a new run's log to be published (the worker does so as it starts). */
+const PUBLISH_WAIT_SECONDS = 120;
+
+/**
+ * Opens the run's log through a signed URL (made anew for each try: it names no
+ * credential, and lasts 15 minutes). A run that just started may not have published its
+ * log yet: a 404 is tried again each second for a while.
+ */
+async function openLog(
+  session: Session,
+  taskId: string,
+  runId: number,
+  signal: AbortSignal,
+  onWaiting: () => void,
+): Promise<Response> {
+  const queue = queueFor(session);
+  for (let attempt = 0; ; attempt += 1) {
+    const url = await queue.buildSignedUrl(
+      // The published client takes the method itself and reads its declaration.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      queue.getArtifact,
+      taskId,
+      runId,
+      'public/logs/live.log',
+    );
+    const response = await fetch(url, { signal });
+    if (response.status !== 404 || attempt >= PUBLISH_WAIT_SECONDS) return response;
+    await response.body?.cancel();
+    onWaiting();
+    await new Promise((done) => setTimeout(done, 1000));
+    signal.throwIfAborted();
+  }
+}
 
 /** The line a URL's `#L<n>` names (1-based), if any. */
 const lineFromHash = (): number | undefined => {
@@ -55,16 +92,9 @@ export function LogPage({
       });
     };
     (async () => {
-      const queue = queueFor(session);
-      const url = await queue.buildSignedUrl(
-        // The published client takes the method itself and reads its declaration.
-        // eslint-disable-next-line @typescript-eslint/unbound-method
-        queue.getArtifact,
-        taskId,
-        runId,
-        'public/logs/live.log',
+      const response = await openLog(session, taskId, runId, abort.signal, () =>
+        setStream({ state: 'waiting' }),
       );
-      const response = await fetch(url, { signal: abort.signal });
       if (!response.ok || !response.body) {
         throw new Error(`The log could not be read (HTTP ${response.status})`);
       }
@@ -73,6 +103,7 @@ export function LogPage({
         const { done, value } = await reader.read();
         if (done) break;
         collector.current.push(value);
+        setStream((previous) => (previous.state === 'waiting' ? { state: 'streaming' } : previous));
         changed();
       }
       collector.current.end();
@@ -152,6 +183,7 @@ export function LogPage({
       </h1>
       <div className="log-toolbar">
         <p role="status" className="log-status">
+          {stream.state === 'waiting' && 'Waiting for the worker to publish the log…'}
           {stream.state === 'streaming' && `Streaming… ${count} lines`}
           {stream.state === 'complete' && `Complete: ${count} lines`}
           {stream.state === 'failed' && stream.message}
