@@ -138,6 +138,13 @@ test('sign out forgets the credentials', { skip }, async () => {
   assert.equal(await page.getByText('Signed in as').count(), 0);
 });
 
+test('the root client signs in as the README says', { skip }, async () => {
+  await signInWithKeyboard(page, platform.root);
+  await page.getByText(`Signed in as ${platform.root.clientId}`).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+});
+
 test('credentials that stop working sign the person out with a message', { skip }, async () => {
   await signInWithKeyboard(page, person);
   await page.getByRole('heading', { name: 'Find a task' }).waitFor();
