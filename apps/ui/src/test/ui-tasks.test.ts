@@ -28,6 +28,8 @@ let page: Page;
 let problems: PageProblems;
 let person: { clientId: string; accessToken: string };
 let queue: any;
+/** Pages the earlier tests showed, seen again in dark mode at phone width. */
+const visited: string[] = [];
 
 before(async () => {
   if (skip) return;
@@ -43,6 +45,7 @@ before(async () => {
       'queue:get-task:*',
       'queue:status:*',
       'queue:list-artifacts:*',
+      'queue:list-task-group:*',
       'queue:get-artifact:*',
       'queue:get-live-log:*',
       'queue:cancel-task:*',
@@ -65,10 +68,15 @@ after(async () => {
   await platform?.stop();
 });
 
-async function createTask(command: string, extra: Record<string, unknown> = {}): Promise<string> {
+async function createTask(
+  command: string,
+  extra: Record<string, unknown> = {},
+  placement: { taskGroupId?: string; taskQueueId?: string } = {},
+): Promise<string> {
   const taskId = taskcluster.slugid();
   await queue.createTask(taskId, {
-    taskQueueId: pool.taskQueueId,
+    taskQueueId: placement.taskQueueId ?? pool.taskQueueId,
+    ...(placement.taskGroupId ? { taskGroupId: placement.taskGroupId } : {}),
     schedulerId: 'ui-tests',
     created: new Date().toJSON(),
     deadline: inOneHour(),
@@ -171,6 +179,7 @@ test(
     });
     assert.equal(await waitForState(taskId, ['completed', 'failed', 'exception']), 'completed');
     await goTo(`/tasks/${taskId}`);
+    visited.push(`/tasks/${taskId}`, `/tasks/${taskId}/runs/0/log`);
     await page.getByRole('button', { name: 'Download private/out.txt' }).waitFor();
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -189,25 +198,71 @@ test(
 );
 
 test(
+  'a task group: counts by state, filter and sort, and a task added later appears live',
+  { skip },
+  async () => {
+    const taskGroupId = taskcluster.slugid();
+    const inGroup = { taskGroupId };
+    const done = await createTask('echo fine', {}, inGroup);
+    const broken = await createTask('exit 1', {}, inGroup);
+    // A queue no worker serves: stays pending.
+    await createTask('true', {}, { taskGroupId, taskQueueId: 'proj-ui/nobody' });
+    await waitForState(done, ['completed']);
+    await waitForState(broken, ['failed']);
+    await goTo(`/groups/${taskGroupId}`);
+    visited.push(`/groups/${taskGroupId}`);
+    const counts = page.getByRole('list', { name: 'Tasks by state' });
+    await page.getByText('live updates on').waitFor();
+    const count = async (state: string) =>
+      (await counts.locator(`li.state-${state} .count`).innerText()).trim();
+    assert.deepEqual(
+      [await count('completed'), await count('failed'), await count('pending')],
+      ['1', '1', '1'],
+    );
+    const table = page.getByRole('region', { name: 'Tasks of the group' });
+    assert.equal(await table.locator('tr.task-row').count(), 3);
+    await page.getByLabel('State', { exact: true }).selectOption('failed');
+    await page.getByText('1 shown').waitFor();
+    assert.match(await table.locator('tr.task-row').innerText(), /exit 1/);
+    await page.getByLabel('State', { exact: true }).selectOption('');
+    await page.getByLabel('Filter').fill('echo');
+    await page.getByText('1 shown').waitFor();
+    await page.getByLabel('Filter').fill('');
+    await page.getByText('3 shown').waitFor();
+    await page.getByRole('button', { name: 'State' }).click();
+    const states = await table.locator('tr.task-row .state').allInnerTexts();
+    assert.deepEqual(states, ['pending', 'completed', 'failed']);
+    assert.deepEqual(await seriousAxeViolations(page), []);
+    // Live: a task created now shows up, and its completion too, without a reload.
+    const later = await createTask('true', {}, inGroup);
+    await page.getByText(/^4 tasks;/).waitFor();
+    await waitForState(later, ['completed']);
+    await counts.locator('li.state-completed .count', { hasText: /^2$/ }).waitFor();
+  },
+);
+
+test(
   'dark mode and phone width: no serious axe violation, no sideways scrolling',
   { skip },
   async () => {
-    const path = new URL(page.url()).pathname.replace(/\/runs\/0\/log$/, '');
     await page.emulateMedia({ colorScheme: 'dark' });
     await page.setViewportSize({ width: 360, height: 740 });
-    await goTo(path);
-    await page.getByRole('heading', { name: 'Artifacts of run 0' }).waitFor();
-    assert.deepEqual(await seriousAxeViolations(page), []);
-    const wide = await page.evaluate(() =>
-      [...document.querySelectorAll('body *')]
-        .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-        .slice(0, 8)
-        .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`),
-    );
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
-    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px: ${wide.join(', ')}`);
+    for (const path of visited) {
+      await goTo(path);
+      await page.locator('main h1').waitFor();
+      await page.getByText(/^Loading/).waitFor({ state: 'detached' });
+      assert.deepEqual(await seriousAxeViolations(page), [], path);
+      const wide = await page.evaluate(() =>
+        [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+          .slice(0, 8)
+          .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`),
+      );
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
+      assert.ok(overflow <= 0, `${path} scrolls sideways by ${overflow}px: ${wide.join(', ')}`);
+    }
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1280, height: 800 });
   },
@@ -227,8 +282,8 @@ test(
       assert.ok(!url.includes(person.accessToken), `token in ${url}`);
     }
     assert.deepEqual(problems.consoleErrors, [], problems.errorAnswers.join('\n'));
-    // Leaving the log page ends its stream; the browser reports that as aborted.
-    const logStream = /\/live-log\/|live_backing\.log/;
+    // Leaving a log or group page ends its stream; the browser reports that as aborted.
+    const logStream = /\/live-log\/|live_backing\.log|\/events\?bewit=/;
     assert.deepEqual(
       problems.failedRequests.filter(
         (line) => !(logStream.test(line) && line.endsWith('net::ERR_ABORTED')),

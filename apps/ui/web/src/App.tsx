@@ -2,6 +2,7 @@ import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { Link } from './lib/Link.js';
 import { parseRoute, useLocation } from './lib/router.js';
 import { sessionSnapshot, signOut, subscribeSession, type Session } from './lib/session.js';
+import { GroupPage } from './pages/GroupPage.js';
 import { HomePage } from './pages/HomePage.js';
 import { LogPage } from './pages/LogPage.js';
 import { SignInPage } from './pages/SignInPage.js';
@@ -14,6 +15,8 @@ function Page({ session, path }: { session: Session; path: string }) {
       return <HomePage />;
     case 'task':
       return <TaskPage session={session} taskId={route.taskId} />;
+    case 'group':
+      return <GroupPage session={session} taskGroupId={route.taskGroupId} />;
     case 'log':
       return <LogPage session={session} taskId={route.taskId} runId={route.runId} />;
     case 'not-found':

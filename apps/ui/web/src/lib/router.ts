@@ -8,6 +8,7 @@ export type Route =
   | { page: 'home' }
   | { page: 'task'; taskId: string }
   | { page: 'log'; taskId: string; runId: number }
+  | { page: 'group'; taskGroupId: string }
   | { page: 'not-found' };
 
 const TASK_ID = '([A-Za-z0-9_-]{22})';
@@ -18,10 +19,13 @@ export function parseRoute(pathname: string): Route {
   if (task) return { page: 'task', taskId: task[1]! };
   const log = new RegExp(`^/tasks/${TASK_ID}/runs/(0|[1-9][0-9]{0,3})/log$`).exec(pathname);
   if (log) return { page: 'log', taskId: log[1]!, runId: Number(log[2]) };
+  const group = new RegExp(`^/groups/${TASK_ID}$`).exec(pathname);
+  if (group) return { page: 'group', taskGroupId: group[1]! };
   return { page: 'not-found' };
 }
 
 export const taskPath = (taskId: string): string => `/tasks/${taskId}`;
+export const groupPath = (taskGroupId: string): string => `/groups/${taskGroupId}`;
 export const logPath = (taskId: string, runId: number): string =>
   `/tasks/${taskId}/runs/${runId}/log`;
 

@@ -25,6 +25,13 @@ declare module 'taskcluster-client-web' {
     getArtifact(taskId: string, runId: number, name: string): Promise<unknown>;
     cancelTask(taskId: string): Promise<{ status: TaskStatus }>;
     rerunTask(taskId: string): Promise<{ status: TaskStatus }>;
+    listTaskGroup(
+      taskGroupId: string,
+      options?: { continuationToken?: string; limit?: number },
+    ): Promise<{
+      tasks: { status: TaskStatus; task: { metadata?: { name?: string } } }[];
+      continuationToken?: string;
+    }>;
   }
   export interface Run {
     runId: number;

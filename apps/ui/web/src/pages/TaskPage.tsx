@@ -3,7 +3,7 @@ import type { Artifact, Run, TaskStatus } from 'taskcluster-client-web';
 import { describeFailure, queueFor } from '../lib/clients.js';
 import { Link } from '../lib/Link.js';
 import { actionAllowed } from '../lib/permissions.js';
-import { logPath } from '../lib/router.js';
+import { groupPath, logPath } from '../lib/router.js';
 import type { Session } from '../lib/session.js';
 import { useLoad } from '../lib/use-load.js';
 
@@ -51,7 +51,9 @@ export function TaskPage({ session, taskId }: { session: Session; taskId: string
         <dd>{status.taskQueueId}</dd>
         <dt>Task group</dt>
         <dd>
-          <code>{status.taskGroupId}</code>
+          <Link to={groupPath(status.taskGroupId)}>
+            <code>{status.taskGroupId}</code>
+          </Link>
         </dd>
         <dt>Deadline</dt>
         <dd>{formatTime(status.deadline)}</dd>
