@@ -25,7 +25,7 @@ export const UI_CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** Paths the app itself routes (apps/ui/web/src/lib/router.ts); nothing under /api/. */
-export const UI_ROUTES: readonly string[] = ['/', '/tasks/*'];
+export const UI_ROUTES: readonly string[] = ['/', '/tasks/*', '/groups/*'];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',

@@ -69,9 +69,11 @@ test(
     assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable');
     await asset.arrayBuffer();
     // The app's own routes get the page; nothing else does.
-    const taskRoute = await fetch(rootUrl + '/tasks/' + 'a'.repeat(22));
-    assert.equal(taskRoute.headers.get('content-type'), 'text/html; charset=utf-8');
-    await taskRoute.text();
+    for (const route of ['/tasks/' + 'a'.repeat(22), '/groups/' + 'a'.repeat(22)]) {
+      const answer = await fetch(rootUrl + route);
+      assert.equal(answer.headers.get('content-type'), 'text/html; charset=utf-8', route);
+      await answer.text();
+    }
     for (const path of [
       '/api/queue/v1/no-such-endpoint',
       '/api/queue/v1/task/' + 'a'.repeat(22),
