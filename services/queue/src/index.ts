@@ -14,3 +14,11 @@ export { objectApi } from './api/object-definition.js';
 export { runCredentialsRevocation } from './domain/revocation.js';
 export type { QueueContext, QueueIdentity } from './domain/context.js';
 export { queueExchanges } from './events/amqp/exchanges.js';
+// The decision of a task verified by a quorum, for whoever vouches for its result.
+export {
+  quorumOutcome,
+  type ArtifactComparison,
+  type QuorumOutcome,
+  type ReplicaDigest,
+  type ReplicaOutcome,
+} from './domain/quorum-outcome.js';

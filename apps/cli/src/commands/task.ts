@@ -7,6 +7,7 @@ import { readInput } from '../lib/input.js';
 import { printFields, printJson, printTable, type OutputOptions } from '../lib/output.js';
 import { action } from '../lib/run.js';
 import { taskFromDocument } from '../lib/task-file.js';
+import { quorumLines, type QuorumStatus } from './quorum-lines.js';
 import { registerTaskRun } from './task-run.js';
 import { registerTaskWatch } from './task-watch.js';
 
@@ -23,6 +24,8 @@ interface Status {
   deadline: string;
   retriesLeft: number;
   runs: Record<string, unknown>[];
+  /** Bulwark extension: the quorum of a verified task. */
+  quorum?: QuorumStatus;
 }
 
 export function printStatus(status: Status, options: OutputOptions): void {
@@ -35,10 +38,12 @@ export function printStatus(status: Status, options: OutputOptions): void {
     deadline: 'deadline',
     retriesLeft: 'retries left',
   });
+  if (status.quorum) process.stdout.write(`\n${quorumLines(status.quorum).join('\n')}\n`);
   if (status.runs.length === 0) return;
   process.stdout.write('\n');
   printTable(status.runs, {
     runId: 'RUN',
+    ...(status.quorum ? { replica: 'REPLICA' } : {}),
     state: 'STATE',
     reasonCreated: 'CREATED',
     reasonResolved: 'RESOLVED',

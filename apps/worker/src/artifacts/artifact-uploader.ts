@@ -1,6 +1,7 @@
 import taskcluster from 'taskcluster-client';
 import type { RunCredentials } from '../proxy/run-credentials.js';
 import { openArtifactFile, type ArtifactError, type ArtifactFile } from './collect-artifacts.js';
+import { flipFirstByte } from './tamper.js';
 import { createArtifactScope } from './worker-log-names.js';
 
 type Method = (...args: unknown[]) => Promise<Record<string, unknown>>;
@@ -34,7 +35,14 @@ export interface RunRef {
  * (S18); only the worker's own log is written with the worker-log scope.
  */
 export class ArtifactUploader {
-  constructor(readonly rootUrl: string) {}
+  /**
+   * `tamperArtifact`: the test-only tamper switch (tamper.ts); the task's artifact of
+   * that name is uploaded with its first byte flipped. Never set outside tests.
+   */
+  constructor(
+    readonly rootUrl: string,
+    private readonly tamperArtifact?: string,
+  ) {}
 
   async uploadFile(run: RunRef, file: ArtifactFile, owner: ArtifactOwner): Promise<void> {
     const queue = this.queue(run, owner);
@@ -59,7 +67,12 @@ export class ArtifactUploader {
           retries: 2,
         }),
         // A retry starts again from the first byte of the same open file.
-        streamFactory: async () => handle.createReadStream({ start: 0, autoClose: false }),
+        streamFactory: async () => {
+          const content = handle.createReadStream({ start: 0, autoClose: false });
+          return owner === 'task' && file.name === this.tamperArtifact
+            ? flipFirstByte(content)
+            : content;
+        },
         retries: 2,
       });
     } finally {

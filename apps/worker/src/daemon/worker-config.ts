@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import type { PoolLimits } from '../payload/payload.js';
+import { TAMPER_GATE, tamperAllowed } from '../artifacts/tamper.js';
 import { AllowEntryError, entryText, parseAllowEntry } from '../sandbox/network/allow-entry.js';
 
 export type EngineName = 'sandbox' | 'insecure';
@@ -31,6 +32,12 @@ export interface WorkerConfig {
    * more being prepared. Always set by loadWorkerConfig.
    */
   diskImageMB?: number;
+  /**
+   * Test-only: the task artifact whose first byte this worker flips before upload,
+   * to play a compromised worker (artifacts/tamper.ts). Refused unless
+   * BULWARK_TEST_ONLY_TAMPER=1.
+   */
+  testOnlyTamperArtifact?: string;
 }
 
 /** A task's disk when it asks for nothing, and the most it may ask for, unless configured. */
@@ -79,6 +86,7 @@ const configSchema = {
     },
     shutdownGraceSeconds: { type: 'integer', minimum: 0, maximum: 86_400 },
     diskImageMB: { type: 'integer', minimum: 256, maximum: 1_073_741_824 },
+    testOnlyTamperArtifact: { type: 'string', minLength: 1, maxLength: 1024 },
   },
 } as const;
 
@@ -176,6 +184,11 @@ export async function loadWorkerConfig(
       `an isolated pool runs tasks only in the sandbox engine, not "${engine}"`,
     );
   }
+  if (config.testOnlyTamperArtifact !== undefined && !tamperAllowed(env)) {
+    throw new WorkerConfigError(
+      `testOnlyTamperArtifact is a test-only switch that corrupts artifacts; it is refused unless ${TAMPER_GATE}=1`,
+    );
+  }
   return Object.freeze({
     rootUrl: config.rootUrl.replace(/\/+$/, ''),
     taskQueueId: config.taskQueueId,
@@ -194,6 +207,9 @@ export async function loadWorkerConfig(
     credentialsFile,
     shutdownGraceSeconds: config.shutdownGraceSeconds ?? 30,
     diskImageMB,
+    ...(config.testOnlyTamperArtifact !== undefined
+      ? { testOnlyTamperArtifact: config.testOnlyTamperArtifact }
+      : {}),
   });
 }
 

@@ -32,7 +32,7 @@ export class Worker {
     private readonly logger: Logger,
     private readonly onResolved: (claim: Claim, resolution: Resolution) => void = () => {},
   ) {
-    this.uploader = new ArtifactUploader(config.rootUrl);
+    this.uploader = new ArtifactUploader(config.rootUrl, config.testOnlyTamperArtifact);
   }
 
   start(): void {

@@ -10,6 +10,7 @@ import { liveLogTables } from './0008-live-logs.js';
 import { auditPending } from './0009-audit-pending.js';
 import { artifactEventNotifications } from './0010-artifact-events.js';
 import { durableNonces } from './0011-durable-nonces.js';
+import { quorum } from './0012-quorum.js';
 
 /** Every migration, in version order; `migrate` checks the numbering. Never edit one that shipped. */
 export const migrations: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   auditPending,
   artifactEventNotifications,
   durableNonces,
+  quorum,
 ];

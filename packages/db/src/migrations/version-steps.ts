@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { checkTask, rows, SEALED, SHA, T, taskSql, type Step } from './version-step.js';
+import { quorumStep } from './version-step-0012.js';
 
 /**
  * The data of versions.test.ts: every migration, applied one at a time to an empty database, with data carried
@@ -131,8 +132,11 @@ export const steps: readonly Step[] = [
       await checkTask(db, 'TASK3RUNNING');
       await checkTask(db, 'TASK3PENDING');
       // 0004 records the queue of every started run, and only of those.
-      const queueOf = (started: boolean): object =>
-        at >= 4 ? { task_queue_id: started ? 'prov/steps' : null } : {};
+      // 0012 numbers replicas; runs from before it are ordinary runs, without one.
+      const queueOf = (started: boolean): object => ({
+        ...(at >= 4 ? { task_queue_id: started ? 'prov/steps' : null } : {}),
+        ...(at >= 12 ? { replica: null } : {}),
+      });
       assert.deepEqual(
         await rows(
           db,
@@ -394,4 +398,5 @@ export const steps: readonly Step[] = [
       ]);
     },
   },
+  quorumStep,
 ];

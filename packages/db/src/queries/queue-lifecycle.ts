@@ -65,23 +65,23 @@ export async function insertTaskAndSchedule(
      ins AS (
        INSERT INTO tasks (${TASK_COLUMNS})
        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-              $18, $19
+              $18, $19, $20, $21
          FROM grp WHERE grp.scheduler_id = $3
        ON CONFLICT (task_id) DO NOTHING
        RETURNING task_id),
      accepted AS MATERIALIZED (SELECT 1 FROM ins, grp WHERE grp.sealed IS NULL),
-     scheduled AS MATERIALIZED (SELECT 1 FROM accepted WHERE $21::boolean),
+     scheduled AS MATERIALIZED (SELECT 1 FROM accepted WHERE $23::boolean),
      run AS (
        INSERT INTO task_runs (task_id, run_id, state, reason_created, scheduled)
-       SELECT $1, 0, 'pending', 'scheduled', $20 FROM scheduled
+       SELECT $1, 0, 'pending', 'scheduled', $22 FROM scheduled
        RETURNING ${RUN_COLUMNS}),
      pending AS (
        INSERT INTO pending_tasks (task_id, run_id, task_queue_id, priority, inserted)
-       SELECT task_id, run_id, $2, $9, $20 FROM run),
+       SELECT task_id, run_id, $2, $9, $22 FROM run),
      audit AS (
        INSERT INTO audit_pending (${AUDIT_PENDING_COLUMNS})
-       SELECT $20, $22, $1, $23, $24, $25 FROM accepted),
-     wake AS (SELECT pg_notify($26, $2) FROM scheduled)
+       SELECT $22, $24, $1, $25, $26, $27 FROM accepted),
+     wake AS (SELECT pg_notify($28, $2) FROM scheduled)
      SELECT grp.scheduler_id AS group_scheduler_id, grp.sealed IS NOT NULL AS group_sealed,
             EXISTS (SELECT 1 FROM ins) AS inserted, (SELECT count(*) FROM wake) AS woken,
             run.*
@@ -134,7 +134,7 @@ export async function lockTaskAndRun(
          SELECT ${TASK_COLUMNS} FROM tasks WHERE task_id = $1 FOR UPDATE) t
        LEFT JOIN LATERAL (
          SELECT run_id, state, reason_created, reason_resolved, worker_group, worker_id,
-                taken_until, scheduled, started, resolved
+                taken_until, scheduled, started, resolved, replica
            FROM task_runs WHERE task_id = t.task_id AND run_id = $2 FOR UPDATE) r ON true`,
     values: [taskId, runId],
   });
@@ -176,7 +176,8 @@ export async function resolveRunningRun(
      audit AS (
        INSERT INTO audit_pending (${AUDIT_PENDING_COLUMNS}) VALUES ($5, $7, $1, $8, $9, $10))
      -- The other runs of a locked task cannot change meanwhile: only its latest run
-     -- is ever pending or running, and that is this one.
+     -- is ever pending or running, and that is this one. (A quorum task, whose
+     -- replicas run side by side, never resolves its runs through this statement.)
      SELECT runs.*, (SELECT array_agg(dependent_task_id) FROM satisfied) AS dependents
        FROM (SELECT * FROM resolved
              UNION ALL

@@ -21,18 +21,20 @@ export interface RunRow {
   scheduled: Date;
   started: Date | null;
   resolved: Date | null;
+  /** Which replica of a quorum task this run is (0 to 4); null for an ordinary run. */
+  replica: number | null;
 }
 
 export const RUN_COLUMNS = `task_id, run_id, state, reason_created, reason_resolved, worker_group,
-  worker_id, taken_until, scheduled, started, resolved`;
+  worker_id, taken_until, scheduled, started, resolved, replica`;
 
 // The same columns qualified, for statements that join another table.
 const RUN_COLUMNS_OF_R = `r.task_id, r.run_id, r.state, r.reason_created, r.reason_resolved,
-  r.worker_group, r.worker_id, r.taken_until, r.scheduled, r.started, r.resolved`;
+  r.worker_group, r.worker_id, r.taken_until, r.scheduled, r.started, r.resolved, r.replica`;
 
 // A claimed run's columns beside its task's (task_id comes with the task's).
 const RUN_COLUMNS_BESIDE_TASK = `c.run_id, c.state, c.reason_created, c.reason_resolved,
-  c.worker_group, c.worker_id, c.taken_until, c.scheduled, c.started, c.resolved`;
+  c.worker_group, c.worker_id, c.taken_until, c.scheduled, c.started, c.resolved, c.replica`;
 
 export interface DbRunRow {
   task_id: string;
@@ -46,6 +48,7 @@ export interface DbRunRow {
   scheduled: Date;
   started: Date | null;
   resolved: Date | null;
+  replica: number | null;
 }
 
 export function runRowFromDb(r: DbRunRow): RunRow {
@@ -61,6 +64,7 @@ export function runRowFromDb(r: DbRunRow): RunRow {
     scheduled: r.scheduled,
     started: r.started,
     resolved: r.resolved,
+    replica: r.replica,
   };
 }
 
@@ -101,7 +105,9 @@ export async function getRunForUpdate(
 
 /**
  * Appends a pending run and its pending_tasks row, and wakes the claimers of its
- * queue on every replica once the transaction commits.
+ * queue on every replica once the transaction commits. `replica` numbers a quorum
+ * task's replica (its run is claimable from `taskQueueId`, which for the trusted
+ * replica is the trusted queue).
  */
 export async function addPendingRun(
   db: Queryable,
@@ -111,18 +117,20 @@ export async function addPendingRun(
     reasonCreated: ReasonCreated;
     taskQueueId: string;
     priority: number;
+    replica?: number;
   },
   now: Date,
 ): Promise<void> {
+  const replica = run.replica ?? null;
   await db.query(
-    `INSERT INTO task_runs (task_id, run_id, state, reason_created, scheduled)
-     VALUES ($1, $2, 'pending', $3, $4)`,
-    [run.taskId, run.runId, run.reasonCreated, now],
+    `INSERT INTO task_runs (task_id, run_id, state, reason_created, scheduled, replica)
+     VALUES ($1, $2, 'pending', $3, $4, $5)`,
+    [run.taskId, run.runId, run.reasonCreated, now, replica],
   );
   await db.query(
-    `INSERT INTO pending_tasks (task_id, run_id, task_queue_id, priority, inserted)
-     VALUES ($1, $2, $3, $4, $5)`,
-    [run.taskId, run.runId, run.taskQueueId, run.priority, now],
+    `INSERT INTO pending_tasks (task_id, run_id, task_queue_id, priority, inserted, replica)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [run.taskId, run.runId, run.taskQueueId, run.priority, now, replica],
   );
   await notify(db, QUEUE_CHANNEL, run.taskQueueId);
 }
@@ -182,6 +190,13 @@ export interface WorkerClaim {
  *
  * - Each claimed run's `claimed` audit entry is inserted by the same statement, so
  *   the claim and its record commit together without another round trip.
+ * - A replica of a quorum task (docs/quorum.md) goes only to a worker that holds no
+ *   other replica of that task, at most one replica of a task per statement. The
+ *   worker's hold is recorded in task_replica_workers by the same statement; its
+ *   primary key serializes two claims of one worker racing for two replicas (the
+ *   second waits for the first to commit, then finds the key taken and leaves its
+ *   replica pending). Workers are told apart by workerGroup alone when the task asks
+ *   for distinct worker groups.
  *
  * Returns the claimed runs with their tasks, in queue order.
  */
@@ -195,14 +210,35 @@ export async function claimPendingRuns(
     text: `WITH worker AS (
        SELECT quarantine_until FROM queue_workers
         WHERE task_queue_id = $1 AND worker_group = $3 AND worker_id = $4),
+     candidates AS MATERIALIZED (
+       SELECT p.task_id, p.run_id, p.priority, p.seq, p.replica,
+              CASE WHEN t.verification->>'distinctBy' = 'workerGroup' THEN '' ELSE $4 END
+                AS distinct_id
+         FROM pending_tasks p JOIN tasks t USING (task_id)
+        WHERE p.task_queue_id = $1 AND t.deadline > $6
+          AND NOT EXISTS (SELECT 1 FROM worker WHERE quarantine_until > $6)
+          AND (p.replica IS NULL OR NOT EXISTS (
+            SELECT 1 FROM task_replica_workers h
+             WHERE h.task_id = p.task_id AND h.worker_group = $3 AND h.replica <> p.replica
+               AND h.worker_id = CASE WHEN t.verification->>'distinctBy' = 'workerGroup'
+                                      THEN '' ELSE $4 END))
+        ORDER BY p.priority DESC, p.seq
+        LIMIT $2 FOR UPDATE OF p SKIP LOCKED),
+     held AS (
+       INSERT INTO task_replica_workers (task_id, worker_group, worker_id, replica)
+       SELECT DISTINCT ON (task_id) task_id, $3, distinct_id, replica
+         FROM candidates WHERE replica IS NOT NULL
+        ORDER BY task_id, priority DESC, seq
+       ON CONFLICT (task_id, worker_group, worker_id) DO UPDATE SET replica = EXCLUDED.replica
+         WHERE task_replica_workers.replica = EXCLUDED.replica
+       RETURNING task_id, replica),
      picked AS (
-       DELETE FROM pending_tasks WHERE (task_id, run_id) IN (
-         SELECT p.task_id, p.run_id FROM pending_tasks p JOIN tasks t USING (task_id)
-          WHERE p.task_queue_id = $1 AND t.deadline > $6
-            AND NOT EXISTS (SELECT 1 FROM worker WHERE quarantine_until > $6)
-          ORDER BY p.priority DESC, p.seq
-          LIMIT $2 FOR UPDATE OF p SKIP LOCKED)
-       RETURNING task_id, run_id, priority, seq),
+       DELETE FROM pending_tasks p USING candidates c
+        WHERE p.task_id = c.task_id AND p.run_id = c.run_id
+          AND (c.replica IS NULL
+               OR EXISTS (SELECT 1 FROM held WHERE held.task_id = c.task_id
+                                              AND held.replica = c.replica))
+       RETURNING p.task_id, p.run_id, p.priority, p.seq),
      claimed AS (
        UPDATE task_runs r
           SET state = 'running', worker_group = $3, worker_id = $4, taken_until = $5,

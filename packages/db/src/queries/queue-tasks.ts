@@ -1,5 +1,26 @@
 import type { Queryable } from './queryable.js';
 
+/**
+ * A task's request to be verified by a quorum of replicas (docs/quorum.md), as
+ * accepted by createTask with its defaults filled in.
+ */
+export interface TaskVerification {
+  replicas: number;
+  distinctBy: 'workerId' | 'workerGroup';
+  trustedTaskQueueId?: string;
+  nondeterministic?: string[];
+}
+
+/**
+ * How a quorum task was decided; the queue's domain (quorum-outcome.ts) gives the
+ * rest of its shape. Stored once, when the task resolves.
+ */
+export interface QuorumDecision {
+  state: 'completed' | 'failed' | 'exception';
+  reason: string;
+  [detail: string]: unknown;
+}
+
 /** A task's definition as stored; JSON fields are kept exactly as accepted. */
 export interface TaskRow {
   taskId: string;
@@ -22,6 +43,10 @@ export interface TaskRow {
   metadata: Record<string, unknown>;
   tags: Record<string, string>;
   extra: Record<string, unknown>;
+  /** The quorum the task asked for; null for an ordinary task. */
+  verification: TaskVerification | null;
+  /** The quorum's decision once made; null before and for an ordinary task. */
+  quorum: QuorumDecision | null;
 }
 
 const COLUMN_NAMES = [
@@ -44,6 +69,8 @@ const COLUMN_NAMES = [
   'metadata',
   'tags',
   'extra',
+  'verification',
+  'quorum',
 ] as const;
 
 export const TASK_COLUMNS = COLUMN_NAMES.join(', ');
@@ -73,6 +100,8 @@ export interface DbTaskRow {
   metadata: Record<string, unknown>;
   tags: Record<string, string>;
   extra: Record<string, unknown>;
+  verification: TaskVerification | null;
+  quorum: QuorumDecision | null;
 }
 
 export function taskRowFromDb(r: DbTaskRow): TaskRow {
@@ -96,6 +125,8 @@ export function taskRowFromDb(r: DbTaskRow): TaskRow {
     metadata: r.metadata,
     tags: r.tags,
     extra: r.extra,
+    verification: r.verification,
+    quorum: r.quorum,
   };
 }
 
@@ -118,7 +149,7 @@ export async function getTaskForUpdate(
   return rows[0] ? taskRowFromDb(rows[0]) : undefined;
 }
 
-/** A task's column values in COLUMN_NAMES order, as insertTask binds them ($1 to $19). */
+/** A task's column values in COLUMN_NAMES order, as insertTask binds them ($1 to $21). */
 export function taskInsertValues(t: TaskRow): unknown[] {
   return [
     t.taskId,
@@ -140,6 +171,8 @@ export function taskInsertValues(t: TaskRow): unknown[] {
     JSON.stringify(t.metadata),
     JSON.stringify(t.tags),
     JSON.stringify(t.extra),
+    t.verification === null ? null : JSON.stringify(t.verification),
+    t.quorum === null ? null : JSON.stringify(t.quorum),
   ];
 }
 
@@ -147,7 +180,7 @@ export function taskInsertValues(t: TaskRow): unknown[] {
 export async function insertTask(db: Queryable, t: TaskRow): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO tasks (${COLUMNS})
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)
      ON CONFLICT (task_id) DO NOTHING`,
     taskInsertValues(t),
   );
@@ -218,7 +251,8 @@ export async function lockExistingTasks(
 
 /**
  * Records the task's dependencies, each marked satisfied when the required task's
- * latest run already resolved the way `requires` asks; returns how many are not.
+ * latest run (a quorum task: its decision) already resolved the way `requires` asks;
+ * returns how many are not.
  */
 export async function insertDependencies(
   db: Queryable,
@@ -231,9 +265,14 @@ export async function insertDependencies(
        INSERT INTO task_dependencies
          (dependent_task_id, required_task_id, requires, satisfied, expires)
        SELECT $1, required, $3, COALESCE((
-           SELECT CASE WHEN $3 = 'all-completed' THEN r.state = 'completed'
-                       ELSE r.state IN ('completed', 'failed', 'exception') END
-             FROM task_runs r WHERE r.task_id = required ORDER BY r.run_id DESC LIMIT 1
+           SELECT CASE WHEN $3 = 'all-completed' THEN s.state = 'completed'
+                       ELSE s.state IN ('completed', 'failed', 'exception') END
+             FROM (SELECT CASE WHEN t.verification IS NULL THEN (
+                            SELECT r.state FROM task_runs r WHERE r.task_id = required
+                             ORDER BY r.run_id DESC LIMIT 1)
+                          -- A quorum task is resolved by its decision, not by a run.
+                          ELSE t.quorum->>'state' END AS state
+                     FROM tasks t WHERE t.task_id = required) s
          ), false), $4
          FROM unnest($2::text[]) AS required
        ON CONFLICT DO NOTHING
@@ -356,17 +395,23 @@ export async function setPriority(
 
 /**
  * Deletes up to `limit` tasks whose expiry passed, with their runs, pending work and
- * dependency rows (and anything else that references tasks ON DELETE CASCADE).
+ * dependency rows (and anything else that references tasks ON DELETE CASCADE), and
+ * the record of which worker took which replica.
  * Rows another replica is deleting are skipped. Returns how many were deleted.
  */
 export async function deleteExpiredTasks(db: Queryable, now: Date, limit: number): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM tasks WHERE task_id IN (
-       SELECT task_id FROM tasks WHERE expires <= $1
-        ORDER BY expires LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  // task_replica_workers has no foreign key (migration 0012): its rows go here.
+  const { rows } = await db.query<{ deleted: string }>(
+    `WITH gone AS (
+       DELETE FROM tasks WHERE task_id IN (
+         SELECT task_id FROM tasks WHERE expires <= $1
+          ORDER BY expires LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING task_id),
+     holds AS (DELETE FROM task_replica_workers WHERE task_id IN (SELECT task_id FROM gone))
+     SELECT count(*) AS deleted FROM gone`,
     [now, limit],
   );
-  return rowCount ?? 0;
+  return Number(rows[0]?.deleted ?? 0);
 }
 
 /** Deletes up to `limit` dependency rows whose expiry passed; returns how many. */

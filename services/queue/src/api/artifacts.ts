@@ -1,4 +1,4 @@
-import { Reply, notFound } from '@bulwark/api';
+import { Reply, inputError, notFound } from '@bulwark/api';
 import { queries } from '@bulwark/db';
 import type { ScopeTemplate } from '@bulwark/scopes';
 import { createArtifact } from '../domain/artifact-create.js';
@@ -19,6 +19,7 @@ import {
   listArtifactsResponse,
   type CreateArtifactInput,
 } from '../schemas/artifacts.js';
+import { isQueueArtifactName } from '../domain/quorum-compare.js';
 import { isWorkerLogName } from '../domain/worker-log.js';
 import { runIdParam, taskIdParam } from '../schemas/common.js';
 import { queueApi } from './definition.js';
@@ -42,6 +43,16 @@ const GET_ARTIFACT: ScopeTemplate = {
   AllOf: [{ for: 'name', in: 'names', each: 'queue:get-artifact:<name>' }],
 };
 
+/**
+ * The queue's own artifacts (a quorum's report, S17) have no scope that grants them,
+ * not even `*`: no client, worker or task may create or finish one.
+ */
+function refuseQueueArtifactName(name: string): void {
+  if (isQueueArtifactName(name)) {
+    throw inputError('artifact names under public/bulwark/ are written by the queue only');
+  }
+}
+
 queueApi.declare<RunParams, CreateArtifactInput, undefined>({
   name: 'createArtifact',
   method: 'POST',
@@ -61,10 +72,12 @@ queueApi.declare<RunParams, CreateArtifactInput, undefined>({
     'Repeating the call is allowed within Taskcluster’s immutability rules.',
     'Names under `public/logs/` (in any letter case) are the worker’s own log and also',
     'need `queue:create-worker-log:<taskId>/<runId>`, which run credentials carry and a',
-    'task’s proxy never passes on.',
+    'task’s proxy never passes on. Names under `public/bulwark/` (any letter case) are',
+    'written by the queue itself (a quorum’s report) and refused for every caller.',
   ].join(' '),
   async handler(ctx, req) {
     const { taskId, runId, name } = req.params;
+    refuseQueueArtifactName(name);
     req.authorize({ taskId, runId, workerLog: isWorkerLogName(name) });
     return createArtifact(
       ctx,
@@ -92,6 +105,7 @@ queueApi.declare<RunParams, { uploadId: string }, undefined>({
     'createArtifact.',
   ].join(' '),
   async handler(ctx, req) {
+    refuseQueueArtifactName(req.params.name);
     req.authorize({
       taskId: req.params.taskId,
       runId: req.params.runId,

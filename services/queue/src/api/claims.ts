@@ -3,6 +3,7 @@ import { queries, withTransaction } from '@bulwark/db';
 import { waitForWork, WORKER_EXPIRY_MS } from '../domain/claim-work.js';
 import { issueRunCredentials } from '../domain/run-credentials.js';
 import { taskStatusJson } from '../domain/task-status.js';
+import { replicaTaskQueueId } from '../domain/verification.js';
 import { claimWorkRequest, claimWorkResponse, reclaimResponse } from '../schemas/claims.js';
 import { runIdParam, taskIdParam, taskQueueIdParam } from '../schemas/common.js';
 import { queueApi } from './definition.js';
@@ -91,7 +92,12 @@ queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
       // A worker that is busy reclaiming is active, as Taskcluster counts it.
       await queries.queueWorkers.workerSeen(
         db,
-        { taskQueueId: task.taskQueueId, workerGroup: run.workerGroup, workerId: run.workerId },
+        {
+          // A quorum's trusted replica is claimed from the trusted queue.
+          taskQueueId: replicaTaskQueueId(task, run.replica),
+          workerGroup: run.workerGroup,
+          workerId: run.workerId,
+        },
         new Date(now.getTime() + WORKER_EXPIRY_MS),
         now,
       );

@@ -2,6 +2,7 @@ import { conflict, notFound, type ApiRequest } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
 import type { ScopeTemplate } from '@bulwark/scopes';
 import { cancelTaskRuns } from '../domain/cancel.js';
+import { addFirstRuns } from '../domain/first-runs.js';
 import type { QueueContext } from '../domain/context.js';
 import { taskStatusJson, type TaskStatusJson } from '../domain/task-status.js';
 import { taskIdParam } from '../schemas/common.js';
@@ -80,23 +81,13 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
   scopes: taskActionScopes('schedule-task'),
   title: 'Schedule Defined Task',
   description: [
-    'Makes an unscheduled task pending, whatever its dependencies. A task that',
-    'already has runs is returned unchanged.',
+    'Makes an unscheduled task pending (a quorum task: each of its replicas), whatever',
+    'its dependencies. A task that already has runs is returned unchanged.',
   ].join(' '),
   handler: (ctx, req) =>
     changeTask(ctx, req, 'scheduled', async (db, task, now) => {
       if ((await queries.queueRuns.getRuns(db, task.taskId)).length > 0) return false;
-      await queries.queueRuns.addPendingRun(
-        db,
-        {
-          taskId: task.taskId,
-          runId: 0,
-          reasonCreated: 'scheduled',
-          taskQueueId: task.taskQueueId,
-          priority: task.priority,
-        },
-        now,
-      );
+      await addFirstRuns(db, task, now);
       return true;
     }),
 });
@@ -114,7 +105,9 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
     'working at once; a resolved task is returned unchanged.',
   ].join(' '),
   handler: (ctx, req) =>
-    changeTask(ctx, req, 'canceled', (db, task, now) => cancelTaskRuns(db, task, 'canceled', now)),
+    changeTask(ctx, req, 'canceled', (db, task, now) =>
+      cancelTaskRuns(ctx, db, task, 'canceled', now),
+    ),
 });
 
 queueApi.declare<{ taskId: string }, undefined, undefined>({
@@ -127,10 +120,16 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
   title: 'Rerun a Resolved Task',
   description: [
     'Adds a new pending run to a resolved task and resets its retries. A pending or',
-    'running task is returned unchanged; a task with 50 runs cannot be rerun.',
+    'running task is returned unchanged; a task with 50 runs cannot be rerun, nor a',
+    'task verified by a quorum (409).',
   ].join(' '),
   handler: (ctx, req) =>
     changeTask(ctx, req, 'rerun', async (db, task, now) => {
+      // A quorum's decision is final: running its replicas again would let a result
+      // be re-rolled until the replicas happen to agree.
+      if (task.verification !== null) {
+        throw conflict(`Task ${task.taskId} is verified by a quorum and cannot be rerun`);
+      }
       const runs = await queries.queueRuns.getRuns(db, task.taskId);
       const latest = runs.at(-1);
       if (latest?.state === 'pending' || latest?.state === 'running') return false;

@@ -1,5 +1,6 @@
 import { conflict, inputError, notFound } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
+import { addFirstRuns } from '../domain/first-runs.js';
 import { afterMatching, pageLimit, pageOf, type PageQuery } from '../domain/pagination.js';
 import { changeTaskPriority } from '../domain/priority-change.js';
 import {
@@ -16,6 +17,7 @@ import {
 } from '../domain/task-definition.js';
 import { definitionsAndStatuses } from '../domain/task-listing.js';
 import { taskStatusJson } from '../domain/task-status.js';
+import { verifyTaskScopes } from '../domain/verification.js';
 import { SLUGID_PATTERN, taskIdParam } from '../schemas/common.js';
 import {
   listDependentTasksResponse,
@@ -42,6 +44,9 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
     AllOf: [
       { for: 'scope', in: 'scopes', each: '<scope>' },
       { for: 'route', in: 'routes', each: 'queue:route:<route>' },
+      // Bulwark: a task that asks for a quorum needs queue:verify-task for its queue
+      // and for its trusted queue (docs/quorum.md); an ordinary task, none.
+      { for: 'scope', in: 'verifyScopes', each: '<scope>' },
       'queue:create-task:project:<projectId>',
       'queue:scheduler-id:<schedulerId>',
       {
@@ -60,7 +65,10 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
     'Creates a task and, when it has no unsatisfied dependencies, makes its first run',
     'pending. The caller must hold every scope the task carries (no escalation, S4).',
     'Creating the same definition again returns its status; a different one under',
-    'the same taskId is a conflict.',
+    'the same taskId is a conflict. Bulwark extension: a `verification` asks for a',
+    'quorum of replicas on distinct workers (docs/quorum.md) and needs',
+    '`queue:verify-task:<taskQueueId>`, and with a trusted queue also',
+    '`queue:verify-task:<trustedTaskQueueId>`.',
   ].join(' '),
   async handler(ctx, req) {
     const { taskId } = req.params;
@@ -69,6 +77,7 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
     req.authorize({
       scopes: row.scopes,
       routes: row.routes,
+      verifyScopes: verifyTaskScopes(row.verification, row.taskQueueId),
       projectId: row.projectId,
       schedulerId: row.schedulerId,
       taskQueueId: row.taskQueueId,
@@ -85,6 +94,7 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
         schedulerId: row.schedulerId,
         projectId: row.projectId,
         scopes: row.scopes,
+        ...(row.verification !== null ? { verification: row.verification } : {}),
       },
     };
     const status = await withTransaction(ctx.pool, async (db) => {
@@ -93,7 +103,8 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
       const created = await queries.queueLifecycle.insertTaskAndSchedule(
         db,
         row,
-        { schedule: row.dependencies.length === 0, audit },
+        // A quorum task's replicas are added below, one run each.
+        { schedule: row.dependencies.length === 0 && row.verification === null, audit },
         now,
       );
       if (created.groupSchedulerId !== row.schedulerId) {
@@ -124,19 +135,7 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
         { taskId, requires: row.requires, expires: row.expires },
         row.dependencies,
       );
-      if (unsatisfied === 0) {
-        await queries.queueRuns.addPendingRun(
-          db,
-          {
-            taskId,
-            runId: 0,
-            reasonCreated: 'scheduled',
-            taskQueueId: row.taskQueueId,
-            priority: row.priority,
-          },
-          now,
-        );
-      }
+      if (unsatisfied === 0) await addFirstRuns(db, row, now);
       return taskStatusJson(row, await queries.queueRuns.getRuns(db, taskId));
     });
     return { status };
@@ -167,13 +166,25 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
   scopes: 'queue:status:<taskId>',
   output: taskStatusResponse,
   title: 'Get Task Status',
-  description: 'Gets the task’s state and every run.',
+  description: [
+    'Gets the task’s state and every run; for a task verified by a quorum, also its',
+    'replicas, their workers and the digests of their artifacts (Bulwark extension).',
+  ].join(' '),
   async handler(ctx, req) {
     const task = await queries.queueTasks.getTask(ctx.pool, req.params.taskId);
     if (!task) throw notFound('Task');
-    return {
-      status: taskStatusJson(task, await queries.queueRuns.getRuns(ctx.pool, task.taskId)),
-    };
+    const runs = await queries.queueRuns.getRuns(ctx.pool, task.taskId);
+    // An undecided quorum shows the digests its completed replicas have so far.
+    const completedReplicaRuns =
+      task.verification && !task.quorum
+        ? runs.filter((r) => r.replica !== null && r.state === 'completed').map((r) => r.runId)
+        : [];
+    const artifacts = await queries.queueQuorum.artifactsOfRuns(
+      ctx.pool,
+      task.taskId,
+      completedReplicaRuns,
+    );
+    return { status: taskStatusJson(task, runs, artifacts) };
   },
 });
 

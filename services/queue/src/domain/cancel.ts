@@ -1,20 +1,29 @@
 import { queries, type Queryable } from '@bulwark/db';
+import type { QueueContext } from './context.js';
 import { scheduleSatisfiedDependents } from './dependencies.js';
+import { decideQuorum } from './quorum-decide.js';
 
 type TaskRow = queries.queueTasks.TaskRow;
 
 /**
  * Resolves the task as `exception/<reason>` (Taskcluster's `cancel_task`): a pending
  * or running latest run becomes exception; an unscheduled task gets one run that is
- * born resolved; an already resolved task is left alone. The caller holds the task
- * row's lock. Returns whether anything changed.
+ * born resolved; an already resolved task is left alone. An undecided quorum task
+ * ends its quorum unreached (every open replica resolved, the report written). The
+ * caller holds the task row's lock. Returns whether anything changed.
  */
 export async function cancelTaskRuns(
+  ctx: QueueContext,
   db: Queryable,
   task: TaskRow,
   reason: 'canceled' | 'deadline-exceeded',
   now: Date,
 ): Promise<boolean> {
+  if (task.verification !== null) {
+    if (task.quorum !== null) return false;
+    await decideQuorum(ctx, db, task, { kind: reason }, now);
+    return true;
+  }
   const runs = await queries.queueRuns.getRuns(db, task.taskId);
   const latest = runs.at(-1);
   if (!latest) {

@@ -1,6 +1,7 @@
 import { queries, withTransaction } from '@bulwark/db';
 import type { QueueContext } from './context.js';
 import { scheduleSatisfiedDependents } from './dependencies.js';
+import { resolveReplicaRun } from './quorum-resolve.js';
 import { retryIfAllowed } from './retry.js';
 
 const BATCH = 32;
@@ -24,18 +25,25 @@ export async function resolveExpiredClaims(ctx: QueueContext): Promise<number> {
       if (!task || run?.state !== 'running' || !run.takenUntil || run.takenUntil >= now) {
         return false;
       }
-      await queries.queueRuns.resolveRun(
-        db,
-        {
-          taskId: task.taskId,
-          runId: run.runId,
-          state: 'exception',
-          reasonResolved: 'claim-expired',
-        },
-        now,
-      );
-      const retried = await retryIfAllowed(db, task, run.runId, 'retry', now);
-      if (!retried) await scheduleSatisfiedDependents(db, task.taskId, 'exception', now);
+      let retried: boolean;
+      if (task.verification !== null) {
+        // A quorum's replica retries or ends its quorum (quorum-resolve.ts).
+        const expired = { state: 'exception', reasonResolved: 'claim-expired' } as const;
+        ({ retried } = await resolveReplicaRun(ctx, db, task, run, expired, now));
+      } else {
+        await queries.queueRuns.resolveRun(
+          db,
+          {
+            taskId: task.taskId,
+            runId: run.runId,
+            state: 'exception',
+            reasonResolved: 'claim-expired',
+          },
+          now,
+        );
+        retried = await retryIfAllowed(db, task, run.runId, 'retry', now);
+        if (!retried) await scheduleSatisfiedDependents(db, task.taskId, 'exception', now);
+      }
       await queries.audit.appendAudit(
         db,
         {
@@ -43,7 +51,13 @@ export async function resolveExpiredClaims(ctx: QueueContext): Promise<number> {
           entityId: task.taskId,
           action: 'resolved',
           clientId: 'system',
-          details: { runId: run.runId, state: 'exception', reason: 'claim-expired', retried },
+          details: {
+            runId: run.runId,
+            state: 'exception',
+            reason: 'claim-expired',
+            retried,
+            ...(run.replica !== null ? { replica: run.replica } : {}),
+          },
         },
         now,
       );

@@ -64,8 +64,10 @@ export async function claimPendingWork(
       now,
     );
     // A first run (runId 0) is its task's only run; only retries and reruns have
-    // earlier runs to read.
-    const later = claims.filter(({ run }) => run.runId > 0).map(({ task }) => task.taskId);
+    // earlier runs to read, and replicas of a quorum task, which run side by side.
+    const later = claims
+      .filter(({ run, task }) => run.runId > 0 || task.verification !== null)
+      .map(({ task }) => task.taskId);
     const runsByTask = await queries.queueRuns.getRunsOfTasks(db, later);
     return claims.map(({ run, task }) => ({
       run,

@@ -21,7 +21,7 @@ export async function resolvePastDeadlines(ctx: QueueContext, delayMs: number): 
     for (const taskId of taskIds) {
       const task = await queries.queueTasks.getTask(db, taskId);
       if (!task) continue;
-      const changed = await cancelTaskRuns(db, task, 'deadline-exceeded', now);
+      const changed = await cancelTaskRuns(ctx, db, task, 'deadline-exceeded', now);
       await queries.queueTasks.markDeadlineHandled(db, taskId);
       if (changed) {
         await queries.audit.appendAudit(

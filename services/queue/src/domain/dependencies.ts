@@ -1,4 +1,5 @@
 import { queries, type Queryable } from '@bulwark/db';
+import { addFirstRuns } from './first-runs.js';
 
 /**
  * After a task resolved for good (no retry follows), satisfies the dependencies on it
@@ -41,16 +42,6 @@ export async function scheduleDependents(
     if ((await queries.queueTasks.countUnsatisfiedDependencies(db, dependentId)) > 0) continue;
     // Scheduled already (scheduleTask, or it was canceled): nothing to do.
     if ((await queries.queueRuns.getRuns(db, dependentId)).length > 0) continue;
-    await queries.queueRuns.addPendingRun(
-      db,
-      {
-        taskId: dependentId,
-        runId: 0,
-        reasonCreated: 'scheduled',
-        taskQueueId: dependent.taskQueueId,
-        priority: dependent.priority,
-      },
-      now,
-    );
+    await addFirstRuns(db, dependent, now);
   }
 }

@@ -2,6 +2,7 @@ import { conflict, notFound } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
 import type { QueueContext } from './context.js';
 import { scheduleDependents, scheduleSatisfiedDependents } from './dependencies.js';
+import { resolveReplicaRun } from './quorum-resolve.js';
 import { retryIfAllowed } from './retry.js';
 import { taskStatusJson, type TaskStatusJson } from './task-status.js';
 
@@ -27,7 +28,8 @@ const RETRY_REASON = {
  * reportCompleted / reportFailed / reportException (reference §3.5): only a running
  * run resolves; reporting the resolution it already has is a no-op (idempotent);
  * worker-shutdown and intermittent-task retry while retries remain. The run's
- * credentials stop working when this commits (S3).
+ * credentials stop working when this commits (S3). A quorum task's replica resolves
+ * through its quorum (quorum-resolve.ts).
  */
 export async function resolveRunAs(
   ctx: QueueContext,
@@ -62,6 +64,26 @@ export async function resolveRunAs(
       clientId: target.callerId,
       details: { runId: run.runId, state: resolution.state, reason: resolution.reason, retried },
     });
+    if (task.verification !== null) {
+      // A replica of a quorum task: the quorum decides the task (docs/quorum.md).
+      const step = await resolveReplicaRun(
+        ctx,
+        db,
+        task,
+        run,
+        { state: resolution.state, reasonResolved: resolution.reason },
+        now,
+      );
+      await queries.audit.appendAudit(
+        db,
+        {
+          ...auditEntry(step.retried),
+          details: { ...auditEntry(step.retried).details, replica: run.replica },
+        },
+        now,
+      );
+      return taskStatusJson(step.task, await queries.queueRuns.getRuns(db, task.taskId));
+    }
     const retryReason =
       resolution.state === 'exception'
         ? RETRY_REASON[resolution.reason as keyof typeof RETRY_REASON]

@@ -3,8 +3,10 @@ import { inputError } from '@bulwark/api';
 import type { queries } from '@bulwark/db';
 import { hasDoubleStarSuffix, isValidScope } from '@bulwark/scopes';
 import { DEFAULT_PRIORITY, priorityName, priorityNumber, type PriorityName } from './priorities.js';
+import { verificationFromInput, type VerificationInput } from './verification.js';
 
 type TaskRow = queries.queueTasks.TaskRow;
+type TaskVerification = queries.queueTasks.TaskVerification;
 
 /** The createTask body as the schema admits it. */
 export interface TaskInput {
@@ -27,11 +29,18 @@ export interface TaskInput {
   metadata: Record<string, unknown>;
   tags?: Record<string, string>;
   extra?: Record<string, unknown>;
+  /** Bulwark's extension: verify the task by a quorum of replicas (docs/quorum.md). */
+  verification?: VerificationInput;
 }
 
-/** The definition as `task` returns it: every field present, with defaults applied. */
-export interface TaskDefinition extends Required<Omit<TaskInput, 'priority'>> {
+/**
+ * The definition as `task` returns it: every field present, with defaults applied;
+ * `verification` only when the task has one, so an ordinary task's definition is
+ * exactly Taskcluster's.
+ */
+export interface TaskDefinition extends Required<Omit<TaskInput, 'priority' | 'verification'>> {
   priority: PriorityName;
+  verification?: TaskVerification;
 }
 
 const CLOCK_SKEW_MS = 15 * 60 * 1000;
@@ -120,6 +129,8 @@ export function taskRowFromInput(
     metadata: input.metadata,
     tags: input.tags ?? {},
     extra: input.extra ?? {},
+    verification: verificationFromInput(input.verification, queue.taskQueueId),
+    quorum: null,
   };
 }
 
@@ -145,6 +156,7 @@ export function taskDefinitionJson(row: TaskRow): TaskDefinition {
     metadata: row.metadata,
     tags: row.tags,
     extra: row.extra,
+    ...(row.verification !== null ? { verification: row.verification } : {}),
   };
 }
 

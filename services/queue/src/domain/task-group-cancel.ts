@@ -30,7 +30,7 @@ export async function cancelTaskGroup(
       );
       const ids: string[] = [];
       for (const task of tasks) {
-        if (!(await cancelTaskRuns(db, task, 'canceled', now))) continue;
+        if (!(await cancelTaskRuns(ctx, db, task, 'canceled', now))) continue;
         ids.push(task.taskId);
         await queries.audit.appendAudit(
           db,

@@ -1,8 +1,10 @@
 import type { queries } from '@bulwark/db';
 import { priorityName, type PriorityName } from './priorities.js';
+import { quorumStatusJson, quorumTaskState, type QuorumStatusJson } from './quorum-status.js';
 
 type TaskRow = queries.queueTasks.TaskRow;
 type RunRow = queries.queueRuns.RunRow;
+type ReplicaArtifact = queries.queueQuorum.ReplicaArtifact;
 
 export interface RunJson {
   runId: number;
@@ -15,6 +17,8 @@ export interface RunJson {
   scheduled: string;
   started?: string;
   resolved?: string;
+  /** Bulwark extension: which replica of a quorum task this run is. */
+  replica?: number;
 }
 
 export interface TaskStatusJson {
@@ -32,6 +36,8 @@ export interface TaskStatusJson {
   retriesLeft: number;
   state: string;
   runs: RunJson[];
+  /** Bulwark extension, only for a task verified by a quorum (docs/quorum.md). */
+  quorum?: QuorumStatusJson;
 }
 
 export function runJson(run: RunRow): RunJson {
@@ -46,11 +52,21 @@ export function runJson(run: RunRow): RunJson {
     scheduled: run.scheduled.toJSON(),
     ...(run.started !== null ? { started: run.started.toJSON() } : {}),
     ...(run.resolved !== null ? { resolved: run.resolved.toJSON() } : {}),
+    ...(run.replica !== null ? { replica: run.replica } : {}),
   };
 }
 
-/** Task state is the latest run's, or `unscheduled` before the first run (reference §3.3). */
-export function taskStatusJson(task: TaskRow, runs: readonly RunRow[]): TaskStatusJson {
+/**
+ * Task state is the latest run's, or `unscheduled` before the first run (reference
+ * §3.3); a quorum task's is its quorum's (quorum-status.ts), and its status carries
+ * the quorum, with digests from `artifacts` when given (the status endpoint).
+ */
+export function taskStatusJson(
+  task: TaskRow,
+  runs: readonly RunRow[],
+  artifacts?: readonly ReplicaArtifact[],
+): TaskStatusJson {
+  const quorum = quorumStatusJson(task, runs, artifacts);
   const [provisionerId = '', workerType = ''] = task.taskQueueId.split('/');
   return {
     taskId: task.taskId,
@@ -64,7 +80,8 @@ export function taskStatusJson(task: TaskRow, runs: readonly RunRow[]): TaskStat
     deadline: task.deadline.toJSON(),
     expires: task.expires.toJSON(),
     retriesLeft: task.retriesLeft,
-    state: runs.at(-1)?.state ?? 'unscheduled',
+    state: task.verification ? quorumTaskState(task, runs) : (runs.at(-1)?.state ?? 'unscheduled'),
     runs: runs.map(runJson),
+    ...(quorum ? { quorum } : {}),
   };
 }

@@ -108,7 +108,19 @@ export function statusAt(
   const runs = status.runs.filter((r) => r.runId < runId);
   const run = status.runs.find((r) => r.runId === runId);
   if (run) runs.push(runAt(run, changed));
-  return { ...status, state: runs.at(-1)?.state ?? 'unscheduled', runs };
+  return { ...status, state: stateAt(status, changed, runs), runs };
+}
+
+/**
+ * The task's state in a message: its latest run's. A quorum task's replicas run side
+ * by side, and one replica's resolution is not the task's: its messages say `pending`
+ * or `running` until the quorum is decided, then the decision (docs/quorum.md).
+ */
+function stateAt(status: TaskStatusJson, changed: ChangedState, runs: readonly RunJson[]): string {
+  if (!status.quorum) return runs.at(-1)?.state ?? 'unscheduled';
+  const resolution = changed !== 'pending' && changed !== 'running';
+  if (resolution && status.quorum.decided) return status.state;
+  return runs.every((r) => r.state === 'pending') ? 'pending' : 'running';
 }
 
 /** A run as it stood when it entered `changed` (its resolution: as it is now). */

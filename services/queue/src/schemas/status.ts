@@ -1,5 +1,7 @@
 import { PRIORITY_NAMES } from '../domain/priorities.js';
 import { dateTimeSchema, identifierSchema, MAX_RUN_ID, taskIdSchema } from './common.js';
+import { quorumStatusSchema } from './quorum-status.js';
+import { MAX_REPLICAS } from './verification.js';
 
 export const runSchema = {
   type: 'object',
@@ -34,6 +36,8 @@ export const runSchema = {
     scheduled: dateTimeSchema,
     started: dateTimeSchema,
     resolved: dateTimeSchema,
+    // Bulwark extension: the replica of a quorum task this run is (docs/quorum.md).
+    replica: { type: 'integer', minimum: 0, maximum: MAX_REPLICAS - 1 },
   },
 } as const;
 
@@ -71,6 +75,8 @@ export const taskStatusSchema = {
       enum: ['unscheduled', 'pending', 'running', 'completed', 'failed', 'exception'],
     },
     runs: { type: 'array', items: runSchema, maxItems: MAX_RUN_ID + 1 },
+    // Bulwark extension, only for a task verified by a quorum (docs/quorum.md).
+    quorum: quorumStatusSchema,
   },
 } as const;
 

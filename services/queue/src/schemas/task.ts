@@ -9,6 +9,7 @@ import {
   WORKER_TYPE,
 } from './common.js';
 import { PRIORITY_NAMES } from '../domain/priorities.js';
+import { verificationSchema } from './verification.js';
 
 /** Limits of the task definition (reference §3.1). */
 export const MAX_DEPENDENCIES = 10_000;
@@ -71,6 +72,8 @@ const definitionProperties = {
     additionalProperties: { type: 'string', maxLength: 4096 },
   },
   extra: freeFormObject,
+  // Bulwark's extension (docs/quorum.md); answered only when the task has it.
+  verification: verificationSchema,
 } as const;
 
 export const createTaskRequest = {

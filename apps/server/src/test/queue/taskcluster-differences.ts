@@ -43,5 +43,53 @@ differ(
   'queue.getLatestArtifact output: declared only in Taskcluster',
 );
 
+// The quorum (docs/quorum.md): a task definition may carry `verification`, and a
+// quorum task's status carries `quorum` and its runs `replica`. All three are absent
+// for an ordinary task, so every answer about one stays valid in Taskcluster.
+const STATUS_AT: [string, string][] = [
+  ...[
+    'status',
+    'createTask',
+    'scheduleTask',
+    'rerunTask',
+    'cancelTask',
+    'reclaimTask',
+    'reportCompleted',
+    'reportFailed',
+    'reportException',
+  ].map((name): [string, string] => [`queue.${name} output`, '/status']),
+  ['queue.statuses output', '/statuses[]/status'],
+  ...['listTaskGroup', 'listDependentTasks', 'claimWork'].map((name): [string, string] => [
+    `queue.${name} output`,
+    '/tasks[]/status',
+  ]),
+  ...[
+    'task-defined',
+    'task-pending',
+    'task-running',
+    'artifact-created',
+    'task-completed',
+    'task-failed',
+    'task-exception',
+  ].map((name): [string, string] => [`message ${name}`, '/status']),
+];
+differ(
+  'Bulwark extension: the status of a task verified by a quorum shows the quorum and which ' +
+    'replica each run is; neither appears for an ordinary task',
+  ...STATUS_AT.flatMap(([where, path]) => [
+    `${where} ${path}: property quorum only here`,
+    `${where} ${path}/runs[]: property replica only here`,
+  ]),
+);
+differ(
+  'Bulwark extension: a task may ask to be verified by a quorum of replicas; a task ' +
+    'without it is answered without the field',
+  'queue.createTask input /: property verification only here',
+  'queue.task output /: property verification only here',
+  ...[...TASK_LISTS, ...TASK_LISTS_BY_QUEUE].map(
+    (name) => `queue.${name} output /tasks[]/task: property verification only here`,
+  ),
+);
+
 /** Taskcluster exchanges (taskcluster-client's QueueEvents) the queue does not publish. */
 export const LACKED_EXCHANGES: Record<string, string> = {};
