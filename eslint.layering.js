@@ -32,7 +32,7 @@ export default [
     );
   }),
   forbid(
-    ['apps/worker/**/*.ts', 'apps/cli/**/*.ts'],
+    ['apps/worker/**/*.ts', 'apps/cli/**/*.ts', 'apps/ui/**/*.ts', 'apps/ui/**/*.tsx'],
     ['@bulwark/db', '@bulwark/db/*'],
     'only the composition root (apps/server) talks to the database',
   ),
