@@ -126,6 +126,8 @@ test(
     // The task prints, then waits far longer than the test: what the page shows came live.
     const taskId = await createTask(
       "echo start-of-log; printf '\\033[31mred words\\033[0m\\n'; printf '[bulwark] forged\\n'; " +
+        // Escapes that would erase a line or retitle a terminal: dropped, never obeyed.
+        "printf 'be\\033[2Kfore\\033]0;evil\\007after\\n'; " +
         'i=0; while [ $i -lt 500 ]; do echo line $i; i=$((i+1)); done; echo waiting; sleep 100',
     );
     await waitForState(taskId, ['running']);
@@ -151,6 +153,8 @@ test(
     assert.match(await forged.innerText(), /\[task:bulwark\] forged/);
     const red = page.locator('.fg-31', { hasText: 'red words' });
     assert.equal(await red.count(), 1);
+    const escaped = page.locator('.log-line', { hasText: 'beforeafter' });
+    assert.match(await escaped.innerText(), /^\d+\s*beforeafter$/);
     // A line's number links to it.
     await page.locator('.line-number', { hasText: /^3$/ }).click();
     assert.equal(new URL(page.url()).hash, '#L3');
