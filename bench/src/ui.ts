@@ -9,7 +9,7 @@
  *
  * Then, against `bulwark serve` (a fresh data directory), the group page in headless
  * Chromium with 2,000 tasks (bench/src/ui-group.ts). Target: shown and interactive in
- * under 1 s.
+ * under 1 s. And the log page following 10 MiB of streamed log (bench/src/ui-log.ts).
  *
  * Misses are printed, not failed: this is a measurement.
  */
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startServerProcess } from './server-process.js';
 import { benchGroupPage } from './ui-group.js';
+import { benchLogPage } from './ui-log.js';
 
 const TARGET_KB = 250;
 const buildDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../apps/ui/build');
@@ -79,6 +80,7 @@ console.log(
 const server = await startServerProcess();
 try {
   await benchGroupPage(server);
+  await benchLogPage(server);
 } finally {
   await server.stop();
 }
