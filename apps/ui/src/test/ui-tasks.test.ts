@@ -158,6 +158,11 @@ test(
     // A line's number links to it.
     await page.locator('.line-number', { hasText: /^3$/ }).click();
     assert.equal(new URL(page.url()).hash, '#L3');
+    // Search finds a line out of view and selects it.
+    await page.getByLabel('Find in log').fill('line 250');
+    await page.getByRole('button', { name: 'Find next' }).click();
+    await page.locator('.log-line.selected', { hasText: 'line 250' }).waitFor();
+    assert.notEqual(new URL(page.url()).hash, '#L3');
     assert.deepEqual(await seriousAxeViolations(page), []);
 
     await goTo(`/tasks/${taskId}`);

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type UIEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type UIEvent } from 'react';
 import { parseAnsi } from '../lib/ansi.js';
 import { describeFailure, queueFor } from '../lib/clients.js';
 import { Link } from '../lib/Link.js';
@@ -79,6 +79,8 @@ export function LogPage({
   const [viewHeight, setViewHeight] = useState(600);
   const [selected, setSelected] = useState(lineFromHash());
   const jumped = useRef(false);
+  const [query, setQuery] = useState('');
+  const [found, setFound] = useState<string>();
 
   useEffect(() => {
     const abort = new AbortController();
@@ -130,6 +132,30 @@ export function LogPage({
       element.scrollTop = Math.max(0, (selected - 5) * LINE_HEIGHT);
     }
   });
+
+  /** Selects the next line after the selected one that contains the query, wrapping. */
+  const findNext = (event: FormEvent) => {
+    event.preventDefault();
+    const needle = query.toLowerCase();
+    if (!needle) return;
+    const lines = collector.current;
+    const from = selected ?? 0;
+    for (let step = 1; step <= lines.count; step += 1) {
+      const index = (from - 1 + step) % lines.count;
+      if (lines.line(index).toLowerCase().includes(needle)) {
+        const number = index + 1;
+        setFollow(false);
+        setSelected(number);
+        setFound(`Line ${number}`);
+        window.history.replaceState(null, '', `#L${number}`);
+        if (viewport.current) {
+          viewport.current.scrollTop = Math.max(0, (number - 5) * LINE_HEIGHT);
+        }
+        return;
+      }
+    }
+    setFound('Not found');
+  };
 
   const onScroll = (event: UIEvent<HTMLDivElement>) => {
     const element = event.currentTarget;
@@ -196,6 +222,17 @@ export function LogPage({
           />
           Follow the end of the log
         </label>
+        <form role="search" className="inline-form" onSubmit={findNext}>
+          <label htmlFor="log-search">Find in log</label>
+          <input
+            id="log-search"
+            type="search"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+          />
+          <button type="submit">Find next</button>
+          {found && <span className="hint">{found}</span>}
+        </form>
       </div>
       <p className="hint">
         Lines marked <span className="worker-badge">worker</span> are the worker&apos;s own;
