@@ -12,6 +12,7 @@ export default tseslint.config(
       'eslint.config.js',
       'eslint.layering.js',
       'apps/cli/bin/**',
+      'apps/ui/build/**',
     ],
   },
   ...tseslint.configs.recommendedTypeChecked,

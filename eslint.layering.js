@@ -8,7 +8,13 @@ const SERVICES = [
   '@bulwark/secrets-service',
   '@bulwark/signing-service',
 ];
-const APPS = ['@bulwark/server', '@bulwark/server/*', '@bulwark/worker', '@bulwark/cli'];
+const APPS = [
+  '@bulwark/server',
+  '@bulwark/server/*',
+  '@bulwark/worker',
+  '@bulwark/cli',
+  '@bulwark/ui',
+];
 
 /** One rule set per layer: which imports it may not make, and why. */
 function forbid(files, groups, message) {
@@ -31,7 +37,7 @@ export default [
     );
   }),
   forbid(
-    ['apps/worker/**/*.ts', 'apps/cli/**/*.ts'],
+    ['apps/worker/**/*.ts', 'apps/cli/**/*.ts', 'apps/ui/**/*.ts', 'apps/ui/**/*.tsx'],
     ['@bulwark/db', '@bulwark/db/*'],
     'only the composition root (apps/server) talks to the database',
   ),

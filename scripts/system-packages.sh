@@ -5,9 +5,9 @@
 # the embedded PostgreSQL's launcher needs (util-linux's unshare and setpriv, mount) when
 # they are missing; with --tests, also rabbitmq-server, whose broker the queue's AMQP
 # tests start privately (running Bulwark needs no broker), and the build tools the
-# seccomp tests run inside the sandbox (gcc and libc headers, make, git, curl), and
+# seccomp tests run inside the sandbox (gcc and libc headers, make, git, curl),
 # python3-securesystemslib and minisign, which verify provenance and signatures
-# independently. Idempotent. As root on
+# independently, and the Chromium the browser tests drive. Idempotent. As root on
 # Debian it installs them; otherwise it prints the one command to run and fails.
 set -euo pipefail
 
@@ -30,6 +30,8 @@ if [ "${1:-}" = "--tests" ]; then
   wanted[/usr/lib/python3/dist-packages/securesystemslib/__init__.py]=python3-securesystemslib
   # The standard tool that must verify Bulwark's minisign signatures.
   wanted[/usr/bin/minisign]=minisign
+  # The web UI's and the browser clients' tests drive Debian's Chromium (playwright-core).
+  wanted[/usr/bin/chromium]=chromium
 fi
 missing=()
 for tool in "${!wanted[@]}"; do

@@ -45,10 +45,16 @@ function systemPackages() {
 }
 
 function build() {
-  const result = spawnSync('npx', ['tsc', '-b'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error('test: the build failed');
-    process.exit(result.status ?? 1);
+  // `npm run build`: the TypeScript projects, then the web UI (skipped when unchanged).
+  for (const [command, args] of [
+    ['npx', ['tsc', '-b']],
+    [process.execPath, [join(root, 'scripts', 'build-ui.mjs')]],
+  ]) {
+    const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+    if (result.status !== 0) {
+      console.error('test: the build failed');
+      process.exit(result.status ?? 1);
+    }
   }
 }
 

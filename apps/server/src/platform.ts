@@ -18,6 +18,7 @@ import { signingApi, type SigningService } from '@bulwark/signing-service';
 import { checkConfig, type PlatformConfig, type ServiceName } from './config.js';
 import { checkKeyringOpensTokens } from './keyring-check.js';
 import { bootstrapRoot, type RootCredentialsState } from './root-bootstrap.js';
+import { loadUi, mountUi } from './ui-routes.js';
 import { servicePlugins, type ServiceTuning } from './service-plugins.js';
 
 export interface Platform {
@@ -98,6 +99,8 @@ export async function startPlatform(
     await checkKeyringOpensTokens(pool, keyring);
     const blobs = () => FilesystemBlobStore.open({ directory: config.blobsDir });
     const plugins = servicePlugins(config, { pool, keyring, logger, blobs }, options.tuning);
+    const ui = await loadUi();
+    if (!ui) logger.warn('the web UI is not built (npm run build builds it): / serves nothing');
     const composed = await composePlatform({
       logger,
       ...plugins,
@@ -109,14 +112,17 @@ export async function startPlatform(
       rootUrl: (port) => config.rootUrl.replace(/:0$/, `:${port}`),
       validateOutput: options.validateOutput ?? false,
       // Taskcluster's manifest, references and schemas at the root URL, for what this
-      // process serves, generated from the same declarations.
-      platformRoutes: (app) =>
+      // process serves, generated from the same declarations,
+      // and the web UI at /, a client of these APIs like any other.
+      platformRoutes: (app) => {
         mountReferences(app, [
           serves('auth') && authApi,
           ...(serves('queue') ? [queueApi, objectApi, queueExchanges] : []),
           serves('secrets') && secretsApi,
           serves('signing') && signingApi,
-        ]),
+        ]);
+        if (ui) mountUi(app, ui);
+      },
     });
     stack.push(() => composed.stop());
     const { rootUrl, port, authority: auth } = composed;

@@ -48,6 +48,7 @@ export {
   type ServiceSchemas,
 } from './schema-ids.js';
 export { assertBoundedSchema, createAjv, type JsonSchema } from './schemas.js';
+export { CORS_HEADERS, CORS_PREFIXES } from './cors.js';
 export { createApiServer, type ApiServerOptions } from './server.js';
 export { composePlatform, type ComposedPlatform, type ComposeOptions } from './compose.js';
 export type {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { registerCors } from './cors.js';
 import { errorBody, toApiError } from './error-body.js';
 import { ApiError, withIncident } from './errors.js';
 import { requestState } from './request-state.js';
@@ -45,10 +46,15 @@ export function createApiServer(options: ApiServerOptions): FastifyInstance {
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {
-    void reply.header('cache-control', 'no-store, no-cache, must-revalidate');
+    // API answers are never cached; a route that says otherwise (the UI's assets) keeps it.
+    if (!reply.hasHeader('cache-control')) {
+      void reply.header('cache-control', 'no-store, no-cache, must-revalidate');
+    }
     void reply.header('x-content-type-options', 'nosniff');
     return payload;
   });
+
+  registerCors(app);
 
   app.addHook('onResponse', async (request, reply) => {
     const state = requestState(request);

@@ -10,7 +10,7 @@ export interface Certificate {
   expiry: number;
   seed: string;
   signature: string;
-  /** Present only for named temporary credentials. */
+  /** Present only for named temporary credentials (a `null` on the wire means unnamed). */
   issuer?: string;
 }
 
@@ -45,8 +45,10 @@ export function parseCertificate(value: unknown): Certificate | string {
     return 'ext.certificate.scopes must be an array of valid scopes';
   }
   if ('clientId' in c) return 'ext.certificate.clientId is not allowed';
-  if ('issuer' in c && typeof c.issuer !== 'string')
-    return 'ext.certificate.issuer must be a string';
+  // Taskcluster's browser client writes `"issuer": null` into unnamed certificates, and
+  // Taskcluster reads that as unnamed; anything else but a string is refused.
+  if ('issuer' in c && c.issuer !== null && typeof c.issuer !== 'string')
+    return 'ext.certificate.issuer must be a string or null';
   const cert: Certificate = {
     version: 1,
     scopes: c.scopes,

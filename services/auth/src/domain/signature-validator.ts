@@ -179,7 +179,9 @@ export class SignatureValidator implements Authenticator {
     }
     const rawCert = parsed.ext.certificate;
     let issuerId = credentialName;
-    if (isObject(rawCert) && 'issuer' in rawCert) {
+    // `"issuer": null` (as taskcluster-client-web writes it) is an unnamed certificate: the
+    // Hawk id is then the issuer, and the signature covers no clientId or issuer line.
+    if (isObject(rawCert) && 'issuer' in rawCert && rawCert.issuer !== null) {
       if (typeof rawCert.issuer !== 'string') fail('ext.certificate.issuer must be a string');
       if (rawCert.issuer === credentialName) {
         fail('ext.certificate.issuer must differ from the supplied clientId');
