@@ -161,7 +161,10 @@ test('S17: the queue’s report name is reserved: no run may write under public/
         url: 'https://example.com/',
         expires: new Date(Date.now() + 60_000).toJSON(),
       }),
-      { statusCode: 400, message: /public\/bulwark\/ are reserved for what the control plane writes itself/ },
+      {
+        statusCode: 400,
+        message: /public\/bulwark\/ are reserved for what the control plane writes itself/,
+      },
       name,
     );
   }
