@@ -41,6 +41,11 @@ export interface QueueServiceOptions {
   claimTimeoutSeconds?: number;
   /** claimWork's long-poll limit; 20 s as Taskcluster unless configured. */
   claimWorkTimeoutMs?: number;
+  /**
+   * How often a waiting claimWork looks again without a notification, in case one was
+   * lost; default 5 s. Tests that prove the notification wakes it set it out of reach.
+   */
+  claimWorkSafetyPollMs?: number;
   /** How often the claim-expiry resolver looks for expired claims; default 1 s. */
   claimResolverIntervalMs?: number;
   /** How long after a deadline the deadline resolver acts; default 60 s, as Taskcluster's config. */
@@ -50,6 +55,10 @@ export interface QueueServiceOptions {
   maxTaskDeadlineDays?: number;
   /** How often expired tasks, groups, workers and task queues are deleted; default 60 s. */
   expiryIntervalMs?: number;
+  /**
+   * The queue's clock: every time it decides by (claims, their expiry, claimWork's
+   * long poll, deadlines) is read from it. The system's clock unless a test injects one.
+   */
   now?: () => Date;
   /** Where artifact data is stored (the platform: a filesystem store in `<data-dir>/blobs`). */
   blobs: BlobStore;
@@ -141,6 +150,7 @@ export async function startQueueService(options: QueueServiceOptions): Promise<Q
     identity: options.identity,
     claimTimeoutSeconds: options.claimTimeoutSeconds ?? 1200,
     claimWorkTimeoutMs: options.claimWorkTimeoutMs ?? 20_000,
+    claimWorkSafetyPollMs: options.claimWorkSafetyPollMs ?? 5000,
     maxTaskDeadlineDays: options.maxTaskDeadlineDays ?? 5,
     waiters,
     taskQueueActivity: new TaskQueueActivity(options.pool, options.logger),

@@ -1,14 +1,17 @@
-import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ArtifactUploader } from '../artifacts/artifact-uploader.js';
-import { removeTree } from '../cleanup/remove-tree.js';
 import { planTask } from '../payload/payload.js';
-import { proxySocketDirectory, proxySocketPath } from '../proxy/socket-path.js';
-import { TaskProxy } from '../proxy/task-proxy.js';
 import { weakenedWarning } from '../sandbox/bwrap-command.js';
 import type { Executor, ExecutionResult } from '../sandbox/engine.js';
-import { quarantineDirectory } from './data-dir.js';
+import { artifactByteLimit } from './features/artifact-byte-limit.js';
+import { FeatureChain } from './features/feature-chain.js';
+import { liveLog } from './features/live-log.js';
+import { networkAllowlist } from './features/network-allowlist.js';
+import { runCredentialMasking } from './features/run-credential-masking.js';
+import { startTaskDirectory } from './features/task-directory.js';
+import type { TaskFeature, TaskRun } from './features/task-feature.js';
+import { taskclusterProxy } from './features/taskcluster-proxy.js';
 import type { Claim, ExceptionReason, WorkerQueue } from './queue-api.js';
 import { RunLease } from './run-lease.js';
 import { RunOutputs } from './run-outputs.js';
@@ -32,27 +35,35 @@ export type Resolution =
   /** The queue took the run away (canceled, deadline, claim expired): nothing to report. */
   | { kind: 'lost'; why: string };
 
+/** What a run needs once its payload is planned, in starting order (stopped in reverse). */
+const PLANNED_FEATURES: readonly TaskFeature[] = [
+  artifactByteLimit,
+  networkAllowlist,
+  taskclusterProxy,
+];
+
 /**
- * One claimed run from start to end: publish the live log, plan the payload, start
- * the task's proxy, run the commands in the engine while the lease reclaims, upload
- * the artifacts and the log, then resolve. Whatever happens, the proxy is closed, the
- * lease stopped, live readers released and the task directory removed.
+ * One claimed run from start to end, as a sequence of task features (daemon/features)
+ * around the task's commands: the run's directory, the masking of its credentials and
+ * its live log first; once the payload is planned, what it asks for (the artifact byte
+ * limit, the network allowlist, the proxy). Then the commands run in the engine while
+ * the lease reclaims, the artifacts and the log are uploaded and the run is resolved.
+ * Whatever happens, the lease is stopped and every started feature stopped, the last
+ * first: the proxy closed, live readers released, the task directory removed.
  */
 export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolution> {
   const { config, logger } = deps;
-  const runName = `${claim.taskId}-${claim.runId}`;
-  const runDir = join(config.dataDir, 'runs', runName);
-  const taskDir = join(runDir, 'task');
-  // Private to the worker (S11); the engine opens the run directory to the one user
-  // that must pass through it to the task directory, if any. Synchronous: microseconds
-  // on the worker's own disk, where the asynchronous calls wait for the thread pool,
-  // all of it before the task can start.
-  mkdirSync(taskDir, { recursive: true, mode: 0o700 });
+  // First of all and last to go: the log file lives in the run's directory.
+  const directory = startTaskDirectory(config.dataDir, claim, logger);
+  const { runDir, taskDir } = directory;
   const log = new TaskLog(join(runDir, 'live.log'));
-  // The run's own credentials never reach the task; mask them anyway (S15).
-  log.masker.addSecret(claim.credentials.accessToken);
-  let proxy: TaskProxy | undefined;
-  const lease = new RunLease(claim, deps.queue, (c) => proxy?.updateCredentials(c), logger);
+  const credentialListeners: TaskRun['credentialListeners'] = [];
+  const lease = new RunLease(
+    claim,
+    deps.queue,
+    (credentials) => credentialListeners.forEach((listener) => listener(credentials)),
+    logger,
+  );
   const outputs = new RunOutputs(
     () => lease.current,
     claim.task.expires,
@@ -60,6 +71,25 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     deps.uploader,
     logger,
   );
+  // Test-only switches (the exercise's weakened targets) never apply silently.
+  const weakened = deps.executor.weakenedForTests;
+  const run: TaskRun = {
+    claim,
+    deps,
+    logger,
+    runDir,
+    taskDir,
+    log,
+    lease,
+    outputs,
+    weakened,
+    network: { mode: 'none' },
+    credentialListeners,
+  };
+  const features = new FeatureChain(run);
+  features.adopt('task-directory', directory);
+  // The log file is closed before its directory goes, whichever feature failed to start.
+  features.adopt('task-log', { stop: () => outputs.abandon() });
   let outputsDone = false;
   /** Uploads what the run produced, then resolves it; nothing is uploaded for a lost run. */
   const finish = async (
@@ -90,11 +120,9 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     }
     return await resolve(deps, lease, final);
   };
-  // Test-only switches (the exercise's weakened targets) never apply silently.
-  const weakened = deps.executor.weakenedForTests;
   const warning = weakenedWarning(weakened);
   try {
-    outputs.startLiveLog(() => lease.checkNow());
+    await features.start([runCredentialMasking, liveLog]);
     if (warning !== undefined) log.note(warning);
     const planned = planTask(
       claim.task.payload,
@@ -118,30 +146,8 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
       );
     }
     const { plan } = planned;
-    outputs.limitArtifactBytes(plan.resources.diskMB);
-    let proxySocket: string | undefined;
-    if (plan.taskclusterProxy) {
-      proxy = new TaskProxy({
-        rootUrl: config.rootUrl,
-        credentials: lease.current.credentials,
-        authorizedScopes: [
-          ...claim.task.scopes,
-          `queue:create-artifact:${claim.taskId}/${claim.runId}`,
-        ],
-        onSecretValue: (value) => {
-          if (weakened?.masking !== false) log.masker.addSecret(value);
-        },
-        logger,
-        ...(weakened?.proxyPathCheck === false ? { weakenedForTests: { pathCheck: false } } : {}),
-      });
-      // Its own directory: the sandbox binds that directory, and nothing else of the run.
-      mkdirSync(proxySocketDirectory(runDir), { mode: 0o700 });
-      proxySocket = proxySocketPath(runDir);
-      await proxy.listen({ path: proxySocket });
-      // The socket is made as the umask says; it is the sandbox user's alone (S11), from
-      // its first moment, not only once the engine hands it over.
-      chmodSync(proxySocket, 0o600);
-    }
+    run.plan = plan;
+    await features.start(PLANNED_FEATURES);
     const abort = AbortSignal.any([lease.abort.signal, deps.shutdown]);
     log.note(
       `task ${claim.taskId} run ${claim.runId} on ${config.workerGroup}/${config.workerId} (${deps.executor.name} engine)`,
@@ -158,11 +164,8 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
       taskDir,
       resources: plan.resources,
       maxRunTime: plan.maxRunTime,
-      network:
-        plan.networkAllow.length > 0
-          ? { mode: 'allowlist', allow: plan.networkAllow }
-          : { mode: 'none' },
-      proxySocket,
+      network: run.network,
+      proxySocket: run.proxySocket,
       stdout: log.output,
       stderr: log.output,
       signal: abort,
@@ -181,7 +184,7 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
           'task handed to the sandbox',
         ),
     });
-    proxy?.revoke();
+    features.taskFinished();
     describeResult(log, result);
     return await finish(
       judge(result, plan.retryExitCodes, lease, deps.shutdown),
@@ -196,15 +199,7 @@ export async function runClaim(claim: Claim, deps: TaskRunDeps): Promise<Resolut
     return await resolve(deps, lease, { kind: 'exception', reason: 'internal-error' });
   } finally {
     lease.stop();
-    await proxy?.close();
-    await outputs.abandon();
-    // Never throws, whatever the task left (S19); what stays is set aside and reported.
-    const removal = await removeTree(runDir, {
-      quarantineDir: quarantineDirectory(config.dataDir),
-    });
-    if (removal.outcome !== 'removed') {
-      logger.warn({ taskId: claim.taskId, ...removal }, 'the run directory could not be removed');
-    }
+    await features.stop();
   }
 }
 

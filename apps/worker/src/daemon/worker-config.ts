@@ -3,6 +3,7 @@ import { Ajv } from 'ajv';
 import type { PoolLimits } from '../payload/payload.js';
 import { TAMPER_GATE, tamperAllowed } from '../artifacts/tamper.js';
 import { AllowEntryError, entryText, parseAllowEntry } from '../sandbox/network/allow-entry.js';
+import { WORKER_SETTINGS, workerDefault } from './worker-settings.js';
 
 export type EngineName = 'sandbox' | 'insecure';
 
@@ -44,51 +45,13 @@ export interface WorkerConfig {
 const DEFAULT_DISK_MB = 2048;
 const DEFAULT_MAX_DISK_MB = 8192;
 
-const IDENTIFIER = '^[a-zA-Z0-9_-]{1,38}$';
-const limitsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['memoryMB', 'pids', 'cpus'],
-  properties: {
-    memoryMB: { type: 'integer', minimum: 16 },
-    pids: { type: 'integer', minimum: 8 },
-    cpus: { type: 'number', minimum: 0.01 },
-    diskMB: { type: 'integer', minimum: 16, maximum: 16_777_216 },
-  },
-} as const;
-
+/** The file's schema, from the declarations: each setting's check, and those it must give. */
 const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['rootUrl', 'taskQueueId', 'workerGroup', 'workerId', 'dataDir'],
-  properties: {
-    rootUrl: { type: 'string', pattern: '^https?://', maxLength: 2048 },
-    taskQueueId: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,38}/[a-zA-Z0-9_-]{1,38}$' },
-    workerGroup: { type: 'string', pattern: IDENTIFIER },
-    workerId: { type: 'string', pattern: IDENTIFIER },
-    capacity: { type: 'integer', minimum: 1, maximum: 256 },
-    engine: { enum: ['sandbox', 'insecure'] },
-    isolated: { type: 'boolean' },
-    maxRunTime: { type: 'integer', minimum: 1 },
-    maxResources: limitsSchema,
-    defaultResources: limitsSchema,
-    networkAllow: { type: 'array', items: { type: 'string', maxLength: 260 }, maxItems: 1024 },
-    dataDir: { type: 'string', minLength: 1, maxLength: 4096 },
-    credentialsFile: { type: 'string', minLength: 1, maxLength: 4096 },
-    credentials: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['clientId', 'accessToken'],
-      properties: {
-        clientId: { type: 'string', minLength: 1, maxLength: 256 },
-        accessToken: { type: 'string', minLength: 1, maxLength: 256 },
-      },
-    },
-    shutdownGraceSeconds: { type: 'integer', minimum: 0, maximum: 86_400 },
-    diskImageMB: { type: 'integer', minimum: 256, maximum: 1_073_741_824 },
-    testOnlyTamperArtifact: { type: 'string', minLength: 1, maxLength: 1024 },
-  },
-} as const;
+  required: WORKER_SETTINGS.filter((s) => 'required' in s && s.required).map((s) => s.key),
+  properties: Object.fromEntries(WORKER_SETTINGS.map((s) => [s.key, s.schema])),
+};
 
 const validate = new Ajv({ strict: true, allErrors: true }).compile(configSchema);
 
@@ -100,17 +63,10 @@ type FileConfig = Partial<Omit<WorkerConfig, 'limits'>> & {
   networkAllow?: string[];
 };
 
-/** Environment variables that override the file, one per setting people change most. */
-const ENV: Record<string, keyof FileConfig> = {
-  BULWARK_WORKER_ROOT_URL: 'rootUrl',
-  BULWARK_WORKER_TASK_QUEUE_ID: 'taskQueueId',
-  BULWARK_WORKER_GROUP: 'workerGroup',
-  BULWARK_WORKER_ID: 'workerId',
-  BULWARK_WORKER_CAPACITY: 'capacity',
-  BULWARK_WORKER_ENGINE: 'engine',
-  BULWARK_WORKER_DATA_DIR: 'dataDir',
-  BULWARK_WORKER_CREDENTIALS_FILE: 'credentialsFile',
-};
+/** The settings the environment overrides, with how its text becomes their value. */
+const FROM_ENV = WORKER_SETTINGS.flatMap((setting) =>
+  'env' in setting ? [{ variable: setting.env, key: setting.key, type: setting.type }] : [],
+);
 
 /** The least task disk that holds every running task at the largest limit, and the logs. */
 function neededDiskImageMB(capacity: number, maxDiskMB: number): number {
@@ -134,10 +90,10 @@ export async function loadWorkerConfig(
 ): Promise<Readonly<WorkerConfig>> {
   const fromFile: FileConfig = file ? await readJson<FileConfig>(file, 'worker configuration') : {};
   const merged: Record<string, unknown> = { ...fromFile };
-  for (const [variable, key] of Object.entries(ENV)) {
+  for (const { variable, key, type } of FROM_ENV) {
     const value = env[variable];
     if (value === undefined || value === '') continue;
-    merged[key] = key === 'capacity' ? Number(value) : value;
+    merged[key] = type === 'integer' ? Number(value) : value;
   }
   if (!validate(merged)) {
     const problems = (validate.errors ?? []).map(
@@ -169,7 +125,7 @@ export async function loadWorkerConfig(
     ...defaultsGiven,
     diskMB: defaultsGiven.diskMB ?? Math.min(DEFAULT_DISK_MB, max.diskMB),
   };
-  const capacity = config.capacity ?? 1;
+  const capacity = config.capacity ?? workerDefault<number>('capacity', 'number');
   const neededImageMB = neededDiskImageMB(capacity, max.diskMB);
   const diskImageMB = config.diskImageMB ?? defaultDiskImageMB(capacity, max.diskMB);
   if (diskImageMB < neededImageMB) {
@@ -177,8 +133,8 @@ export async function loadWorkerConfig(
       `diskImageMB ${diskImageMB} cannot hold ${capacity} task(s) at maxResources.diskMB ${max.diskMB}: it needs at least ${neededImageMB}`,
     );
   }
-  const engine = config.engine ?? 'sandbox';
-  const isolated = config.isolated ?? true;
+  const engine = config.engine ?? workerDefault<EngineName>('engine', 'string');
+  const isolated = config.isolated ?? workerDefault<boolean>('isolated', 'boolean');
   if (isolated && engine !== 'sandbox') {
     throw new WorkerConfigError(
       `an isolated pool runs tasks only in the sandbox engine, not "${engine}"`,
@@ -198,14 +154,15 @@ export async function loadWorkerConfig(
     engine,
     isolated,
     limits: Object.freeze({
-      maxRunTime: config.maxRunTime ?? 3600,
+      maxRunTime: config.maxRunTime ?? workerDefault<number>('maxRunTime', 'number'),
       max,
       defaults,
       networkAllow: poolDestinations(config.networkAllow ?? []),
     }),
     dataDir: config.dataDir,
     credentialsFile,
-    shutdownGraceSeconds: config.shutdownGraceSeconds ?? 30,
+    shutdownGraceSeconds:
+      config.shutdownGraceSeconds ?? workerDefault<number>('shutdownGraceSeconds', 'number'),
     diskImageMB,
     ...(config.testOnlyTamperArtifact !== undefined
       ? { testOnlyTamperArtifact: config.testOnlyTamperArtifact }

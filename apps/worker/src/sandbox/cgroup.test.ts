@@ -56,3 +56,20 @@ test('S8: the CPU quota holds a spinning task back', async () => {
     await cgroup.destroy();
   }
 });
+
+test("the host's cgroup version picks its implementation, with its directories", async () => {
+  const version = await detectCgroupVersion();
+  const cgroup = await makeCgroup();
+  try {
+    assert.equal(cgroup.version, version);
+    assert.equal(cgroup.constructor.name, version === 2 ? 'CgroupV2' : 'CgroupV1');
+    const expected =
+      version === 2
+        ? [`/sys/fs/cgroup/${cgroup.name}`]
+        : ['memory', 'pids', 'cpu', 'freezer'].map((c) => `/sys/fs/cgroup/${c}/${cgroup.name}`);
+    assert.deepEqual(cgroup.paths, expected);
+    for (const path of cgroup.paths) assert.equal(existsSync(path), true);
+  } finally {
+    await cgroup.destroy();
+  }
+});

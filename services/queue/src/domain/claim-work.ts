@@ -95,9 +95,6 @@ export async function claimPendingWork(
   });
 }
 
-/** Between claim attempts, a waiting call looks again at least this often, in case a notification was lost. */
-const SAFETY_POLL_MS = 5000;
-
 /**
  * claimWork's long poll: claims at once when work is pending, else waits for the
  * queue's notification and tries again, until the timeout or until the client goes
@@ -108,7 +105,8 @@ export async function waitForWork(
   request: Parameters<typeof claimPendingWork>[1],
   signal: AbortSignal,
 ): Promise<Claim[]> {
-  const until = Date.now() + ctx.claimWorkTimeoutMs;
+  // By the queue's clock, so that a test can move past the timeout without waiting for it.
+  const until = ctx.now().getTime() + ctx.claimWorkTimeoutMs;
   const watch = ctx.waiters.watch(request.taskQueueId);
   try {
     await ctx.taskQueueActivity.seen(request.taskQueueId, ctx.now());
@@ -117,9 +115,10 @@ export async function waitForWork(
       if (signal.aborted || ctx.waiters.closed) return [];
       const claims = await claimPendingWork(ctx, request);
       if (claims.length > 0) return claims;
-      const remaining = until - Date.now();
+      const remaining = until - ctx.now().getTime();
       if (remaining <= 0) return [];
-      await watch.next(Math.min(remaining, SAFETY_POLL_MS), signal);
+      // Between attempts, look again at least this often, in case a notification was lost.
+      await watch.next(Math.min(remaining, ctx.claimWorkSafetyPollMs), signal);
       if (ctx.waiters.closed) return [];
     }
   } finally {

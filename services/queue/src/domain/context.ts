@@ -20,8 +20,10 @@ export interface QueueContext {
   readonly identity: QueueIdentity;
   /** How long a claim lasts before it must be reclaimed; Taskcluster's default is 1200 s. */
   readonly claimTimeoutSeconds: number;
-  /** How long claimWork waits for work before answering with no tasks. */
+  /** How long claimWork waits for work before answering with no tasks, by `now`. */
   readonly claimWorkTimeoutMs: number;
+  /** How often a waiting claimWork looks again without a notification (a lost one). */
+  readonly claimWorkSafetyPollMs: number;
   /** Longest allowed time from now to a task's deadline, in days. */
   readonly maxTaskDeadlineDays: number;
   readonly waiters: WorkWaiters;

@@ -93,7 +93,11 @@ export class WorkWaiters {
     return watch;
   }
 
-  private wakeAll(): void {
+  /**
+   * Every waiting call looks again at once: after a lost notification, or when a test
+   * moved the queue's clock past their timeout.
+   */
+  wakeAll(): void {
     for (const set of this.watches.values()) for (const watch of set) watch.notify();
   }
 

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
+import { resolveExpiredClaims } from '@bulwark/queue-service';
 import {
   CREATE_SCOPES,
   WORKER_SCOPES,
@@ -11,13 +12,23 @@ import {
   taskDefinition,
   type TestPlatform,
 } from './harness.js';
+import { TestClock } from './test-clock.js';
+
+/** Seconds a claim lasts here; the tests pass it by advancing the queue's clock. */
+const CLAIM_SECONDS = 20;
+/** The queue's clock: claims expire when a test advances it, never by the machine being slow. */
+const clock = new TestClock('frozen');
 
 let platform: TestPlatform;
 let creator: any;
 let worker: any;
 
 before(async () => {
-  platform = await startTestPlatform({ claimTimeoutSeconds: 2, claimWorkTimeoutMs: 1000 });
+  platform = await startTestPlatform({
+    claimTimeoutSeconds: CLAIM_SECONDS,
+    claimWorkTimeoutMs: 1000,
+    now: clock.now,
+  });
   creator = queueClient(platform, [...CREATE_SCOPES, 'queue:status:*']);
   worker = queueClient(platform, WORKER_SCOPES);
 });
@@ -32,6 +43,15 @@ const claim = async (): Promise<any> => {
   return tasks[0];
 };
 
+/** Past every claim made so far (takenUntil is rounded up to a whole second). */
+function expireClaims(): void {
+  clock.advance((CLAIM_SECONDS + 1) * 1000);
+}
+
+/**
+ * Waits, boundedly, for a state the resolver brings about: the test runs a pass itself,
+ * but the platform's own background pass may hold a task's lock at that moment.
+ */
 async function waitForState(taskId: string, predicate: (status: any) => boolean): Promise<any> {
   for (let i = 0; i < 100; i++) {
     const { status } = await creator.status(taskId);
@@ -45,6 +65,8 @@ test('an expired claim is resolved claim-expired and the task retried', async ()
   const taskId = newTaskId();
   await creator.createTask(taskId, taskDefinition({ retries: 1 }));
   const first = await claim();
+  expireClaims();
+  await resolveExpiredClaims(platform.queue.context);
   const status = await waitForState(taskId, (s) => s.runs.length === 2);
   assert.equal(status.runs[0].state, 'exception');
   assert.equal(status.runs[0].reasonResolved, 'claim-expired');
@@ -58,6 +80,8 @@ test('an expired claim is resolved claim-expired and the task retried', async ()
 
   // The retry expires too; with no retries left the task stays resolved.
   await claim();
+  expireClaims();
+  await resolveExpiredClaims(platform.queue.context);
   const final = await waitForState(taskId, (s) => s.runs[1].state === 'exception');
   assert.equal(final.state, 'exception');
   assert.equal(final.runs.length, 2);
@@ -66,35 +90,34 @@ test('an expired claim is resolved claim-expired and the task retried', async ()
 test('reclaiming keeps a claim alive past its first takenUntil', async () => {
   const taskId = newTaskId();
   await creator.createTask(taskId, taskDefinition());
-  let credentials = (await claim()).credentials;
+  const claimed = await claim();
+  let credentials = claimed.credentials;
   for (let i = 0; i < 3; i++) {
-    await sleep(1000);
+    clock.advance((CLAIM_SECONDS / 2) * 1000);
     credentials = (await queueWith(platform, credentials).reclaimTask(taskId, 0)).credentials;
   }
+  assert.ok(clock.now() > new Date(claimed.takenUntil), 'the first claim has run out');
+  await resolveExpiredClaims(platform.queue.context);
   const { status } = await creator.status(taskId);
   assert.equal(status.state, 'running');
+  assert.equal(status.runs.length, 1);
   await queueWith(platform, credentials).reportCompleted(taskId, 0);
 });
 
 test('the claim-expiry resolver is safe to run concurrently (every replica at once)', async () => {
-  const { resolveExpiredClaims } = await import('@bulwark/queue-service');
   const taskIds = Array.from({ length: 6 }, newTaskId);
   for (const id of taskIds) await creator.createTask(id, taskDefinition({ retries: 3 }));
-  // Expire the claims by hand so no background pass can beat the concurrent ones.
   const { tasks } = await worker.claimWork('test-prov/test-worker', {
     workerGroup: 'test-group',
     workerId: 'worker-1',
     tasks: 6,
   });
   assert.equal(tasks.length, 6);
-  await platform.db.pool.query(
-    `UPDATE task_runs SET taken_until = now() - interval '1 hour' WHERE task_id = ANY($1)`,
-    [taskIds],
-  );
+  expireClaims();
+  // Four passes at once, and the platform's own background pass beside them.
   await Promise.all(Array.from({ length: 4 }, () => resolveExpiredClaims(platform.queue.context)));
-  await sleep(500);
   for (const id of taskIds) {
-    const { status } = await creator.status(id);
+    const status = await waitForState(id, (s) => s.runs.length >= 2);
     assert.equal(status.runs.length, 2, 'exactly one retry per expired run');
     assert.equal(status.retriesLeft, 2);
   }

@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import {
   CREATE_SCOPES,
@@ -10,12 +11,62 @@ import {
   taskDefinition,
   type TestPlatform,
 } from './harness.js';
+import { TestClock } from './test-clock.js';
+
+/** Taskcluster's; passed by advancing the clock, never waited for. */
+const CLAIM_WORK_TIMEOUT_MS = 20_000;
+/**
+ * Out of reach: here a waiting claimWork wakes only when notified, when the queue's
+ * clock is moved past its timeout, or when the server stops, never by itself.
+ */
+const NO_SAFETY_POLL_MS = 60 * 60 * 1000;
+/** The queue's clock: claimWork's long poll ends when a test advances it. */
+const clock = new TestClock('frozen');
 
 let platform: TestPlatform;
 let creator: any;
 
+/**
+ * Ends the long polls of the calls in `calls` that found nothing, by moving the queue's
+ * clock past their timeout and waking them; fails if they do not answer then. Moved
+ * again now and then (boundedly), since a call that had not yet started waiting when
+ * the clock moved counts its timeout from then. A long poll timed by the system's
+ * clock would hold the call for the whole 20 s, past this loop's bound.
+ */
+async function answered<T>(calls: Promise<T>): Promise<T> {
+  let settled = false;
+  const result = calls.finally(() => {
+    settled = true;
+  });
+  for (let i = 0; i < 500 && !settled; i++) {
+    if (i % 50 === 0) clock.advance(CLAIM_WORK_TIMEOUT_MS);
+    platform.queue.context.waiters.wakeAll();
+    await sleep(10);
+  }
+  assert.ok(settled, 'the call did not answer once the clock passed its timeout');
+  return result;
+}
+
+/**
+ * The call's answer, when something other than time ends its wait (a notification, the
+ * server stopping); fails after a bounded number of looks instead of hanging.
+ */
+async function woken<T>(call: Promise<T>, what: string): Promise<T> {
+  let settled = false;
+  const result = call.finally(() => {
+    settled = true;
+  });
+  for (let i = 0; i < 1000 && !settled; i++) await sleep(10);
+  assert.ok(settled, what);
+  return result;
+}
+
 before(async () => {
-  platform = await startTestPlatform({ claimWorkTimeoutMs: 3000 });
+  platform = await startTestPlatform({
+    claimWorkTimeoutMs: CLAIM_WORK_TIMEOUT_MS,
+    claimWorkSafetyPollMs: NO_SAFETY_POLL_MS,
+    now: clock.now,
+  });
   creator = queueClient(platform, [...CREATE_SCOPES, 'queue:status:*']);
 });
 after(() => platform.close());
@@ -31,13 +82,15 @@ test('many parallel claimWork calls hand each run to exactly one worker', async 
   const workers = Array.from({ length: 16 }, (_, i) =>
     queueClient(platform, workerScopes(`w${i}`)),
   );
-  const results = await Promise.all(
-    workers.map((w, i) =>
-      w.claimWork('test-prov/test-worker', {
-        workerGroup: 'test-group',
-        workerId: `w${i}`,
-        tasks: 3,
-      }),
+  const results = await answered(
+    Promise.all(
+      workers.map((w, i) =>
+        w.claimWork('test-prov/test-worker', {
+          workerGroup: 'test-group',
+          workerId: `w${i}`,
+          tasks: 3,
+        }),
+      ),
     ),
   );
   const claimed = results.flatMap((r: any) => r.tasks.map((t: any) => t.status.taskId));
@@ -54,43 +107,45 @@ test('many parallel claimWork calls hand each run to exactly one worker', async 
   // Drain whatever is left for the next tests.
   const drain = queueClient(platform, workerScopes('drain'));
   for (;;) {
-    const { tasks } = await drain.claimWork('test-prov/test-worker', {
-      workerGroup: 'test-group',
-      workerId: 'drain',
-      tasks: 32,
-    });
+    const { tasks } = await answered<any>(
+      drain.claimWork('test-prov/test-worker', {
+        workerGroup: 'test-group',
+        workerId: 'drain',
+        tasks: 32,
+      }),
+    );
     for (const t of tasks) await admin.reportCompleted(t.status.taskId, 0);
     if (tasks.length === 0) break;
   }
 });
 
-test('a waiting claimWork returns promptly when a task is created', async () => {
+test('a waiting claimWork is woken by the task’s creation', async () => {
+  // Neither its timeout (the clock stands still) nor a safety poll can end this wait:
+  // only the notification of the new task can.
   const worker = queueClient(platform, workerScopes('waiter'));
-  const started = Date.now();
   const waiting = worker.claimWork('test-prov/test-worker', {
     workerGroup: 'test-group',
     workerId: 'waiter',
   });
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   const taskId = newTaskId();
   await creator.createTask(taskId, taskDefinition());
-  const { tasks } = await waiting;
-  const elapsed = Date.now() - started;
+  const { tasks } = await woken<any>(waiting, 'the task’s notification did not wake it');
   assert.equal(tasks.length, 1);
   assert.equal(tasks[0].status.taskId, taskId);
-  assert.ok(elapsed < 1500, `took ${elapsed} ms; the notification should wake it`);
   await queueWith(platform, tasks[0].credentials).reportCompleted(taskId, 0);
 });
 
-test('claimWork with nothing pending answers with no tasks after its timeout', async () => {
+test('claimWork with nothing pending answers with no tasks once its timeout has passed', async () => {
   const worker = queueClient(platform, workerScopes('idle'));
-  const started = Date.now();
-  const { tasks } = await worker.claimWork('test-prov/test-worker', {
+  // The clock stands still and there is no safety poll: only passing the timeout on
+  // the queue's clock can end this wait.
+  const waiting = worker.claimWork('test-prov/test-worker', {
     workerGroup: 'test-group',
     workerId: 'idle',
   });
+  const { tasks } = await answered<any>(waiting);
   assert.deepEqual(tasks, []);
-  assert.ok(Date.now() - started >= 2900);
 });
 
 test('a claimWork whose client disconnects stops waiting and claims nothing', async () => {
@@ -109,13 +164,13 @@ test('a claimWork whose client disconnects stops waiting and claims nothing', as
     body,
     signal: controller.signal,
   }).catch(() => undefined);
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   controller.abort();
   await request;
-  await new Promise((r) => setTimeout(r, 100));
+  await sleep(100);
   const taskId = newTaskId();
   await creator.createTask(taskId, taskDefinition());
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   const status = await creator.status(taskId);
   assert.equal(status.status.state, 'pending', 'the departed caller claimed nothing');
   const other = queueClient(platform, workerScopes('stayer'));
@@ -134,10 +189,9 @@ test('claimWork on another queue does not take this queue’s tasks', async () =
     'queue:claim-work:test-prov/elsewhere',
     'queue:worker-id:test-group/x',
   ]);
-  const { tasks } = await elsewhere.claimWork('test-prov/elsewhere', {
-    workerGroup: 'test-group',
-    workerId: 'x',
-  });
+  const { tasks } = await answered<any>(
+    elsewhere.claimWork('test-prov/elsewhere', { workerGroup: 'test-group', workerId: 'x' }),
+  );
   assert.deepEqual(tasks, []);
   const worker = queueClient(platform, WORKER_SCOPES);
   const claimed = await worker.claimWork('test-prov/test-worker', {
@@ -149,16 +203,18 @@ test('claimWork on another queue does not take this queue’s tasks', async () =
 });
 
 test('shutting down ends waiting claimWork calls at once instead of holding the server', async () => {
-  const other = await startTestPlatform();
+  // Its clock stands still and it has no safety poll: only the shutdown can end the wait.
+  const other = await startTestPlatform({
+    claimWorkSafetyPollMs: NO_SAFETY_POLL_MS,
+    now: new TestClock('frozen').now,
+  });
   const worker = queueWith(other, other.root);
   const waiting = worker.claimWork('test-prov/test-worker', {
     workerGroup: 'test-group',
     workerId: 'worker-1',
   });
-  await new Promise((r) => setTimeout(r, 200));
-  const started = Date.now();
+  await sleep(200);
   await other.close();
-  const { tasks } = await waiting;
+  const { tasks } = await woken<any>(waiting, 'stopping did not end the waiting call');
   assert.deepEqual(tasks, []);
-  assert.ok(Date.now() - started < 3000, 'close did not wait for the 20 s long poll');
 });

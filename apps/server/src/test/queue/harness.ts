@@ -30,6 +30,8 @@ export async function startTestPlatform(
       QueueServiceOptions,
       | 'claimTimeoutSeconds'
       | 'claimWorkTimeoutMs'
+      | 'claimWorkSafetyPollMs'
+      | 'now'
       | 'deadlineDelayMs'
       | 'deadlineResolverIntervalMs'
       | 'artifacts'
