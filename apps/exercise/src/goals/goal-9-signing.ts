@@ -188,12 +188,12 @@ export const goal9: Goal = {
       results.push(inconclusive(forged, why, { taskId: made.taskId }));
       results.push(inconclusive(replay, why, { taskId: made.taskId }));
     } else {
-      const malicious = 'public/malicious.bin';
+      const binary = 'public/malicious.bin';
       results.push(
-        signingVerdict(own, await pipelineAsks(made, keys, malicious), made.taskId),
+        signingVerdict(own, await pipelineAsks(made, keys, binary), made.taskId),
         signingVerdict(
           forged,
-          await pipelineAsks(made, [signing.releaseKeyId], malicious),
+          await pipelineAsks(made, [signing.releaseKeyId], binary),
           made.taskId,
         ),
         signingVerdict(
