@@ -11,6 +11,7 @@ import { registerScopes } from './commands/scopes.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerServe } from './commands/serve.js';
 import { registerSignin } from './commands/signin.js';
+import { registerSigning } from './commands/signing.js';
 import { registerTask } from './commands/task.js';
 import { registerUp } from './commands/up.js';
 import { registerProvenance } from './commands/provenance.js';
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   registerWorker(program);
   registerVerify(program);
   registerProvenance(program);
+  registerSigning(program);
   registerExercise(program);
   registerCompletion(program);
   attachExamples(program);

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import taskcluster, { type ServiceClient } from 'taskcluster-client';
 import { taskDefinition, queueFor, waitFor } from './red-team-tasks.js';
-import type { Credentials, ExerciseContext, Victims } from './types.js';
+import { createVictimKeys, signingClient, victimKeyIds, victimRelease } from './set-up-signing.js';
+import type { Credentials, ExerciseContext, SigningVictims, Victims } from './types.js';
 
 /** Test-only weakenings of the set-up, to show the exercise can report a breach. */
-export type Weakening = 'secrets-scope' | 'claim-scope';
-export const WEAKENINGS: readonly Weakening[] = ['secrets-scope', 'claim-scope'];
+export type Weakening = 'secrets-scope' | 'claim-scope' | 'signing-policy';
+export const WEAKENINGS: readonly Weakening[] = ['secrets-scope', 'claim-scope', 'signing-policy'];
+
+type Made = 'client' | 'role' | 'secret' | 'task' | 'signing-key';
 
 export interface SetUpOptions {
   rootUrl: string;
@@ -28,10 +31,11 @@ export interface Staged {
  * teardown removes exactly this and nothing else, also after a partial set-up.
  */
 export class Stage {
-  private readonly made: { kind: 'client' | 'role' | 'secret' | 'task'; id: string }[] = [];
+  private readonly made: { kind: Made; id: string }[] = [];
   private readonly auth: ServiceClient;
   private readonly secrets: ServiceClient;
   private readonly queue: ServiceClient;
+  private signing: ServiceClient | undefined;
 
   constructor(private readonly options: SetUpOptions) {
     const common = { rootUrl: options.rootUrl, credentials: options.admin, retries: 1 };
@@ -93,6 +97,8 @@ export class Stage {
           'queue:create-task:project:none',
           'queue:scheduler-id:-',
           'queue:status:*',
+          // The release pipeline's scope (goal 9): signing with the victim's keys.
+          `signing:sign:exercise-${runId}-*`,
         ],
       }),
     );
@@ -118,6 +124,7 @@ export class Stage {
       this.secrets.set!(ownSecret.name, { secret: { value: ownSecret.value }, expires }),
     );
     const victimCredentials = { clientId: victimId, accessToken: victim.accessToken };
+    const signing = await this.stageSigning(context, victimCredentials, victimPool);
     const victimQueue = queueFor(context, victimCredentials);
     const pendingTaskId = taskcluster.slugid();
     await this.make('task', pendingTaskId, () =>
@@ -160,10 +167,37 @@ export class Stage {
         pool: victimPool,
         pendingTaskId,
         ...(running.state === 'running' ? { runningTaskId } : {}),
+        signing,
       },
       ownSecretPrefix,
       ownSecret,
     };
+  }
+
+  /**
+   * Goal 9's victims: the release keys (a key is never deleted, so teardown disables it)
+   * and a completed release whose provenance is real. The release runs first, while the
+   * red team's pool is idle.
+   */
+  private async stageSigning(
+    context: ExerciseContext,
+    victim: Credentials,
+    victimPool: string,
+  ): Promise<SigningVictims> {
+    const { runId } = this.options;
+    this.signing = await signingClient(this.options.rootUrl, this.options.admin);
+    await createVictimKeys(
+      this.signing,
+      runId,
+      victimPool,
+      this.options.weaken.includes('signing-policy'),
+      (id) => this.made.push({ kind: 'signing-key', id }),
+    );
+    const release = await victimRelease(context, victim, (id) =>
+      this.made.push({ kind: 'task', id }),
+    );
+    const keys = victimKeyIds(runId);
+    return { releaseKeyId: keys.release, nightlyKeyId: keys.nightly, release };
   }
 
   /** Removes everything set-up made, newest first; each removal is tried even if one fails. */
@@ -174,7 +208,9 @@ export class Stage {
         if (kind === 'client') await this.auth.deleteClient!(id);
         else if (kind === 'role') await this.auth.deleteRole!(id);
         else if (kind === 'secret') await this.secrets.remove!(id);
-        else await this.queue.cancelTask!(id).catch(ignoreConflict);
+        else if (kind === 'signing-key') {
+          await this.signing!.disableKey!(id, { reason: 'the exercise is over' });
+        } else await this.queue.cancelTask!(id).catch(ignoreConflict);
       } catch (err) {
         failures.push(`${kind} ${id}: ${(err as Error).message.split('\n')[0] ?? ''}`);
       }
@@ -183,11 +219,7 @@ export class Stage {
     return failures;
   }
 
-  private async make<T>(
-    kind: 'client' | 'role' | 'secret' | 'task',
-    id: string,
-    create: () => Promise<T>,
-  ): Promise<T> {
+  private async make<T>(kind: Made, id: string, create: () => Promise<T>): Promise<T> {
     const made = await create();
     this.made.push({ kind, id });
     return made;

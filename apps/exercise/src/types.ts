@@ -48,6 +48,19 @@ export interface Victims {
   pendingTaskId: string;
   /** A running task of the victim's in the red team's own pool (goal 3's target). */
   runningTaskId?: string;
+  /**
+   * The victim's signing keys (goal 9). The victim's client may sign with them: it plays
+   * the release pipeline the red team tries to trick into signing its artifacts.
+   */
+  signing?: SigningVictims;
+}
+
+/** What set-up made for goal 9: the victim's release keys and a release with real provenance. */
+export interface SigningVictims {
+  releaseKeyId: string;
+  nightlyKeyId: string;
+  /** The victim's completed release task, whose provenance the replay attack copies. */
+  release: { taskId: string; artifact: string; content: string } | undefined;
 }
 
 /** Everything an attack may use. The red team's credentials are the only ones it attacks with. */

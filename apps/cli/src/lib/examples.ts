@@ -149,6 +149,28 @@ export const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
   'provenance rotate-key': [
     ['sign new provenance with a new key', 'bulwark provenance rotate-key'],
   ],
+  'signing keys': [
+    ['every key and its policy', 'bulwark signing keys'],
+    ['one key, and its .pub for minisign', 'bulwark signing keys release --pub release.pub'],
+  ],
+  'signing create-key': [
+    [
+      'a release key: two agreeing replicas, one trusted, level 3',
+      'bulwark signing create-key release --description "releases" --task-queue proj-release/* --min-level 3 --replicas 2 --trusted-task-queue proj-release/trusted',
+    ],
+  ],
+  'signing disable-key': [
+    [
+      'retire a key; old signatures still verify',
+      'bulwark signing disable-key release --reason "rotated"',
+    ],
+  ],
+  sign: [
+    [
+      'sign a release artifact, then verify it',
+      'bulwark sign --task <taskId> --artifact public/dist/app.bin --key release -o app.bin.minisig',
+    ],
+  ],
   'secrets set': [
     ['from stdin', 'echo \'{"token":"..."}\' | bulwark secrets set web/deploy'],
     [

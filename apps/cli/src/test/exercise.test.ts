@@ -22,7 +22,7 @@ import {
 // shown able to fail (an exercise that cannot report a breach proves nothing).
 
 const bin = resolve(fileURLToPath(import.meta.url), '../../../bin/bulwark.js');
-const IMPLEMENTED = [1, 2, 3, 4, 5, 6, 7, 8, 10, 11];
+const IMPLEMENTED = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
 let scratch: string;
 let dataDir: string;
 let up: RestartableUp;
@@ -87,6 +87,8 @@ async function againstBulwarkUp(): Promise<void> {
   );
   for (const id of [
     '7.masking',
+    '9.own-task',
+    '9.reserved-names',
     '1.replay-across-restart',
     '10.secrets-in-logs',
     '11.log-volume',
@@ -96,14 +98,8 @@ async function againstBulwarkUp(): Promise<void> {
       id,
     );
   }
-  // Goals not attacked yet say so, and are never counted as blocked.
-  for (const goal of [9]) {
-    const results = report.results.filter((r) => r.goal === goal);
-    assert.deepEqual(
-      results.map((r) => [r.verdict, r.reason]),
-      [['INCONCLUSIVE', 'not implemented yet']],
-    );
-  }
+  // Every goal is attacked: none says it is not implemented.
+  assert.ok(report.results.every((r) => !r.id.endsWith('.not-implemented')));
   assert.deepEqual(report.leftovers, []);
 
   // The reports: JSON that parses to the same thing, one HTML file that needs nothing else.
@@ -246,6 +242,23 @@ test(
     await Promise.all(cases.map(([name, run]) => t.test(name, run)));
   },
 );
+
+test('S17: with the victim’s nightly key signing for every queue (test-only), exactly the own-task attack flips', async () => {
+  const ran = await exercise(['--goal', '9', '--weaken', 'signing-policy', '--json'], {
+    BULWARK_EXERCISE_ALLOW_WEAKEN: '1',
+  });
+  const report = JSON.parse(ran.stdout) as ExerciseReport;
+  assert.equal(ran.code, 1, ran.stderr);
+  assert.deepEqual(breached(report), ['9.own-task']);
+  assert.deepEqual(report.leftovers, []);
+  // The keys set-up made are disabled at the end: they sign nothing more.
+  const keys = (await (await fetch(`${rootUrl}/api/signing/v1/keys`)).json()) as {
+    keys: { keyId: string; disabled?: string }[];
+  };
+  const made = keys.keys.filter((k) => k.keyId.startsWith(`exercise-${report.runId}-`));
+  assert.equal(made.length, 2);
+  assert.ok(made.every((k) => k.disabled !== undefined));
+});
 
 test('Ctrl-C stops the attacks and removes everything set-up made', async () => {
   let interrupted = false;

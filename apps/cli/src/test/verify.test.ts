@@ -13,6 +13,7 @@ import { startSandboxedPool, type SandboxedPool } from './sandboxed-pool.js';
 
 const run = promisify(execFile);
 const PROVENANCE = 'public/bulwark/provenance.intoto.json';
+const MINISIGN = '/usr/bin/minisign';
 const SECURESYSTEMSLIB = '/usr/lib/python3/dist-packages/securesystemslib/__init__.py';
 
 let harness: CliHarness;
@@ -49,6 +50,21 @@ before(async () => {
     scopes: ['queue:get-artifact:public/*', 'queue:list-artifacts:*'],
     description: 'public artifacts',
   });
+  // The release key exists before the task runs: the S1 check below looks for it in the
+  // task's reach (its output, the worker's files) too.
+  const created = await harness.run([
+    'signing',
+    'create-key',
+    'cli-release',
+    '--description',
+    'releases of the verify pool',
+    '--task-queue',
+    'proj-cli/*',
+    '--min-level',
+    '1',
+    '--json',
+  ]);
+  assert.equal(created.code, 0, created.stderr);
   const ran = await harness.run([
     'task',
     'run',
@@ -209,13 +225,85 @@ test(
   },
 );
 
-test('S1: the provenance key is in no worker file, task output or CLI transcript', async () => {
+test(
+  'S17: bulwark sign writes a signature Debian’s minisign verifies with the key’s .pub; a disabled key signs nothing',
+  { skip: existsSync(MINISIGN) ? false : 'minisign is not installed (system-packages --tests)' },
+  async () => {
+    const sig = join(out, 'app.bin.minisig');
+    const signed = await harness.run([
+      'sign',
+      '--task',
+      taskId,
+      '--artifact',
+      'public/dist/app.bin',
+      '--key',
+      'cli-release',
+      '-o',
+      sig,
+    ]);
+    assert.equal(signed.code, 0, signed.stderr);
+    assert.match(signed.stdout, /minisign -V -m app.bin -x .*app.bin.minisig -p cli-release.pub/);
+    const pub = join(out, 'cli-release.pub');
+    const shown = await harness.run(['signing', 'keys', 'cli-release', '--pub', pub], {
+      credentials: null,
+    });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /agreeing replicas\s+1/);
+    const { stdout } = await run(MINISIGN, ['-V', '-m', binary, '-x', sig, '-p', pub]);
+    assert.match(stdout, new RegExp(`Signature and comment signature verified[\\s\\S]*${taskId}`));
+
+    const listed = await harness.run(['signing', 'keys', '--json'], { credentials: null });
+    assert.deepEqual(
+      (JSON.parse(listed.stdout) as { keys: { keyId: string }[] }).keys.map((k) => k.keyId),
+      ['cli-release'],
+    );
+    const disabled = await harness.run([
+      'signing',
+      'disable-key',
+      'cli-release',
+      '--reason',
+      'test',
+    ]);
+    assert.equal(disabled.code, 0, disabled.stderr);
+    const again = await harness.run([
+      'sign',
+      '--task',
+      taskId,
+      '--artifact',
+      'public/dist/app.bin',
+      '--key',
+      'cli-release',
+      '-o',
+      join(out, 'refused.minisig'),
+    ]);
+    assert.equal(again.code, 6, again.stderr);
+    assert.match(again.stderr, /RequestConflict.*the key was disabled/);
+    // The old signature still verifies with the still-served public key.
+    await run(MINISIGN, ['-V', '-m', binary, '-x', sig, '-p', pub]);
+  },
+);
+
+test('S1: the provenance and signing keys are in no worker file, task output or CLI transcript', async () => {
   const queue = harness.platform.running.queue!;
   const key = await queue.context.provenance.keys.current(queue.context.pool, new Date());
   const pem = key.exportPrivatePem();
   const body = pem.split('\n').slice(1, -2).join('');
   const seed = Buffer.from(body, 'base64').subarray(-32);
   const secrets = [body, seed.toString('hex'), seed.toString('base64')];
+  const signing = (harness.platform.running as any).signing;
+  const { rows } = await queue.context.pool.query(
+    'SELECT key_id, sealed_private_key FROM signing_keys',
+  );
+  assert.equal(rows.length, 1, 'the release key made before the task ran');
+  for (const row of rows) {
+    const signingPem: string = signing.context.keyring.openString(
+      row.sealed_private_key,
+      `signing-key:${String(row.key_id)}`,
+    );
+    const der = Buffer.from(signingPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    secrets.push(der.toString('base64'), der.subarray(-32).toString('hex'));
+    secrets.push(der.subarray(-32).toString('base64'));
+  }
   const files: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {

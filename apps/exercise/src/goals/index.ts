@@ -6,7 +6,7 @@ import { goal5 } from './goal-5-lingering-process.js';
 import { goal6 } from './goal-6-other-host.js';
 import { goal7 } from './goal-7-secrets.js';
 import { goal8 } from './goal-8-host-escape.js';
-import { goal9 } from './not-implemented.js';
+import { goal9 } from './goal-9-signing.js';
 import { goal10 } from './goal-10-audit.js';
 import { goal11 } from './goal-11-worker-owner.js';
 import type { Goal } from '../types.js';

@@ -13,6 +13,7 @@ import { durableNonces } from './0011-durable-nonces.js';
 import { quorum } from './0012-quorum.js';
 import { provenance } from './0013-provenance.js';
 import { identityProviderTables } from './0014-identity-providers.js';
+import { signingKeyDisable } from './0015-signing-key-disable.js';
 
 /** Every migration, in version order; `migrate` checks the numbering. Never edit one that shipped. */
 export const migrations: readonly Migration[] = [
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   quorum,
   provenance,
   identityProviderTables,
+  signingKeyDisable,
 ];

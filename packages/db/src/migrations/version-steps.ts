@@ -3,6 +3,7 @@ import { checkTask, rows, SEALED, SHA, T, taskSql, type Step } from './version-s
 import { quorumStep } from './version-step-0012.js';
 import { provenanceStep } from './version-step-0013.js';
 import { identityProvidersStep } from './version-step-0014.js';
+import { signingKeyDisableStep } from './version-step-0015.js';
 
 /**
  * The data of versions.test.ts: every migration, applied one at a time to an empty database, with data carried
@@ -403,4 +404,5 @@ export const steps: readonly Step[] = [
   quorumStep,
   provenanceStep,
   identityProvidersStep,
+  signingKeyDisableStep,
 ];

@@ -9,6 +9,8 @@ export interface SigningKeyRow {
   sealedPrivateKey: unknown;
   policy: Record<string, unknown>;
   created: Date;
+  /** When and by whom the key was disabled: it signs nothing since, its public key stays served. */
+  disabled?: { at: Date; by: string };
 }
 
 interface DbRow {
@@ -19,6 +21,8 @@ interface DbRow {
   sealed_private_key: unknown;
   policy: Record<string, unknown>;
   created: Date;
+  disabled: Date | null;
+  disabled_by: string | null;
 }
 
 const fromDb = (r: DbRow): SigningKeyRow => ({
@@ -29,6 +33,7 @@ const fromDb = (r: DbRow): SigningKeyRow => ({
   sealedPrivateKey: r.sealed_private_key,
   policy: r.policy,
   created: r.created,
+  ...(r.disabled && { disabled: { at: r.disabled, by: r.disabled_by ?? '' } }),
 });
 
 export async function getSigningKey(
@@ -47,7 +52,9 @@ export async function listSigningKeys(db: Queryable): Promise<SigningKeyRow[]> {
 /** Inserts the key unless one of that name exists; true when it was inserted. */
 export async function insertSigningKey(db: Queryable, key: SigningKeyRow): Promise<boolean> {
   const { rowCount } = await db.query(
-    `INSERT INTO signing_keys VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key_id) DO NOTHING`,
+    `INSERT INTO signing_keys (key_id, description, minisign_key_id, public_key,
+       sealed_private_key, policy, created) VALUES ($1, $2, $3, $4, $5, $6, $7)
+      ON CONFLICT (key_id) DO NOTHING`,
     [
       key.keyId,
       key.description,
@@ -57,6 +64,21 @@ export async function insertSigningKey(db: Queryable, key: SigningKeyRow): Promi
       JSON.stringify(key.policy),
       key.created,
     ],
+  );
+  return rowCount === 1;
+}
+
+/** Disables the key unless it already is; true when this call disabled it. */
+export async function disableSigningKey(
+  db: Queryable,
+  keyId: string,
+  by: string,
+  at: Date,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE signing_keys SET disabled = $3, disabled_by = $2
+      WHERE key_id = $1 AND disabled IS NULL`,
+    [keyId, by, at],
   );
   return rowCount === 1;
 }

@@ -1,6 +1,6 @@
 import { notFound } from '@bulwark/api';
 import { queries } from '@bulwark/db';
-import { createSigningKey, keyJson } from '../domain/keys.js';
+import { createSigningKey, disableSigningKey, keyJson } from '../domain/keys.js';
 import type { SigningPolicy } from '../domain/policy.js';
 import { signArtifact } from '../domain/sign.js';
 import * as schemas from '../schemas/signing.js';
@@ -24,6 +24,25 @@ signingApi.declare<KeyParams, { description: string; policy: SigningPolicy }, un
   ].join(' '),
   async handler(ctx, req) {
     return createSigningKey(ctx, req.params.keyId, req.body, req.caller.clientId);
+  },
+});
+
+signingApi.declare<KeyParams, { reason: string }, undefined>({
+  name: 'disableKey',
+  method: 'POST',
+  route: '/key/<keyId>/disable',
+  params: { keyId: schemas.keyIdParam },
+  input: schemas.disableKeyRequest,
+  output: schemas.keyResponse,
+  scopes: 'signing:manage-key:<keyId>',
+  title: 'Disable a Signing Key',
+  description: [
+    'Disables the key for good: it signs nothing from now on. Its public key is still',
+    'served, marked `disabled`, so what it signed before still verifies. Audited with the',
+    'reason. Disabling a disabled key changes nothing; to sign again, create a new key.',
+  ].join(' '),
+  async handler(ctx, req) {
+    return disableSigningKey(ctx, req.params.keyId, req.body.reason, req.caller.clientId);
   },
 });
 

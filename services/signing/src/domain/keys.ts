@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { conflict } from '@bulwark/api';
+import { conflict, notFound } from '@bulwark/api';
 import { generateMinisignKey, minisignKeyFromPem, type MinisignKey } from '@bulwark/attest';
 import type { Keyring } from '@bulwark/crypto';
 import { queries, withTransaction } from '@bulwark/db';
@@ -20,6 +20,8 @@ export interface SigningKeyJson {
   publicKeyFile: string;
   policy: SigningPolicy;
   created: string;
+  /** Present once the key is disabled; its public key stays served for old signatures. */
+  disabled?: string;
 }
 
 export function keyJson(row: SigningKeyRow): SigningKeyJson {
@@ -32,6 +34,7 @@ export function keyJson(row: SigningKeyRow): SigningKeyJson {
     publicKeyFile: `untrusted comment: minisign public key ${displayed}\n${row.publicKey}\n`,
     policy: row.policy as unknown as SigningPolicy,
     created: row.created.toJSON(),
+    ...(row.disabled && { disabled: row.disabled.at.toJSON() }),
   };
 }
 
@@ -84,6 +87,38 @@ export async function createSigningKey(
       },
       row.created,
     );
+    return keyJson(row);
+  });
+}
+
+/**
+ * Disables a key for good, audited (S14): it signs nothing from now on, on every replica
+ * (the signing path reads the row each time), while its public key stays served so that
+ * what it signed before still verifies. Disabling a disabled key changes nothing.
+ */
+export async function disableSigningKey(
+  ctx: SigningContext,
+  keyId: string,
+  reason: string,
+  callerId: string,
+): Promise<SigningKeyJson> {
+  return withTransaction(ctx.pool, async (db) => {
+    const at = ctx.now();
+    if (await queries.signing.disableSigningKey(db, keyId, callerId, at)) {
+      await queries.audit.appendAudit(
+        db,
+        {
+          entityType: 'signing-key',
+          entityId: keyId,
+          action: 'disabled',
+          clientId: callerId,
+          details: { reason },
+        },
+        at,
+      );
+    }
+    const row = await queries.signing.getSigningKey(db, keyId);
+    if (!row) throw notFound('Signing key');
     return keyJson(row);
   });
 }

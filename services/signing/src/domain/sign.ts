@@ -74,6 +74,8 @@ export async function signArtifact(
     await audit('refused', { reason });
     throw conflict(`Not signed with ${request.keyId}: ${reason}`);
   };
+  // Checked first and on every request: a disabled key signs nothing, whatever is asked.
+  if (row.disabled) return refuse(`the key was disabled on ${row.disabled.at.toJSON()}`);
   const provenanceBytes = await ctx.queue.small(request.taskId, PROVENANCE);
   if (!provenanceBytes) return refuse('the task has no provenance');
   const measured = await ctx.queue.measure(request.taskId, request.artifact);

@@ -32,6 +32,13 @@ export const createKeyRequest = {
   properties: { description: { type: 'string', maxLength: 1000 }, policy },
 } as const;
 
+export const disableKeyRequest = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 1000 } },
+} as const;
+
 export const keyResponse = {
   type: 'object',
   additionalProperties: false,
@@ -52,6 +59,11 @@ export const keyResponse = {
     publicKeyFile: { type: 'string', maxLength: 200, description: 'the minisign.pub text' },
     policy,
     created: { type: 'string', format: 'date-time' },
+    disabled: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when the key was disabled: it signs nothing since; old signatures verify',
+    },
   },
 } as const;
 
