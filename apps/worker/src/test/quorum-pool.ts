@@ -26,6 +26,8 @@ export interface QuorumPool {
   taskQueueId: string;
   /** A Queue client with the root credentials. */
   queue: any;
+  /** A Signing client with the root credentials, built from the served reference. */
+  signing: any;
   /** Creates a task on the pool's queue with these extra definition fields. */
   createTask: (payload: unknown, extra?: Record<string, unknown>) => Promise<string>;
   /** The task's status once `done(status)` holds, polled (bounded). */
@@ -110,10 +112,15 @@ export async function startQuorumPool(name: string, specs: PoolWorkerSpec[]): Pr
     throw err;
   }
   const queue = new taskcluster.Queue({ rootUrl, credentials: root });
+  const signingReference: unknown = await (
+    await fetch(`${rootUrl}/api/signing/v1/reference`)
+  ).json();
+  const Signing = taskcluster.createClient(signingReference);
   return {
     rootUrl,
     taskQueueId,
     queue,
+    signing: new Signing({ rootUrl, credentials: root }),
     createTask: async (payload, extra = {}) => {
       const taskId = taskcluster.slugid();
       await queue.createTask(taskId, {
