@@ -99,7 +99,7 @@ authApi.declare({
     const row = {
       name,
       config: settingsToRowConfig(settings),
-      sealedClientSecret: ctx.keyring.seal(req.body.clientSecret!, `identity-provider:${name}`),
+      sealedClientSecret: ctx.keyring.seal(req.body.clientSecret, `identity-provider:${name}`),
       created: now,
       lastModified: now,
     };

@@ -60,7 +60,7 @@ const GET_ARTIFACT: ScopeTemplate = {
  * The queue's own artifacts (a quorum's report, S17) have no scope that grants them,
  * not even `*`: no client, worker or task may create or finish one.
  */
-queueApi.declare<RunParams, CreateArtifactInput, undefined>({
+queueApi.declare({
   name: 'createArtifact',
   method: 'POST',
   route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
@@ -96,7 +96,7 @@ queueApi.declare<RunParams, CreateArtifactInput, undefined>({
   },
 });
 
-queueApi.declare<RunParams, { uploadId: string }, undefined>({
+queueApi.declare({
   name: 'finishArtifact',
   method: 'PUT',
   route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
@@ -128,7 +128,7 @@ queueApi.declare<RunParams, { uploadId: string }, undefined>({
   },
 });
 
-queueApi.declare<RunParams, undefined, undefined>({
+queueApi.declare({
   name: 'getArtifact',
   method: 'GET',
   route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
@@ -149,7 +149,7 @@ queueApi.declare<RunParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<LatestParams, undefined, undefined>({
+queueApi.declare({
   name: 'getLatestArtifact',
   method: 'GET',
   route: '/task/<taskId>/artifacts/<name>',
@@ -166,7 +166,7 @@ queueApi.declare<LatestParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<RunParams, undefined, undefined>({
+queueApi.declare({
   name: 'artifact',
   method: 'GET',
   route: '/task/<taskId>/runs/<runId>/artifact-content/<name>',
@@ -186,7 +186,7 @@ queueApi.declare<RunParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<LatestParams, undefined, undefined>({
+queueApi.declare({
   name: 'latestArtifact',
   method: 'GET',
   route: '/task/<taskId>/artifact-content/<name>',
@@ -226,7 +226,7 @@ async function listPage(
   };
 }
 
-queueApi.declare<{ taskId: string; runId: string }, undefined, PageQuery>({
+queueApi.declare({
   name: 'listArtifacts',
   method: 'GET',
   route: '/task/<taskId>/runs/<runId>/artifacts',
@@ -247,7 +247,7 @@ queueApi.declare<{ taskId: string; runId: string }, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<{ taskId: string }, undefined, PageQuery>({
+queueApi.declare({
   name: 'listLatestArtifacts',
   method: 'GET',
   route: '/task/<taskId>/artifacts',
@@ -273,7 +273,7 @@ async function info(
   return artifactJson(artifact);
 }
 
-queueApi.declare<RunParams, undefined, undefined>({
+queueApi.declare({
   name: 'artifactInfo',
   method: 'GET',
   route: '/task/<taskId>/runs/<runId>/artifact-info/<name>',
@@ -290,7 +290,7 @@ queueApi.declare<RunParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<LatestParams, undefined, undefined>({
+queueApi.declare({
   name: 'latestArtifactInfo',
   method: 'GET',
   route: '/task/<taskId>/artifact-info/<name>',

@@ -12,7 +12,7 @@ interface RunParams {
   runId: string;
 }
 
-objectApi.declare<RunParams, undefined, { offset?: string; final?: string }>({
+objectApi.declare({
   name: 'appendLiveLog',
   method: 'POST',
   route: '/live-log/<taskId>/<runId>',
@@ -48,7 +48,7 @@ objectApi.declare<RunParams, undefined, { offset?: string; final?: string }>({
   },
 });
 
-objectApi.declare<RunParams, undefined, { offset?: string }>({
+objectApi.declare({
   name: 'liveLog',
   method: 'GET',
   route: '/live-log/<taskId>/<runId>',

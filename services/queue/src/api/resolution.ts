@@ -8,7 +8,7 @@ type ExceptionReason = Extract<Resolution, { state: 'exception' }>['reason'];
 
 const params = { taskId: taskIdParam, runId: runIdParam };
 
-queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'reportCompleted',
   method: 'POST',
   route: '/task/<taskId>/runs/<runId>/completed',
@@ -30,7 +30,7 @@ queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
   },
 });
 
-queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'reportFailed',
   method: 'POST',
   route: '/task/<taskId>/runs/<runId>/failed',
@@ -49,7 +49,7 @@ queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
   },
 });
 
-queueApi.declare<{ taskId: string; runId: string }, { reason: ExceptionReason }, undefined>({
+queueApi.declare({
   name: 'reportException',
   method: 'POST',
   route: '/task/<taskId>/runs/<runId>/exception',

@@ -72,7 +72,7 @@ async function changeTask(
   return { status };
 }
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'scheduleTask',
   method: 'POST',
   route: '/task/<taskId>/schedule',
@@ -92,7 +92,7 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
     }),
 });
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'cancelTask',
   method: 'POST',
   route: '/task/<taskId>/cancel',
@@ -110,7 +110,7 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
     ),
 });
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'rerunTask',
   method: 'POST',
   route: '/task/<taskId>/rerun',

@@ -42,7 +42,7 @@ const taskQueueJson = (q: TaskQueueRow): Record<string, unknown> => ({
   lastDateActive: q.lastDateActive.toJSON(),
 });
 
-queueApi.declare<QueueParams, undefined, undefined>({
+queueApi.declare({
   name: 'pendingTasks',
   method: 'GET',
   route: '/pending/<taskQueueId>',
@@ -60,7 +60,7 @@ queueApi.declare<QueueParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<QueueParams, undefined, undefined>({
+queueApi.declare({
   name: 'taskQueueCounts',
   method: 'GET',
   route: '/task-queues/<taskQueueId>/counts',
@@ -80,7 +80,7 @@ queueApi.declare<QueueParams, undefined, undefined>({
 const DIGITS = /^[0-9]{1,18}$/;
 const PRIORITY = /^[1-7]$/;
 
-queueApi.declare<QueueParams, undefined, PageQuery>({
+queueApi.declare({
   name: 'listPendingTasks',
   method: 'GET',
   route: '/task-queues/<taskQueueId>/pending',
@@ -115,7 +115,7 @@ queueApi.declare<QueueParams, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<QueueParams, undefined, PageQuery>({
+queueApi.declare({
   name: 'listClaimedTasks',
   method: 'GET',
   route: '/task-queues/<taskQueueId>/claimed',
@@ -152,7 +152,7 @@ queueApi.declare<QueueParams, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<Record<string, never>, undefined, PageQuery>({
+queueApi.declare({
   name: 'listTaskQueues',
   method: 'GET',
   route: '/task-queues',
@@ -180,7 +180,7 @@ queueApi.declare<Record<string, never>, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<QueueParams, undefined, undefined>({
+queueApi.declare({
   name: 'getTaskQueue',
   method: 'GET',
   route: '/task-queues/<taskQueueId>',

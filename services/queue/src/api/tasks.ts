@@ -31,7 +31,7 @@ import { taskStatusResponse } from '../schemas/status.js';
 import { createTaskRequest, taskDefinition } from '../schemas/task.js';
 import { queueApi } from './definition.js';
 
-queueApi.declare<{ taskId: string }, TaskInput, undefined>({
+queueApi.declare({
   name: 'createTask',
   method: 'PUT',
   route: '/task/<taskId>',
@@ -142,7 +142,7 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
   },
 });
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'task',
   method: 'GET',
   route: '/task/<taskId>',
@@ -158,7 +158,7 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
   },
 });
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'status',
   method: 'GET',
   route: '/task/<taskId>/status',
@@ -190,7 +190,7 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
 
 type TaskIdsBody = { taskIds?: string[] };
 
-queueApi.declare<Record<string, never>, TaskIdsBody, PageQuery>({
+queueApi.declare({
   name: 'tasks',
   method: 'POST',
   route: '/tasks',
@@ -220,7 +220,7 @@ queueApi.declare<Record<string, never>, TaskIdsBody, PageQuery>({
   },
 });
 
-queueApi.declare<Record<string, never>, TaskIdsBody, PageQuery>({
+queueApi.declare({
   name: 'statuses',
   method: 'POST',
   route: '/tasks/status',
@@ -251,7 +251,7 @@ queueApi.declare<Record<string, never>, TaskIdsBody, PageQuery>({
   },
 });
 
-queueApi.declare<{ taskId: string }, undefined, PageQuery>({
+queueApi.declare({
   name: 'listDependentTasks',
   method: 'GET',
   route: '/task/<taskId>/dependents',
@@ -284,7 +284,7 @@ queueApi.declare<{ taskId: string }, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<{ taskId: string }, { newPriority: PriorityName }, undefined>({
+queueApi.declare({
   name: 'changeTaskPriority',
   method: 'POST',
   route: '/task/<taskId>/priority',

@@ -33,7 +33,7 @@ function parseDate(value: string, field: string): Date {
   return date;
 }
 
-queueApi.declare<PoolParams, undefined, PageQuery & { quarantined?: string }>({
+queueApi.declare({
   name: 'listWorkers',
   method: 'GET',
   route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers',
@@ -73,7 +73,7 @@ queueApi.declare<PoolParams, undefined, PageQuery & { quarantined?: string }>({
   },
 });
 
-queueApi.declare<WorkerParams, undefined, undefined>({
+queueApi.declare({
   name: 'getWorker',
   method: 'GET',
   route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
@@ -94,7 +94,7 @@ queueApi.declare<WorkerParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<WorkerParams, { quarantineUntil: string; quarantineInfo?: string }, undefined>({
+queueApi.declare({
   name: 'quarantineWorker',
   method: 'PUT',
   route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
@@ -146,7 +146,7 @@ queueApi.declare<WorkerParams, { quarantineUntil: string; quarantineInfo?: strin
   },
 });
 
-queueApi.declare<WorkerParams, { expires: string }, undefined>({
+queueApi.declare({
   name: 'declareWorker',
   method: 'PUT',
   route: '/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>',
