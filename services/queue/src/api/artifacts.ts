@@ -17,7 +17,6 @@ import {
   createArtifactResponse,
   finishArtifactRequest,
   listArtifactsResponse,
-  type CreateArtifactInput,
 } from '../schemas/artifacts.js';
 import { isWorkerLogName } from '../domain/worker-log.js';
 import {
@@ -26,9 +25,6 @@ import {
 } from '../domain/control-plane-artifacts.js';
 import { runIdParam, taskIdParam } from '../schemas/common.js';
 import { queueApi } from './definition.js';
-
-type RunParams = { taskId: string; runId: string; name: string };
-type LatestParams = { taskId: string; name: string };
 
 const runParams = { taskId: taskIdParam, runId: runIdParam, name: artifactNameParam };
 const latestParams = { taskId: taskIdParam, name: artifactNameParam };

@@ -7,11 +7,6 @@ const params = { taskId: taskIdParam, runId: runIdParam };
 const offsetQuery: ParamSpec = { pattern: /^(0|[1-9][0-9]{0,14})$/, maxLength: 15 };
 const finalQuery: ParamSpec = { pattern: /^(true|false)$/, maxLength: 5 };
 
-interface RunParams {
-  taskId: string;
-  runId: string;
-}
-
 objectApi.declare({
   name: 'appendLiveLog',
   method: 'POST',

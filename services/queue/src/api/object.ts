@@ -17,9 +17,6 @@ import {
   startDownloadRequest,
   startDownloadResponse,
   uploadTokenParam,
-  type CreateUploadInput,
-  type FinishUploadInput,
-  type StartDownloadInput,
 } from '../schemas/artifact-objects.js';
 import { objectApi } from './object-definition.js';
 import { ApiError, inputError } from '@bulwark/api';

@@ -1,10 +1,8 @@
-import { resolveRunAs, type Resolution } from '../domain/resolve-run.js';
+import { resolveRunAs } from '../domain/resolve-run.js';
 import { reportExceptionRequest } from '../schemas/claims.js';
 import { runIdParam, taskIdParam } from '../schemas/common.js';
 import { taskStatusResponse } from '../schemas/status.js';
 import { queueApi } from './definition.js';
-
-type ExceptionReason = Extract<Resolution, { state: 'exception' }>['reason'];
 
 const params = { taskId: taskIdParam, runId: runIdParam };
 

@@ -13,7 +13,8 @@ import { queueApi } from './definition.js';
 const MAX_RUNS_ALLOWED = 50;
 
 type TaskRow = queries.queueTasks.TaskRow;
-type Request = ApiRequest<{ taskId: string }, undefined, undefined>;
+// What the three task-id endpoints below share: a task id, no body, no query.
+type Request = ApiRequest<{ readonly taskId: string }, undefined, object>;
 
 /** The AnyOf pattern of schedule/cancel/rerun (reference §3.4). */
 function taskActionScopes(action: string): ScopeTemplate {

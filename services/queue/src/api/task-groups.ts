@@ -1,7 +1,7 @@
 import { conflict, notFound } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
-import { afterMatching, pageLimit, pageOf, type PageQuery } from '../domain/pagination.js';
-import { priorityNumber, type PriorityName } from '../domain/priorities.js';
+import { afterMatching, pageLimit, pageOf } from '../domain/pagination.js';
+import { priorityNumber } from '../domain/priorities.js';
 import { changeTaskGroupPriority } from '../domain/priority-change.js';
 import { cancelTaskGroup } from '../domain/task-group-cancel.js';
 import { definitionsAndStatuses } from '../domain/task-listing.js';

@@ -1,12 +1,6 @@
-import { notFound } from '@bulwark/api';
+import { notFound, type FromJsonSchema } from '@bulwark/api';
 import { queries } from '@bulwark/db';
-import {
-  afterMatching,
-  afterParts,
-  pageLimit,
-  pageOf,
-  type PageQuery,
-} from '../domain/pagination.js';
+import { afterMatching, afterParts, pageLimit, pageOf } from '../domain/pagination.js';
 import { taskDefinitionJson } from '../domain/task-definition.js';
 import { SLUGID_PATTERN, TASK_QUEUE_ID, taskQueueIdParam } from '../schemas/common.js';
 import { pageQuery } from '../schemas/lists.js';
@@ -20,7 +14,6 @@ import {
 } from '../schemas/task-queues.js';
 import { queueApi } from './definition.js';
 
-type QueueParams = { taskQueueId: string };
 type TaskQueueRow = queries.queueTaskQueues.TaskQueueRow;
 
 const params = { taskQueueId: taskQueueIdParam };
@@ -34,7 +27,7 @@ function queueIds(taskQueueId: string): {
   return { provisionerId, workerType, taskQueueId };
 }
 
-const taskQueueJson = (q: TaskQueueRow): Record<string, unknown> => ({
+const taskQueueJson = (q: TaskQueueRow): FromJsonSchema<typeof taskQueueResponse> => ({
   taskQueueId: q.taskQueueId,
   stability: q.stability,
   description: q.description,

@@ -1,20 +1,10 @@
 import { conflict, inputError, notFound } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
 import { addFirstRuns } from '../domain/first-runs.js';
-import { afterMatching, pageLimit, pageOf, type PageQuery } from '../domain/pagination.js';
+import { afterMatching, pageLimit, pageOf } from '../domain/pagination.js';
 import { changeTaskPriority } from '../domain/priority-change.js';
-import {
-  prioritiesAtOrAbove,
-  priorityName,
-  priorityNumber,
-  type PriorityName,
-} from '../domain/priorities.js';
-import {
-  sameDefinition,
-  taskDefinitionJson,
-  taskRowFromInput,
-  type TaskInput,
-} from '../domain/task-definition.js';
+import { prioritiesAtOrAbove, priorityName, priorityNumber } from '../domain/priorities.js';
+import { sameDefinition, taskDefinitionJson, taskRowFromInput } from '../domain/task-definition.js';
 import { definitionsAndStatuses } from '../domain/task-listing.js';
 import { taskStatusJson } from '../domain/task-status.js';
 import { verifyTaskScopes } from '../domain/verification.js';
@@ -187,8 +177,6 @@ queueApi.declare({
     return { status: taskStatusJson(task, runs, artifacts) };
   },
 });
-
-type TaskIdsBody = { taskIds?: string[] };
 
 queueApi.declare({
   name: 'tasks',

@@ -1,7 +1,7 @@
 import { inputError, notFound } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
 import { WORKER_EXPIRY_MS } from '../domain/claim-work.js';
-import { afterParts, pageLimit, pageOf, type PageQuery } from '../domain/pagination.js';
+import { afterParts, pageLimit, pageOf } from '../domain/pagination.js';
 import { workerJson, workerListEntry } from '../domain/worker-json.js';
 import { IDENTIFIER } from '../schemas/common.js';
 import { pageQuery } from '../schemas/lists.js';
