@@ -197,7 +197,7 @@ function artifactEvent(
   const resolvedBefore =
     current?.resolved !== undefined && Date.parse(current.resolved) <= artifact.created.getTime();
   const changed: ChangedState = resolvedBefore
-    ? (current.state)
+    ? current.state
     : current?.started !== undefined
       ? 'running'
       : 'pending';
