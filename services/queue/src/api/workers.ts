@@ -1,4 +1,4 @@
-import { inputError, notFound } from '@bulwark/api';
+import { inputError, notFound, type ParamsFrom } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
 import { WORKER_EXPIRY_MS } from '../domain/claim-work.js';
 import { afterParts, pageLimit, pageOf } from '../domain/pagination.js';
@@ -16,8 +16,7 @@ import {
 } from '../schemas/workers.js';
 import { queueApi } from './definition.js';
 
-type PoolParams = { provisionerId: string; workerType: string };
-type WorkerParams = PoolParams & { workerGroup: string; workerId: string };
+type WorkerParams = ParamsFrom<typeof workerParams>;
 
 const workerKey = (p: WorkerParams): queries.queueWorkers.WorkerKey => ({
   taskQueueId: `${p.provisionerId}/${p.workerType}`,
