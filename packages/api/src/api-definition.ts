@@ -1,6 +1,8 @@
 import { templateParameters } from '@bulwark/scopes';
 import { assertBoundedSchema } from './schemas.js';
 import type { EndpointDeclaration } from './endpoint.js';
+import type { ParamSpecs, TypedEndpointDeclaration } from './endpoint-types.js';
+import type { JsonSchema } from './schemas.js';
 import { standardEndpoints } from './standard-endpoints.js';
 
 export interface ApiDefinitionOptions {
@@ -65,9 +67,31 @@ export class ApiDefinition<TContext> {
     return `/api/${this.serviceName}/${this.apiVersion}`;
   }
 
-  declare<TParams, TBody, TQuery>(
-    endpoint: EndpointDeclaration<TContext, TParams, TBody, TQuery>,
-  ): void {
+  /**
+   * Declares an endpoint. The handler's params, query, body and result types are
+   * inferred from the declaration's `params`, `query`, `input` and `output`, so no
+   * type arguments are written and a schema change the handler does not follow fails
+   * to compile.
+   */
+  declare<
+    const TParams extends ParamSpecs = Record<never, never>,
+    const TQuery extends ParamSpecs = Record<never, never>,
+    const TInput extends JsonSchema | undefined = undefined,
+    const TOutput extends JsonSchema | undefined = undefined,
+  >(endpoint: TypedEndpointDeclaration<TContext, TParams, TQuery, TInput, TOutput>): void;
+  /**
+   * The older form with hand-written type arguments `<Params, Body, Query>`, kept so
+   * declarations not yet moved to inferred types still compile.
+   */
+  declare<TParams = never, TBody = never, TQuery = never>(
+    // Only with explicit type arguments: without them this form would accept (as
+    // `unknown`) what the inferred form rejects.
+    endpoint: [TParams] extends [never]
+      ? never
+      : EndpointDeclaration<TContext, NoInfer<TParams>, NoInfer<TBody>, NoInfer<TQuery>>,
+  ): void;
+  // Both forms share everything but the handler's static types.
+  declare(endpoint: Omit<EndpointDeclaration<TContext>, 'handler'> & { handler: unknown }): void {
     const where = `${this.serviceName}.${endpoint.name}`;
     if (this.endpoints.some((e) => e.name === endpoint.name)) {
       throw new Error(`${where} is declared twice`);

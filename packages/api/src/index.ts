@@ -47,6 +47,15 @@ export {
   type EndpointSchemaNames,
   type ServiceSchemas,
 } from './schema-ids.js';
+export type {
+  BodyFrom,
+  FromJsonSchema,
+  OutputFrom,
+  ParamsFrom,
+  ParamSpecs,
+  QueryFrom,
+  TypedEndpointDeclaration,
+} from './endpoint-types.js';
 export { assertBoundedSchema, createAjv, type JsonSchema } from './schemas.js';
 export { CORS_HEADERS, CORS_PREFIXES } from './cors.js';
 export { createApiServer, type ApiServerOptions } from './server.js';

@@ -25,7 +25,7 @@ function demoApi(serviceName = 'demo'): ApiDefinition<unknown> {
       description: name,
       input: { type: 'object', additionalProperties: false, properties: {} },
       output: status,
-      handler: async () => ({ state: 'pending' }),
+      handler: async () => ({ state: 'pending' as const }),
     });
   }
   return api;

@@ -1,9 +1,8 @@
+import type { FromJsonSchema } from '@bulwark/api';
 import { chainAllPendingAudit, queries, type AuditRecord } from '@bulwark/db';
 import { clientIdParam, limitQuery, pageLimit } from '../schemas/common.js';
 import * as schemas from '../schemas/scopes.js';
 import { authApi } from './definition.js';
-
-type PageQuery = { continuationToken?: string; limit?: string };
 
 const ENTITY_TYPES = [
   'client',
@@ -16,7 +15,10 @@ const ENTITY_TYPES = [
   'login',
 ] as const;
 
-function page(records: AuditRecord[], limit: number): Record<string, unknown> {
+function page(
+  records: AuditRecord[],
+  limit: number,
+): FromJsonSchema<typeof schemas.auditHistoryResponse> {
   const last = records.at(-1);
   return {
     auditHistory: records.map((r) => ({
@@ -38,7 +40,7 @@ const afterSeq = (token: string | undefined): bigint => BigInt(token ?? '0');
 // At most 18 digits: a larger number could exceed the bigint seq and fail in SQL.
 const seqToken = { pattern: /^[0-9]{1,18}$/, maxLength: 18 };
 
-authApi.declare<{ entityType: string; entityId: string }, undefined, PageQuery>({
+authApi.declare({
   name: 'getEntityHistory',
   method: 'GET',
   route: '/audit/<entityType>/<entityId>',
@@ -67,7 +69,7 @@ authApi.declare<{ entityType: string; entityId: string }, undefined, PageQuery>(
   },
 });
 
-authApi.declare<{ clientId: string }, undefined, PageQuery>({
+authApi.declare({
   name: 'listAuditHistory',
   method: 'GET',
   route: '/clients/<clientId>/audit',
@@ -88,7 +90,7 @@ authApi.declare<{ clientId: string }, undefined, PageQuery>({
   },
 });
 
-authApi.declare<Record<string, never>, undefined, undefined>({
+authApi.declare({
   name: 'verifyAuditLog',
   method: 'GET',
   route: '/audit/verify',

@@ -2,6 +2,7 @@ import {
   ApiError,
   hawkRequestInfo,
   type AuthenticationResult,
+  type FromJsonSchema,
   type HawkRequestInfo,
 } from '@bulwark/api';
 import { satisfiesExpression } from '@bulwark/scopes';
@@ -12,7 +13,7 @@ import { SignatureValidator, type CredentialSource } from '../domain/signature-v
 import * as schemas from '../schemas/scopes.js';
 import { authApi } from './definition.js';
 
-authApi.declare<Record<string, never>, HawkRequestInfo, undefined>({
+authApi.declare({
   name: 'authenticateHawk',
   method: 'POST',
   route: '/authenticate-hawk',
@@ -29,7 +30,9 @@ authApi.declare<Record<string, never>, HawkRequestInfo, undefined>({
   },
 });
 
-function resultToJson(result: AuthenticationResult): Record<string, unknown> {
+function resultToJson(
+  result: AuthenticationResult,
+): FromJsonSchema<typeof schemas.authenticateHawkResponse> {
   return result.status === 'auth-failed'
     ? result
     : { ...result, expires: result.expires.toISOString() };
@@ -93,11 +96,7 @@ async function authenticateAsTester(
   return { clientId, scopes: result.scopes };
 }
 
-authApi.declare<
-  Record<string, never>,
-  { clientScopes?: string[]; requiredScopes?: string[] },
-  undefined
->({
+authApi.declare({
   name: 'testAuthenticate',
   method: 'POST',
   route: '/test-authenticate',
@@ -120,7 +119,7 @@ authApi.declare<
   },
 });
 
-authApi.declare<Record<string, never>, undefined, undefined>({
+authApi.declare({
   name: 'testAuthenticateGet',
   method: 'GET',
   route: '/test-authenticate-get/',

@@ -32,7 +32,7 @@ function changeClient(
   );
 }
 
-authApi.declare<{ clientId: string }, undefined, undefined>({
+authApi.declare({
   name: 'resetAccessToken',
   method: 'POST',
   route: '/clients/<clientId>/reset',
@@ -66,7 +66,7 @@ for (const [name, route, disabled, action] of [
   ['enableClient', 'enable', false, 'client enabled'],
   ['disableClient', 'disable', true, 'client disabled'],
 ] as const) {
-  authApi.declare<{ clientId: string }, undefined, undefined>({
+  authApi.declare({
     name,
     method: 'POST',
     route: `/clients/<clientId>/${route}`,
@@ -94,7 +94,7 @@ for (const [name, route, disabled, action] of [
   });
 }
 
-authApi.declare<{ clientId: string }, undefined, undefined>({
+authApi.declare({
   name: 'deleteClient',
   method: 'DELETE',
   route: '/clients/<clientId>',

@@ -15,20 +15,7 @@ import { authApi } from './definition.js';
 import { mutate } from './mutation.js';
 import { rejectDoubleStars, rejectStaticClient } from './scope-input.js';
 
-interface ClientInput {
-  expires: string;
-  description: string;
-  scopes?: string[];
-  deleteOnExpiration?: boolean;
-  /** updateClient only: apply only if the client was not changed since this time. */
-  lastModified?: string;
-}
-
-authApi.declare<
-  Record<string, never>,
-  undefined,
-  { prefix?: string; continuationToken?: string; limit?: string }
->({
+authApi.declare({
   name: 'listClients',
   method: 'GET',
   route: '/clients/',
@@ -54,7 +41,7 @@ authApi.declare<
   },
 });
 
-authApi.declare<{ clientId: string }, undefined, undefined>({
+authApi.declare({
   name: 'client',
   method: 'GET',
   route: '/clients/<clientId>',
@@ -70,7 +57,7 @@ authApi.declare<{ clientId: string }, undefined, undefined>({
   },
 });
 
-authApi.declare<{ clientId: string }, ClientInput, undefined>({
+authApi.declare({
   name: 'createClient',
   method: 'PUT',
   route: '/clients/<clientId>',
@@ -126,7 +113,7 @@ authApi.declare<{ clientId: string }, ClientInput, undefined>({
   },
 });
 
-authApi.declare<{ clientId: string }, ClientInput, undefined>({
+authApi.declare({
   name: 'updateClient',
   method: 'POST',
   route: '/clients/<clientId>',

@@ -11,8 +11,6 @@ import {
 import * as schemas from '../schemas/identity.js';
 import { authApi } from './definition.js';
 
-type ProviderInput = Parameters<typeof settingsFromInput>[0] & { clientSecret?: string };
-
 const nameParam = { pattern: PROVIDER_NAME, maxLength: 32 };
 const CATEGORY = 'Identity providers';
 
@@ -38,7 +36,7 @@ async function audited(
   });
 }
 
-authApi.declare<Record<string, never>, undefined, undefined>({
+authApi.declare({
   name: 'listIdentityProviders',
   method: 'GET',
   route: '/identity-providers/',
@@ -60,7 +58,7 @@ authApi.declare<Record<string, never>, undefined, undefined>({
   },
 });
 
-authApi.declare<{ name: string }, undefined, undefined>({
+authApi.declare({
   name: 'identityProvider',
   method: 'GET',
   route: '/identity-providers/<name>',
@@ -78,7 +76,7 @@ authApi.declare<{ name: string }, undefined, undefined>({
   },
 });
 
-authApi.declare<{ name: string }, ProviderInput, undefined>({
+authApi.declare({
   name: 'createIdentityProvider',
   method: 'PUT',
   route: '/identity-providers/<name>',
@@ -101,7 +99,7 @@ authApi.declare<{ name: string }, ProviderInput, undefined>({
     const row = {
       name,
       config: settingsToRowConfig(settings),
-      sealedClientSecret: ctx.keyring.seal(req.body.clientSecret!, `identity-provider:${name}`),
+      sealedClientSecret: ctx.keyring.seal(req.body.clientSecret, `identity-provider:${name}`),
       created: now,
       lastModified: now,
     };
@@ -118,7 +116,7 @@ authApi.declare<{ name: string }, ProviderInput, undefined>({
   },
 });
 
-authApi.declare<{ name: string }, ProviderInput, undefined>({
+authApi.declare({
   name: 'updateIdentityProvider',
   method: 'POST',
   route: '/identity-providers/<name>',
@@ -154,7 +152,7 @@ authApi.declare<{ name: string }, ProviderInput, undefined>({
   },
 });
 
-authApi.declare<{ name: string }, undefined, undefined>({
+authApi.declare({
   name: 'deleteIdentityProvider',
   method: 'DELETE',
   route: '/identity-providers/<name>',

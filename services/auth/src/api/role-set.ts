@@ -1,10 +1,11 @@
-import { inputError } from '@bulwark/api';
+import { inputError, type FromJsonSchema } from '@bulwark/api';
 import { queries, type Queryable, type RoleRow } from '@bulwark/db';
 import { DependencyCycleError, InvalidScopeError, RoleIndex, validateRoles } from '@bulwark/scopes';
 import type { AuthContext } from '../domain/context.js';
+import type { getRoleResponse } from '../schemas/roles.js';
 
 /** The wire form of a role. */
-export function roleToJson(ctx: AuthContext, row: RoleRow): Record<string, unknown> {
+export function roleToJson(ctx: AuthContext, row: RoleRow): FromJsonSchema<typeof getRoleResponse> {
   return {
     roleId: row.roleId,
     scopes: row.scopes,

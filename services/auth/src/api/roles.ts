@@ -1,5 +1,11 @@
 import { assertUnchangedSince } from '../domain/unchanged-since.js';
-import { conflict, decodeContinuationToken, encodeContinuationToken, notFound } from '@bulwark/api';
+import {
+  conflict,
+  decodeContinuationToken,
+  encodeContinuationToken,
+  notFound,
+  type QueryFrom,
+} from '@bulwark/api';
 import { queries, type RoleRow } from '@bulwark/db';
 import { satisfiesScope } from '@bulwark/scopes';
 import { continuationQuery, limitQuery, pageLimit, roleIdParam } from '../schemas/common.js';
@@ -16,15 +22,9 @@ import {
 } from './role-set.js';
 import { rejectDoubleStars } from './scope-input.js';
 
-interface RoleInput {
-  scopes: string[];
-  description: string;
-  /** updateRole only: apply only if the role was not changed since this time. */
-  lastModified?: string;
-}
-type PageQuery = { continuationToken?: string; limit?: string };
+const pageQuery = { continuationToken: continuationQuery, limit: limitQuery };
 
-authApi.declare<Record<string, never>, undefined, undefined>({
+authApi.declare({
   name: 'listRoles',
   method: 'GET',
   route: '/roles/',
@@ -39,7 +39,7 @@ authApi.declare<Record<string, never>, undefined, undefined>({
 
 async function rolePage(
   ctx: AuthContext,
-  query: PageQuery,
+  query: QueryFrom<typeof pageQuery>,
 ): Promise<{ rows: RoleRow[]; continuationToken?: string }> {
   const limit = pageLimit(query.limit, 1000);
   const rows = await queries.roles.listRoles(ctx.pool, {
@@ -52,11 +52,11 @@ async function rolePage(
     : { rows };
 }
 
-authApi.declare<Record<string, never>, undefined, PageQuery>({
+authApi.declare({
   name: 'listRoles2',
   method: 'GET',
   route: '/roles2/',
-  query: { continuationToken: continuationQuery, limit: limitQuery },
+  query: pageQuery,
   scopes: 'auth:list-roles',
   output: schemas.listRoles2Response,
   title: 'List Roles',
@@ -70,11 +70,11 @@ authApi.declare<Record<string, never>, undefined, PageQuery>({
   },
 });
 
-authApi.declare<Record<string, never>, undefined, PageQuery>({
+authApi.declare({
   name: 'listRoleIds',
   method: 'GET',
   route: '/roleids/',
-  query: { continuationToken: continuationQuery, limit: limitQuery },
+  query: pageQuery,
   scopes: 'auth:list-roles',
   output: schemas.listRoleIdsResponse,
   title: 'List Role IDs',
@@ -88,7 +88,7 @@ authApi.declare<Record<string, never>, undefined, PageQuery>({
   },
 });
 
-authApi.declare<{ roleId: string }, undefined, undefined>({
+authApi.declare({
   name: 'role',
   method: 'GET',
   route: '/roles/<roleId>',
@@ -107,7 +107,7 @@ authApi.declare<{ roleId: string }, undefined, undefined>({
 const sameScopes = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && [...a].sort().every((s, i) => s === [...b].sort()[i]);
 
-authApi.declare<{ roleId: string }, RoleInput, undefined>({
+authApi.declare({
   name: 'createRole',
   method: 'PUT',
   route: '/roles/<roleId>',
@@ -158,7 +158,7 @@ authApi.declare<{ roleId: string }, RoleInput, undefined>({
   },
 });
 
-authApi.declare<{ roleId: string }, RoleInput, undefined>({
+authApi.declare({
   name: 'updateRole',
   method: 'POST',
   route: '/roles/<roleId>',
@@ -206,7 +206,7 @@ authApi.declare<{ roleId: string }, RoleInput, undefined>({
   },
 });
 
-authApi.declare<{ roleId: string }, undefined, undefined>({
+authApi.declare({
   name: 'deleteRole',
   method: 'DELETE',
   route: '/roles/<roleId>',

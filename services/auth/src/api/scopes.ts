@@ -1,7 +1,7 @@
 import * as schemas from '../schemas/scopes.js';
 import { authApi } from './definition.js';
 
-authApi.declare<Record<string, never>, { scopes: string[] }, undefined>({
+authApi.declare({
   name: 'expandScopes',
   method: 'POST',
   route: '/scopes/expand',
@@ -15,7 +15,7 @@ authApi.declare<Record<string, never>, { scopes: string[] }, undefined>({
   },
 });
 
-authApi.declare<Record<string, never>, undefined, undefined>({
+authApi.declare({
   name: 'currentScopes',
   method: 'GET',
   route: '/scopes/current',

@@ -10,7 +10,7 @@ import { authApi } from './definition.js';
 const providerParam = { pattern: PROVIDER_NAME, maxLength: 32 };
 const CATEGORY = 'Sign-in';
 
-authApi.declare<{ provider: string }, { redirectUri: string; finishChallenge: string }, undefined>({
+authApi.declare({
   name: 'startSignIn',
   method: 'POST',
   route: '/signin/<provider>/start',
@@ -32,11 +32,7 @@ authApi.declare<{ provider: string }, { redirectUri: string; finishChallenge: st
   },
 });
 
-authApi.declare<
-  Record<string, never>,
-  { state: string; code: string; finishVerifier: string },
-  undefined
->({
+authApi.declare({
   name: 'finishSignIn',
   method: 'POST',
   route: '/signin/finish',
@@ -58,7 +54,7 @@ authApi.declare<
   },
 });
 
-authApi.declare<{ provider: string }, { finishChallenge: string }, undefined>({
+authApi.declare({
   name: 'startDeviceSignIn',
   method: 'POST',
   route: '/signin/<provider>/device',
@@ -78,11 +74,7 @@ authApi.declare<{ provider: string }, { finishChallenge: string }, undefined>({
   },
 });
 
-authApi.declare<
-  Record<string, never>,
-  { deviceRequest: string; finishVerifier: string },
-  undefined
->({
+authApi.declare({
   name: 'pollDeviceSignIn',
   method: 'POST',
   route: '/signin/device/poll',
@@ -102,7 +94,7 @@ authApi.declare<
   },
 });
 
-authApi.declare<Record<string, never>, undefined, undefined>({
+authApi.declare({
   name: 'signOut',
   method: 'POST',
   route: '/signin/signout',
@@ -143,7 +135,7 @@ authApi.declare<Record<string, never>, undefined, undefined>({
   },
 });
 
-authApi.declare<{ provider: string; subject: string }, undefined, undefined>({
+authApi.declare({
   name: 'revokeLogins',
   method: 'POST',
   route: '/logins/<provider>/<subject>/revoke',

@@ -40,7 +40,8 @@ const clientFields = {
   deleteOnExpiration: { type: 'boolean' },
 } as const;
 
-const clientRequired = Object.keys(clientFields);
+// Typed as the field names, so the derived response type has every field required.
+const clientRequired = Object.keys(clientFields) as (keyof typeof clientFields)[];
 
 export const getClientResponse = {
   type: 'object',

@@ -150,7 +150,7 @@ const signedInFields = {
 export const signedInResponse = {
   type: 'object',
   additionalProperties: false,
-  required: Object.keys(signedInFields),
+  required: Object.keys(signedInFields) as (keyof typeof signedInFields)[],
   properties: signedInFields,
 } as const;
 

@@ -20,7 +20,7 @@ let reader: { clientId: string; accessToken: string };
 /** A service in another process would look like this: it only knows the auth service's URL. */
 async function startDemoService(authRootUrl: string): Promise<void> {
   const api = new ApiDefinition<object>({ serviceName: 'demo', title: 'Demo', description: 'd' });
-  api.declare<{ item: string }, undefined, undefined>({
+  api.declare({
     name: 'readItem',
     method: 'GET',
     route: '/items/<item>',

@@ -17,7 +17,6 @@ import {
   createArtifactResponse,
   finishArtifactRequest,
   listArtifactsResponse,
-  type CreateArtifactInput,
 } from '../schemas/artifacts.js';
 import { isWorkerLogName } from '../domain/worker-log.js';
 import {
@@ -26,9 +25,6 @@ import {
 } from '../domain/control-plane-artifacts.js';
 import { runIdParam, taskIdParam } from '../schemas/common.js';
 import { queueApi } from './definition.js';
-
-type RunParams = { taskId: string; runId: string; name: string };
-type LatestParams = { taskId: string; name: string };
 
 const runParams = { taskId: taskIdParam, runId: runIdParam, name: artifactNameParam };
 const latestParams = { taskId: taskIdParam, name: artifactNameParam };
@@ -60,7 +56,7 @@ const GET_ARTIFACT: ScopeTemplate = {
  * The queue's own artifacts (a quorum's report, S17) have no scope that grants them,
  * not even `*`: no client, worker or task may create or finish one.
  */
-queueApi.declare<RunParams, CreateArtifactInput, undefined>({
+queueApi.declare({
   name: 'createArtifact',
   method: 'POST',
   route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
@@ -96,7 +92,7 @@ queueApi.declare<RunParams, CreateArtifactInput, undefined>({
   },
 });
 
-queueApi.declare<RunParams, { uploadId: string }, undefined>({
+queueApi.declare({
   name: 'finishArtifact',
   method: 'PUT',
   route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
@@ -128,7 +124,7 @@ queueApi.declare<RunParams, { uploadId: string }, undefined>({
   },
 });
 
-queueApi.declare<RunParams, undefined, undefined>({
+queueApi.declare({
   name: 'getArtifact',
   method: 'GET',
   route: '/task/<taskId>/runs/<runId>/artifacts/<name>',
@@ -149,7 +145,7 @@ queueApi.declare<RunParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<LatestParams, undefined, undefined>({
+queueApi.declare({
   name: 'getLatestArtifact',
   method: 'GET',
   route: '/task/<taskId>/artifacts/<name>',
@@ -166,7 +162,7 @@ queueApi.declare<LatestParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<RunParams, undefined, undefined>({
+queueApi.declare({
   name: 'artifact',
   method: 'GET',
   route: '/task/<taskId>/runs/<runId>/artifact-content/<name>',
@@ -186,7 +182,7 @@ queueApi.declare<RunParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<LatestParams, undefined, undefined>({
+queueApi.declare({
   name: 'latestArtifact',
   method: 'GET',
   route: '/task/<taskId>/artifact-content/<name>',
@@ -226,7 +222,7 @@ async function listPage(
   };
 }
 
-queueApi.declare<{ taskId: string; runId: string }, undefined, PageQuery>({
+queueApi.declare({
   name: 'listArtifacts',
   method: 'GET',
   route: '/task/<taskId>/runs/<runId>/artifacts',
@@ -247,7 +243,7 @@ queueApi.declare<{ taskId: string; runId: string }, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<{ taskId: string }, undefined, PageQuery>({
+queueApi.declare({
   name: 'listLatestArtifacts',
   method: 'GET',
   route: '/task/<taskId>/artifacts',
@@ -273,7 +269,7 @@ async function info(
   return artifactJson(artifact);
 }
 
-queueApi.declare<RunParams, undefined, undefined>({
+queueApi.declare({
   name: 'artifactInfo',
   method: 'GET',
   route: '/task/<taskId>/runs/<runId>/artifact-info/<name>',
@@ -290,7 +286,7 @@ queueApi.declare<RunParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<LatestParams, undefined, undefined>({
+queueApi.declare({
   name: 'latestArtifactInfo',
   method: 'GET',
   route: '/task/<taskId>/artifact-info/<name>',

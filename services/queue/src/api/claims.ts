@@ -8,11 +8,7 @@ import { claimWorkRequest, claimWorkResponse, reclaimResponse } from '../schemas
 import { runIdParam, taskIdParam, taskQueueIdParam } from '../schemas/common.js';
 import { queueApi } from './definition.js';
 
-queueApi.declare<
-  { taskQueueId: string },
-  { workerGroup: string; workerId: string; tasks?: number },
-  undefined
->({
+queueApi.declare({
   name: 'claimWork',
   method: 'POST',
   route: '/claim-work/<taskQueueId>',
@@ -59,7 +55,7 @@ queueApi.declare<
   },
 });
 
-queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'reclaimTask',
   method: 'POST',
   route: '/task/<taskId>/runs/<runId>/reclaim',

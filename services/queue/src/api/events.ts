@@ -53,7 +53,7 @@ const DESCRIPTION_TAIL = [
   'Authenticate with a Hawk header or a bewit (a signed URL), as for any GET.',
 ].join(' ');
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'taskEvents',
   method: 'GET',
   route: '/task/<taskId>/events',
@@ -98,7 +98,7 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
   },
 });
 
-queueApi.declare<{ taskGroupId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'taskGroupEvents',
   method: 'GET',
   route: '/task-group/<taskGroupId>/events',

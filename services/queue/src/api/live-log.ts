@@ -7,12 +7,7 @@ const params = { taskId: taskIdParam, runId: runIdParam };
 const offsetQuery: ParamSpec = { pattern: /^(0|[1-9][0-9]{0,14})$/, maxLength: 15 };
 const finalQuery: ParamSpec = { pattern: /^(true|false)$/, maxLength: 5 };
 
-interface RunParams {
-  taskId: string;
-  runId: string;
-}
-
-objectApi.declare<RunParams, undefined, { offset?: string; final?: string }>({
+objectApi.declare({
   name: 'appendLiveLog',
   method: 'POST',
   route: '/live-log/<taskId>/<runId>',
@@ -48,7 +43,7 @@ objectApi.declare<RunParams, undefined, { offset?: string; final?: string }>({
   },
 });
 
-objectApi.declare<RunParams, undefined, { offset?: string }>({
+objectApi.declare({
   name: 'liveLog',
   method: 'GET',
   route: '/live-log/<taskId>/<runId>',

@@ -17,16 +17,13 @@ import {
   startDownloadRequest,
   startDownloadResponse,
   uploadTokenParam,
-  type CreateUploadInput,
-  type FinishUploadInput,
-  type StartDownloadInput,
 } from '../schemas/artifact-objects.js';
 import { objectApi } from './object-definition.js';
 import { ApiError, inputError } from '@bulwark/api';
 
 const nameParams = { name: objectNameParam };
 
-objectApi.declare<{ name: string }, CreateUploadInput, undefined>({
+objectApi.declare({
   name: 'createUpload',
   method: 'PUT',
   route: '/upload/<name>',
@@ -48,7 +45,7 @@ objectApi.declare<{ name: string }, CreateUploadInput, undefined>({
   },
 });
 
-objectApi.declare<{ name: string }, FinishUploadInput, undefined>({
+objectApi.declare({
   name: 'finishUpload',
   method: 'POST',
   route: '/finish-upload/<name>',
@@ -69,7 +66,7 @@ objectApi.declare<{ name: string }, FinishUploadInput, undefined>({
   },
 });
 
-objectApi.declare<{ name: string }, StartDownloadInput, undefined>({
+objectApi.declare({
   name: 'startDownload',
   method: 'PUT',
   route: '/start-download/<name>',
@@ -94,7 +91,7 @@ objectApi.declare<{ name: string }, StartDownloadInput, undefined>({
   },
 });
 
-objectApi.declare<{ name: string }, undefined, undefined>({
+objectApi.declare({
   name: 'downloadData',
   method: 'GET',
   route: '/download/<name>',
@@ -113,7 +110,7 @@ objectApi.declare<{ name: string }, undefined, undefined>({
   },
 });
 
-objectApi.declare<{ token: string }, undefined, undefined>({
+objectApi.declare({
   name: 'uploadData',
   method: 'PUT',
   route: '/upload-data/<token>',

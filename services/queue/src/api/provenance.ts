@@ -1,7 +1,7 @@
 import { provenanceKeysResponse, rotateProvenanceKeyResponse } from '../schemas/provenance.js';
 import { queueApi } from './definition.js';
 
-queueApi.declare<Record<string, never>, undefined, undefined>({
+queueApi.declare({
   name: 'provenanceKeys',
   method: 'GET',
   route: '/provenance/keys',
@@ -20,7 +20,7 @@ queueApi.declare<Record<string, never>, undefined, undefined>({
   },
 });
 
-queueApi.declare<Record<string, never>, undefined, undefined>({
+queueApi.declare({
   name: 'rotateProvenanceKey',
   method: 'POST',
   route: '/provenance/keys/rotate',

@@ -1,14 +1,12 @@
-import { resolveRunAs, type Resolution } from '../domain/resolve-run.js';
+import { resolveRunAs } from '../domain/resolve-run.js';
 import { reportExceptionRequest } from '../schemas/claims.js';
 import { runIdParam, taskIdParam } from '../schemas/common.js';
 import { taskStatusResponse } from '../schemas/status.js';
 import { queueApi } from './definition.js';
 
-type ExceptionReason = Extract<Resolution, { state: 'exception' }>['reason'];
-
 const params = { taskId: taskIdParam, runId: runIdParam };
 
-queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'reportCompleted',
   method: 'POST',
   route: '/task/<taskId>/runs/<runId>/completed',
@@ -30,7 +28,7 @@ queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
   },
 });
 
-queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'reportFailed',
   method: 'POST',
   route: '/task/<taskId>/runs/<runId>/failed',
@@ -49,7 +47,7 @@ queueApi.declare<{ taskId: string; runId: string }, undefined, undefined>({
   },
 });
 
-queueApi.declare<{ taskId: string; runId: string }, { reason: ExceptionReason }, undefined>({
+queueApi.declare({
   name: 'reportException',
   method: 'POST',
   route: '/task/<taskId>/runs/<runId>/exception',

@@ -13,7 +13,8 @@ import { queueApi } from './definition.js';
 const MAX_RUNS_ALLOWED = 50;
 
 type TaskRow = queries.queueTasks.TaskRow;
-type Request = ApiRequest<{ taskId: string }, undefined, undefined>;
+// What the three task-id endpoints below share: a task id, no body, no query.
+type Request = ApiRequest<{ readonly taskId: string }, undefined, object>;
 
 /** The AnyOf pattern of schedule/cancel/rerun (reference §3.4). */
 function taskActionScopes(action: string): ScopeTemplate {
@@ -72,7 +73,7 @@ async function changeTask(
   return { status };
 }
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'scheduleTask',
   method: 'POST',
   route: '/task/<taskId>/schedule',
@@ -92,7 +93,7 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
     }),
 });
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'cancelTask',
   method: 'POST',
   route: '/task/<taskId>/cancel',
@@ -110,7 +111,7 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
     ),
 });
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'rerunTask',
   method: 'POST',
   route: '/task/<taskId>/rerun',

@@ -1,7 +1,7 @@
 import { conflict, notFound } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
-import { afterMatching, pageLimit, pageOf, type PageQuery } from '../domain/pagination.js';
-import { priorityNumber, type PriorityName } from '../domain/priorities.js';
+import { afterMatching, pageLimit, pageOf } from '../domain/pagination.js';
+import { priorityNumber } from '../domain/priorities.js';
 import { changeTaskGroupPriority } from '../domain/priority-change.js';
 import { cancelTaskGroup } from '../domain/task-group-cancel.js';
 import { definitionsAndStatuses } from '../domain/task-listing.js';
@@ -39,7 +39,7 @@ async function existingGroup(pool: queries.Queryable, taskGroupId: string): Prom
   return group;
 }
 
-queueApi.declare<{ taskGroupId: string }, undefined, PageQuery>({
+queueApi.declare({
   name: 'listTaskGroup',
   method: 'GET',
   route: '/task-group/<taskGroupId>/list',
@@ -71,7 +71,7 @@ queueApi.declare<{ taskGroupId: string }, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<{ taskGroupId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'getTaskGroup',
   method: 'GET',
   route: '/task-group/<taskGroupId>',
@@ -85,7 +85,7 @@ queueApi.declare<{ taskGroupId: string }, undefined, undefined>({
   },
 });
 
-queueApi.declare<{ taskGroupId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'sealTaskGroup',
   method: 'POST',
   route: '/task-group/<taskGroupId>/seal',
@@ -130,7 +130,7 @@ queueApi.declare<{ taskGroupId: string }, undefined, undefined>({
   },
 });
 
-queueApi.declare<{ taskGroupId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'cancelTaskGroup',
   method: 'POST',
   route: '/task-group/<taskGroupId>/cancel',
@@ -160,7 +160,7 @@ queueApi.declare<{ taskGroupId: string }, undefined, undefined>({
   },
 });
 
-queueApi.declare<{ taskGroupId: string }, { newPriority: PriorityName }, undefined>({
+queueApi.declare({
   name: 'changeTaskGroupPriority',
   method: 'POST',
   route: '/task-group/<taskGroupId>/priority',

@@ -1,12 +1,6 @@
-import { notFound } from '@bulwark/api';
+import { notFound, type FromJsonSchema } from '@bulwark/api';
 import { queries } from '@bulwark/db';
-import {
-  afterMatching,
-  afterParts,
-  pageLimit,
-  pageOf,
-  type PageQuery,
-} from '../domain/pagination.js';
+import { afterMatching, afterParts, pageLimit, pageOf } from '../domain/pagination.js';
 import { taskDefinitionJson } from '../domain/task-definition.js';
 import { SLUGID_PATTERN, TASK_QUEUE_ID, taskQueueIdParam } from '../schemas/common.js';
 import { pageQuery } from '../schemas/lists.js';
@@ -20,7 +14,6 @@ import {
 } from '../schemas/task-queues.js';
 import { queueApi } from './definition.js';
 
-type QueueParams = { taskQueueId: string };
 type TaskQueueRow = queries.queueTaskQueues.TaskQueueRow;
 
 const params = { taskQueueId: taskQueueIdParam };
@@ -34,7 +27,7 @@ function queueIds(taskQueueId: string): {
   return { provisionerId, workerType, taskQueueId };
 }
 
-const taskQueueJson = (q: TaskQueueRow): Record<string, unknown> => ({
+const taskQueueJson = (q: TaskQueueRow): FromJsonSchema<typeof taskQueueResponse> => ({
   taskQueueId: q.taskQueueId,
   stability: q.stability,
   description: q.description,
@@ -42,7 +35,7 @@ const taskQueueJson = (q: TaskQueueRow): Record<string, unknown> => ({
   lastDateActive: q.lastDateActive.toJSON(),
 });
 
-queueApi.declare<QueueParams, undefined, undefined>({
+queueApi.declare({
   name: 'pendingTasks',
   method: 'GET',
   route: '/pending/<taskQueueId>',
@@ -60,7 +53,7 @@ queueApi.declare<QueueParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<QueueParams, undefined, undefined>({
+queueApi.declare({
   name: 'taskQueueCounts',
   method: 'GET',
   route: '/task-queues/<taskQueueId>/counts',
@@ -80,7 +73,7 @@ queueApi.declare<QueueParams, undefined, undefined>({
 const DIGITS = /^[0-9]{1,18}$/;
 const PRIORITY = /^[1-7]$/;
 
-queueApi.declare<QueueParams, undefined, PageQuery>({
+queueApi.declare({
   name: 'listPendingTasks',
   method: 'GET',
   route: '/task-queues/<taskQueueId>/pending',
@@ -115,7 +108,7 @@ queueApi.declare<QueueParams, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<QueueParams, undefined, PageQuery>({
+queueApi.declare({
   name: 'listClaimedTasks',
   method: 'GET',
   route: '/task-queues/<taskQueueId>/claimed',
@@ -152,7 +145,7 @@ queueApi.declare<QueueParams, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<Record<string, never>, undefined, PageQuery>({
+queueApi.declare({
   name: 'listTaskQueues',
   method: 'GET',
   route: '/task-queues',
@@ -180,7 +173,7 @@ queueApi.declare<Record<string, never>, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<QueueParams, undefined, undefined>({
+queueApi.declare({
   name: 'getTaskQueue',
   method: 'GET',
   route: '/task-queues/<taskQueueId>',

@@ -1,20 +1,10 @@
 import { conflict, inputError, notFound } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
 import { addFirstRuns } from '../domain/first-runs.js';
-import { afterMatching, pageLimit, pageOf, type PageQuery } from '../domain/pagination.js';
+import { afterMatching, pageLimit, pageOf } from '../domain/pagination.js';
 import { changeTaskPriority } from '../domain/priority-change.js';
-import {
-  prioritiesAtOrAbove,
-  priorityName,
-  priorityNumber,
-  type PriorityName,
-} from '../domain/priorities.js';
-import {
-  sameDefinition,
-  taskDefinitionJson,
-  taskRowFromInput,
-  type TaskInput,
-} from '../domain/task-definition.js';
+import { prioritiesAtOrAbove, priorityName, priorityNumber } from '../domain/priorities.js';
+import { sameDefinition, taskDefinitionJson, taskRowFromInput } from '../domain/task-definition.js';
 import { definitionsAndStatuses } from '../domain/task-listing.js';
 import { taskStatusJson } from '../domain/task-status.js';
 import { verifyTaskScopes } from '../domain/verification.js';
@@ -31,7 +21,7 @@ import { taskStatusResponse } from '../schemas/status.js';
 import { createTaskRequest, taskDefinition } from '../schemas/task.js';
 import { queueApi } from './definition.js';
 
-queueApi.declare<{ taskId: string }, TaskInput, undefined>({
+queueApi.declare({
   name: 'createTask',
   method: 'PUT',
   route: '/task/<taskId>',
@@ -142,7 +132,7 @@ queueApi.declare<{ taskId: string }, TaskInput, undefined>({
   },
 });
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'task',
   method: 'GET',
   route: '/task/<taskId>',
@@ -158,7 +148,7 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
   },
 });
 
-queueApi.declare<{ taskId: string }, undefined, undefined>({
+queueApi.declare({
   name: 'status',
   method: 'GET',
   route: '/task/<taskId>/status',
@@ -188,9 +178,7 @@ queueApi.declare<{ taskId: string }, undefined, undefined>({
   },
 });
 
-type TaskIdsBody = { taskIds?: string[] };
-
-queueApi.declare<Record<string, never>, TaskIdsBody, PageQuery>({
+queueApi.declare({
   name: 'tasks',
   method: 'POST',
   route: '/tasks',
@@ -220,7 +208,7 @@ queueApi.declare<Record<string, never>, TaskIdsBody, PageQuery>({
   },
 });
 
-queueApi.declare<Record<string, never>, TaskIdsBody, PageQuery>({
+queueApi.declare({
   name: 'statuses',
   method: 'POST',
   route: '/tasks/status',
@@ -251,7 +239,7 @@ queueApi.declare<Record<string, never>, TaskIdsBody, PageQuery>({
   },
 });
 
-queueApi.declare<{ taskId: string }, undefined, PageQuery>({
+queueApi.declare({
   name: 'listDependentTasks',
   method: 'GET',
   route: '/task/<taskId>/dependents',
@@ -284,7 +272,7 @@ queueApi.declare<{ taskId: string }, undefined, PageQuery>({
   },
 });
 
-queueApi.declare<{ taskId: string }, { newPriority: PriorityName }, undefined>({
+queueApi.declare({
   name: 'changeTaskPriority',
   method: 'POST',
   route: '/task/<taskId>/priority',

@@ -1,7 +1,7 @@
-import { inputError, notFound } from '@bulwark/api';
+import { inputError, notFound, type ParamsFrom } from '@bulwark/api';
 import { queries, withTransaction } from '@bulwark/db';
 import { WORKER_EXPIRY_MS } from '../domain/claim-work.js';
-import { afterParts, pageLimit, pageOf, type PageQuery } from '../domain/pagination.js';
+import { afterParts, pageLimit, pageOf } from '../domain/pagination.js';
 import { workerJson, workerListEntry } from '../domain/worker-json.js';
 import { IDENTIFIER } from '../schemas/common.js';
 import { pageQuery } from '../schemas/lists.js';
@@ -16,8 +16,7 @@ import {
 } from '../schemas/workers.js';
 import { queueApi } from './definition.js';
 
-type PoolParams = { provisionerId: string; workerType: string };
-type WorkerParams = PoolParams & { workerGroup: string; workerId: string };
+type WorkerParams = ParamsFrom<typeof workerParams>;
 
 const workerKey = (p: WorkerParams): queries.queueWorkers.WorkerKey => ({
   taskQueueId: `${p.provisionerId}/${p.workerType}`,
@@ -33,7 +32,7 @@ function parseDate(value: string, field: string): Date {
   return date;
 }
 
-queueApi.declare<PoolParams, undefined, PageQuery & { quarantined?: string }>({
+queueApi.declare({
   name: 'listWorkers',
   method: 'GET',
   route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers',
@@ -73,7 +72,7 @@ queueApi.declare<PoolParams, undefined, PageQuery & { quarantined?: string }>({
   },
 });
 
-queueApi.declare<WorkerParams, undefined, undefined>({
+queueApi.declare({
   name: 'getWorker',
   method: 'GET',
   route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
@@ -94,7 +93,7 @@ queueApi.declare<WorkerParams, undefined, undefined>({
   },
 });
 
-queueApi.declare<WorkerParams, { quarantineUntil: string; quarantineInfo?: string }, undefined>({
+queueApi.declare({
   name: 'quarantineWorker',
   method: 'PUT',
   route: '/provisioners/<provisionerId>/worker-types/<workerType>/workers/<workerGroup>/<workerId>',
@@ -146,7 +145,7 @@ queueApi.declare<WorkerParams, { quarantineUntil: string; quarantineInfo?: strin
   },
 });
 
-queueApi.declare<WorkerParams, { expires: string }, undefined>({
+queueApi.declare({
   name: 'declareWorker',
   method: 'PUT',
   route: '/provisioners/<provisionerId>/worker-types/<workerType>/<workerGroup>/<workerId>',

@@ -1,5 +1,13 @@
-import { ApiError, Reply, inputError, notFound, type ApiRequest } from '@bulwark/api';
+import {
+  ApiError,
+  Reply,
+  inputError,
+  notFound,
+  type ApiRequest,
+  type FromJsonSchema,
+} from '@bulwark/api';
 import { queries } from '@bulwark/db';
+import type { artifactContentResponse } from '../schemas/artifacts.js';
 import { artifactObjectName } from './artifact-names.js';
 import { issueDownloadCredentials, publicRootUrl, signedDownloadUrl } from './artifact-signing.js';
 import type { QueueContext } from './context.js';
@@ -105,7 +113,7 @@ export async function artifactContent(
   taskId: string,
   runId: number,
   name: string,
-): Promise<Record<string, unknown>> {
+): Promise<FromJsonSchema<typeof artifactContentResponse>> {
   const artifact = await artifactFollowingLinks(ctx, req, taskId, runId, name);
   const objectName = artifactObjectName(taskId, runId, artifact.name);
   switch (artifact.storageType) {

@@ -1,12 +1,9 @@
+import type { FromJsonSchema } from '@bulwark/api';
 import type { queries } from '@bulwark/db';
+import type { artifactSchema } from '../schemas/artifacts.js';
 
-export interface ArtifactJson {
-  storageType: string;
-  name: string;
-  expires: string;
-  contentType: string;
-  contentLength?: number;
-}
+/** An artifact as Taskcluster lists it, as its schema defines it. */
+export type ArtifactJson = FromJsonSchema<typeof artifactSchema>;
 
 /** The artifact as Taskcluster lists it; the size is the one the store measured. */
 export function artifactJson(a: queries.queueArtifacts.ArtifactRow): ArtifactJson {

@@ -4,6 +4,7 @@ import { latestRunPerReplica } from './quorum-decide.js';
 import type { QuorumOutcome } from './quorum-outcome.js';
 import { replicaTaskQueueId, trustedReplica } from './verification.js';
 import { isWorkerLogName } from './worker-log.js';
+import type { TaskStatusState } from './task-status.js';
 
 type TaskRow = queries.queueTasks.TaskRow;
 type RunRow = queries.queueRuns.RunRow;
@@ -41,7 +42,7 @@ export interface ReplicaStatusJson {
  * replica has been claimed, `running` once any has (a replica may already have
  * completed while the others run), `unscheduled` before its replicas exist.
  */
-export function quorumTaskState(task: TaskRow, runs: readonly RunRow[]): string {
+export function quorumTaskState(task: TaskRow, runs: readonly RunRow[]): TaskStatusState {
   if (task.quorum) return task.quorum.state;
   if (runs.length === 0) return 'unscheduled';
   return runs.every((r) => r.state === 'pending') ? 'pending' : 'running';

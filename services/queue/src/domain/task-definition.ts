@@ -1,47 +1,22 @@
 import { isDeepStrictEqual } from 'node:util';
-import { inputError } from '@bulwark/api';
+import { inputError, type FromJsonSchema } from '@bulwark/api';
 import type { queries } from '@bulwark/db';
 import { hasDoubleStarSuffix, isValidScope } from '@bulwark/scopes';
-import { DEFAULT_PRIORITY, priorityName, priorityNumber, type PriorityName } from './priorities.js';
-import { verificationFromInput, type VerificationInput } from './verification.js';
+import { DEFAULT_PRIORITY, priorityName, priorityNumber } from './priorities.js';
+import type { createTaskRequest, taskDefinition } from '../schemas/task.js';
+import { verificationFromInput } from './verification.js';
 
 type TaskRow = queries.queueTasks.TaskRow;
-type TaskVerification = queries.queueTasks.TaskVerification;
 
 /** The createTask body as the schema admits it. */
-export interface TaskInput {
-  provisionerId?: string;
-  workerType?: string;
-  taskQueueId?: string;
-  schedulerId?: string;
-  projectId?: string;
-  taskGroupId?: string;
-  dependencies?: string[];
-  requires?: 'all-completed' | 'all-resolved';
-  routes?: string[];
-  priority?: PriorityName;
-  retries?: number;
-  created: string;
-  deadline: string;
-  expires?: string;
-  scopes?: string[];
-  payload: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  tags?: Record<string, string>;
-  extra?: Record<string, unknown>;
-  /** Bulwark's extension: verify the task by a quorum of replicas (docs/quorum.md). */
-  verification?: VerificationInput;
-}
+export type TaskInput = FromJsonSchema<typeof createTaskRequest>;
 
 /**
  * The definition as `task` returns it: every field present, with defaults applied;
  * `verification` only when the task has one, so an ordinary task's definition is
  * exactly Taskcluster's.
  */
-export interface TaskDefinition extends Required<Omit<TaskInput, 'priority' | 'verification'>> {
-  priority: PriorityName;
-  verification?: TaskVerification;
-}
+export type TaskDefinition = FromJsonSchema<typeof taskDefinition>;
 
 const CLOCK_SKEW_MS = 15 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -153,7 +128,8 @@ export function taskDefinitionJson(row: TaskRow): TaskDefinition {
     expires: row.expires.toJSON(),
     scopes: row.scopes,
     payload: row.payload,
-    metadata: row.metadata,
+    // Narrowed: the column holds only metadata createTask validated against the schema.
+    metadata: row.metadata as TaskDefinition['metadata'],
     tags: row.tags,
     extra: row.extra,
     ...(row.verification !== null ? { verification: row.verification } : {}),

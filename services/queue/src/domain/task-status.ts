@@ -1,51 +1,32 @@
+import type { FromJsonSchema } from '@bulwark/api';
 import type { queries } from '@bulwark/db';
-import { priorityName, type PriorityName } from './priorities.js';
-import { quorumStatusJson, quorumTaskState, type QuorumStatusJson } from './quorum-status.js';
+import { priorityName } from './priorities.js';
+import type { runSchema, taskStatusSchema } from '../schemas/status.js';
+import { quorumStatusJson, quorumTaskState } from './quorum-status.js';
 
 type TaskRow = queries.queueTasks.TaskRow;
 type RunRow = queries.queueRuns.RunRow;
 type ReplicaArtifact = queries.queueQuorum.ReplicaArtifact;
 
-export interface RunJson {
-  runId: number;
-  state: string;
-  reasonCreated: string;
-  reasonResolved?: string;
-  workerGroup?: string;
-  workerId?: string;
-  takenUntil?: string;
-  scheduled: string;
-  started?: string;
-  resolved?: string;
-  /** Bulwark extension: which replica of a quorum task this run is. */
-  replica?: number;
-}
+/** A run as the status lists it, as its schema defines it. */
+export type RunJson = FromJsonSchema<typeof runSchema>;
 
-export interface TaskStatusJson {
-  taskId: string;
-  provisionerId: string;
-  workerType: string;
-  taskQueueId: string;
-  schedulerId: string;
-  projectId: string;
-  taskGroupId: string;
-  /** The task's priority now, as Taskcluster's status carries it since priorities can change. */
-  priority?: PriorityName;
-  deadline: string;
-  expires: string;
-  retriesLeft: number;
-  state: string;
-  runs: RunJson[];
-  /** Bulwark extension, only for a task verified by a quorum (docs/quorum.md). */
-  quorum?: QuorumStatusJson;
-}
+/** A task's status, as its schema defines it. */
+export type TaskStatusJson = FromJsonSchema<typeof taskStatusSchema>;
+
+export type TaskStatusState = TaskStatusJson['state'];
+type ReasonResolved = NonNullable<RunJson['reasonResolved']>;
 
 export function runJson(run: RunRow): RunJson {
   return {
     runId: run.runId,
     state: run.state,
     reasonCreated: run.reasonCreated,
-    ...(run.reasonResolved !== null ? { reasonResolved: run.reasonResolved } : {}),
+    // Narrowed: the column holds only reasons the queue wrote, each one of the schema's
+    // (resolve-run.ts, claim expiry, deadlines); the response check would catch another.
+    ...(run.reasonResolved !== null
+      ? { reasonResolved: run.reasonResolved as ReasonResolved }
+      : {}),
     ...(run.workerGroup !== null ? { workerGroup: run.workerGroup } : {}),
     ...(run.workerId !== null ? { workerId: run.workerId } : {}),
     ...(run.takenUntil !== null ? { takenUntil: run.takenUntil.toJSON() } : {}),

@@ -1,16 +1,12 @@
-import { inputError } from '@bulwark/api';
+import { inputError, type FromJsonSchema } from '@bulwark/api';
 import type { queries } from '@bulwark/db';
+import type { verificationSchema } from '../schemas/verification.js';
 
 type TaskVerification = queries.queueTasks.TaskVerification;
 type TaskRow = queries.queueTasks.TaskRow;
 
 /** The `verification` field of createTask as the schema admits it. */
-export interface VerificationInput {
-  replicas: number;
-  distinctBy?: 'workerId' | 'workerGroup';
-  trustedTaskQueueId?: string;
-  nondeterministic?: string[];
-}
+export type VerificationInput = FromJsonSchema<typeof verificationSchema>;
 
 /**
  * The verification as stored, with its default (distinct workers by workerId), or

@@ -1,9 +1,11 @@
+import type { FromJsonSchema } from '@bulwark/api';
 import type { queries } from '@bulwark/db';
+import type { listWorkersResponse, workerResponse } from '../schemas/workers.js';
 
 type WorkerRow = queries.queueWorkers.WorkerRow;
 
 /** getWorker / quarantineWorker / declareWorker's answer (Taskcluster's worker-response). */
-export function workerJson(worker: WorkerRow): Record<string, unknown> {
+export function workerJson(worker: WorkerRow): FromJsonSchema<typeof workerResponse> {
   const [provisionerId = '', workerType = ''] = worker.taskQueueId.split('/');
   return {
     provisionerId,
@@ -22,7 +24,10 @@ export function workerJson(worker: WorkerRow): Record<string, unknown> {
 }
 
 /** One listWorkers entry: the quarantine only while it holds, the latest claim if any. */
-export function workerListEntry(worker: WorkerRow, now: Date): Record<string, unknown> {
+export function workerListEntry(
+  worker: WorkerRow,
+  now: Date,
+): FromJsonSchema<typeof listWorkersResponse>['workers'][number] {
   const latestTask = worker.recentTasks.at(-1);
   return {
     workerGroup: worker.workerGroup,

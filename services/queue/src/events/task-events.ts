@@ -1,6 +1,11 @@
 import { queries, type Queryable } from '@bulwark/db';
 import { artifactJson } from '../domain/artifact-json.js';
-import { taskStatusJson, type RunJson, type TaskStatusJson } from '../domain/task-status.js';
+import {
+  taskStatusJson,
+  type RunJson,
+  type TaskStatusJson,
+  type TaskStatusState,
+} from '../domain/task-status.js';
 
 type TaskRow = queries.queueTasks.TaskRow;
 type TaskChange = queries.queueEvents.TaskChange;
@@ -116,7 +121,11 @@ export function statusAt(
  * by side, and one replica's resolution is not the task's: its messages say `pending`
  * or `running` until the quorum is decided, then the decision (docs/quorum.md).
  */
-function stateAt(status: TaskStatusJson, changed: ChangedState, runs: readonly RunJson[]): string {
+function stateAt(
+  status: TaskStatusJson,
+  changed: ChangedState,
+  runs: readonly RunJson[],
+): TaskStatusState {
   if (!status.quorum) return runs.at(-1)?.state ?? 'unscheduled';
   const resolution = changed !== 'pending' && changed !== 'running';
   if (resolution && status.quorum.decided) return status.state;
@@ -188,7 +197,7 @@ function artifactEvent(
   const resolvedBefore =
     current?.resolved !== undefined && Date.parse(current.resolved) <= artifact.created.getTime();
   const changed: ChangedState = resolvedBefore
-    ? (current.state as queries.RunState)
+    ? current.state
     : current?.started !== undefined
       ? 'running'
       : 'pending';
@@ -238,7 +247,7 @@ export function historyOf(state: TaskState): TaskEvent[] {
     if (run.reasonCreated !== 'exception') events.push(eventFor(state, 'pending', run.runId));
     if (run.started !== undefined) events.push(eventFor(state, 'running', run.runId));
     if (run.state !== 'pending' && run.state !== 'running') {
-      events.push(eventFor(state, run.state as queries.RunState, run.runId));
+      events.push(eventFor(state, run.state, run.runId));
     }
   }
   return events;

@@ -1,4 +1,4 @@
-import type { ParamSpec } from '@bulwark/api';
+import type { FromJsonSchema, ParamSpec } from '@bulwark/api';
 import { PROJECT_ID, SLUGID, dateTimeSchema } from './common.js';
 
 /** `t/<taskId>/<runId>/<artifact name>`; the handler parses and checks it exactly. */
@@ -19,10 +19,7 @@ const hashes = {
   additionalProperties: { type: 'string', maxLength: 1024 },
 } as const;
 
-export interface Hashes {
-  sha256?: string;
-  sha512?: string;
-}
+export type Hashes = FromJsonSchema<typeof hashes>;
 
 export const createUploadRequest = {
   type: 'object',
@@ -60,16 +57,7 @@ export const createUploadRequest = {
   },
 } as const;
 
-export interface CreateUploadInput {
-  projectId: string;
-  uploadId: string;
-  expires: string;
-  hashes?: Hashes;
-  proposedUploadMethods: {
-    dataInline?: { contentType: string; objectData: string };
-    putUrl?: { contentType: string; contentLength: number };
-  };
-}
+export type CreateUploadInput = FromJsonSchema<typeof createUploadRequest>;
 
 export const createUploadResponse = {
   type: 'object',
@@ -111,11 +99,7 @@ export const finishUploadRequest = {
   properties: { projectId, uploadId, hashes },
 } as const;
 
-export interface FinishUploadInput {
-  projectId: string;
-  uploadId: string;
-  hashes?: Hashes;
-}
+export type FinishUploadInput = FromJsonSchema<typeof finishUploadRequest>;
 
 export const startDownloadRequest = {
   type: 'object',
@@ -130,9 +114,7 @@ export const startDownloadRequest = {
   },
 } as const;
 
-export interface StartDownloadInput {
-  acceptDownloadMethods: { simple?: true; getUrl?: true };
-}
+export type StartDownloadInput = FromJsonSchema<typeof startDownloadRequest>;
 
 export const startDownloadResponse = {
   oneOf: [

@@ -1,4 +1,4 @@
-import type { ParamSpec } from '@bulwark/api';
+import type { FromJsonSchema, ParamSpec } from '@bulwark/api';
 import { MAX_PAGE } from '../domain/pagination.js';
 import { MAX_ARTIFACT_NAME_LENGTH } from '../domain/artifact-names.js';
 import { SLUGID, dateTimeSchema } from './common.js';
@@ -75,11 +75,7 @@ export const createArtifactRequest = {
   ],
 } as const;
 
-export type CreateArtifactInput =
-  | { storageType: 'object' | 's3'; expires: string; contentType: string; contentLength?: number }
-  | { storageType: 'reference'; expires: string; contentType: string; url: string }
-  | { storageType: 'link'; expires: string; contentType?: string; artifact: string }
-  | { storageType: 'error'; expires: string; reason: ErrorArtifactReason; message: string };
+export type CreateArtifactInput = FromJsonSchema<typeof createArtifactRequest>;
 
 const credentialsSchema = {
   type: 'object',

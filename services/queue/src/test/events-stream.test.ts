@@ -88,7 +88,7 @@ test('a failed catch-up ends the stream instead of leaving a gap', async () => {
   assert.deepEqual(closed, ['catch-up failed']);
 });
 
-function run(runId: number, state: string, extra: Partial<RunJson> = {}): RunJson {
+function run(runId: number, state: RunJson['state'], extra: Partial<RunJson> = {}): RunJson {
   return {
     runId,
     state,

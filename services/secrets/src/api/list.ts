@@ -3,9 +3,7 @@ import { queries } from '@bulwark/db';
 import { continuationQuery, limitQuery, listSecretsResponse, MAX_PAGE } from '../schemas/secret.js';
 import { secretsApi } from './definition.js';
 
-type ListQuery = { continuationToken?: string; limit?: string };
-
-secretsApi.declare<Record<string, never>, undefined, ListQuery>({
+secretsApi.declare({
   name: 'list',
   method: 'GET',
   route: '/secrets',

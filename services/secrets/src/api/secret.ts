@@ -7,12 +7,6 @@ import * as schemas from '../schemas/secret.js';
 import { MAX_SECRET_BYTES } from '../schemas/secret.js';
 import { secretsApi } from './definition.js';
 
-type NameParams = { name: string };
-interface SetInput {
-  secret: Record<string, unknown>;
-  expires: string;
-}
-
 const NAME_RULES = [
   'A name is 1 to 1024 printable ASCII characters and may contain `/`; split on `/`,',
   'no segment may be empty, `.` or `..`.',
@@ -53,7 +47,7 @@ function expiryOf(expires: string): Date {
   return date;
 }
 
-secretsApi.declare<NameParams, SetInput, undefined>({
+secretsApi.declare({
   name: 'set',
   method: 'PUT',
   ...oneSecret,
@@ -94,7 +88,7 @@ secretsApi.declare<NameParams, SetInput, undefined>({
   },
 });
 
-secretsApi.declare<NameParams, undefined, undefined>({
+secretsApi.declare({
   name: 'remove',
   method: 'DELETE',
   ...oneSecret,
@@ -118,7 +112,7 @@ type ReadOutcome =
   | { kind: 'unreadable' }
   | { kind: 'read'; secret: Record<string, unknown>; expires: Date };
 
-secretsApi.declare<NameParams, undefined, undefined>({
+secretsApi.declare({
   name: 'get',
   method: 'GET',
   ...oneSecret,

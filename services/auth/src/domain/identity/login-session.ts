@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError } from '@bulwark/api';
-import { issueTemporaryCredentials, type TemporaryCredentials } from '@bulwark/crypto';
+import { ApiError, type FromJsonSchema } from '@bulwark/api';
+import { issueTemporaryCredentials } from '@bulwark/crypto';
 import { queries, withTransaction } from '@bulwark/db';
 import type { JWTPayload } from 'jose';
 import type { AuthContext } from '../context.js';
 import { ensureStaticClient } from '../bootstrap.js';
 import { loginClientId, loginGrant, LoginRefused, type LoginGrant } from './login-grant.js';
 import type { ProviderSettings } from './provider-settings.js';
+import type { signedInResponse } from '../../schemas/identity.js';
 
 /** The deployment's client that signs login credentials; its token never leaves the server. */
 export const LOGIN_ISSUER = 'static/bulwark/login';
@@ -14,15 +15,8 @@ const ISSUER_SCOPES = ['assume:login:*', 'assume:login-group:*', 'auth:create-cl
 
 export type SigninFlow = 'code' | 'device';
 
-export interface SignedIn {
-  provider: string;
-  identity: string;
-  credentials: TemporaryCredentials;
-  expires: string;
-  groups: string[];
-  roles: string[];
-  scopes: string[];
-}
+/** What a completed sign-in answers, as its response schema defines it. */
+export type SignedIn = FromJsonSchema<typeof signedInResponse>;
 
 /** Records a refused sign-in (S14): which provider, which flow, why; never a token. */
 export async function auditRefusal(

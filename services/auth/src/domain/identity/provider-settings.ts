@@ -1,5 +1,9 @@
-import { inputError } from '@bulwark/api';
+import { inputError, type FromJsonSchema } from '@bulwark/api';
 import type { IdentityProviderRow } from '@bulwark/db';
+import type {
+  identityProviderResponse,
+  updateIdentityProviderRequest,
+} from '../../schemas/identity.js';
 
 /** A provider's settings as configured through the API; the client secret is kept apart. */
 export interface ProviderSettings {
@@ -68,18 +72,7 @@ export function checkProviderUrl(value: string, what: string): URL {
 
 /** Input of createIdentityProvider / updateIdentityProvider, defaults filled in. */
 export function settingsFromInput(
-  input: {
-    description: string;
-    displayName?: string;
-    issuer: string;
-    clientId: string;
-    userClaim?: string;
-    groupsClaim?: string;
-    audiences?: string[];
-    scopes?: string[];
-    maxSessionSeconds?: number;
-    redirectUris?: string[];
-  },
+  input: FromJsonSchema<typeof updateIdentityProviderRequest>,
   name: string,
 ): ProviderSettings {
   // Kept as given: discovery compares it with the document's `issuer` exactly.
@@ -105,7 +98,9 @@ export function settingsFromInput(
 }
 
 /** What the API answers about a provider: never its client secret. */
-export function providerToJson(row: IdentityProviderRow): Record<string, unknown> {
+export function providerToJson(
+  row: IdentityProviderRow,
+): FromJsonSchema<typeof identityProviderResponse> {
   return {
     name: row.name,
     ...settingsFromRow(row),
