@@ -44,7 +44,7 @@ export async function startAuthService(options: AuthServiceOptions): Promise<Aut
   // Seen nonces live in the database only (S13, D24): shared by every process and
   // kept across restarts.
   const replayGuard = new ReplayGuard(options.pool, skewSeconds);
-  // Login credentials end at sign-out (D41); other names are the platform's to revoke.
+  // Login credentials end at sign-out (D37); other names are the platform's to revoke.
   const loginRevoked = loginRevocation(options.pool);
   const otherRevoked = options.isRevoked;
   const validator = new SignatureValidator({

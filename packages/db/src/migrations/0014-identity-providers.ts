@@ -1,7 +1,7 @@
 import type { Migration } from '../migrate.js';
 
 /**
- * Sign-in through an organization's OpenID provider (decision D41).
+ * Sign-in through an organization's OpenID provider (decision D37).
  *
  * - identity_providers: one row per configured provider; the client secret is sealed
  *   under the keyring with `identity-provider:<name>` as associated data (S11).

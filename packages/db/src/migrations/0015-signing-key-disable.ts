@@ -1,7 +1,7 @@
 import type { Migration } from '../migrate.js';
 
 /**
- * A signing key can be disabled (decision D43): `disabled` is when, and `disabled_by` the
+ * A signing key can be disabled (decision D42): `disabled` is when, and `disabled_by` the
  * client that did it. A disabled key signs nothing again; its row stays, so its public key
  * is still served and what it signed before still verifies. Disabling is one-way: a key
  * that should sign again is a new key, under a new name.

@@ -1,7 +1,7 @@
 import type { Queryable } from './queryable.js';
 
 /**
- * Identity providers, sign-in attempts and login sessions (migration 0012, D41).
+ * Identity providers, sign-in attempts and login sessions (migration 0012, D37).
  * Nothing here is a token in clear: secrets arrive sealed and leave sealed.
  */
 export interface IdentityProviderRow {

@@ -12,7 +12,7 @@ export function rejectDoubleStars(scopes: readonly string[]): void {
 
 /**
  * `static/` clients are managed by the deployment, never through the API; `login:` names
- * belong to people's sign-ins (D41), which would refuse such a client anyway.
+ * belong to people's sign-ins (D37), which would refuse such a client anyway.
  */
 export function rejectStaticClient(clientId: string): void {
   if (clientId.startsWith('static/')) {

@@ -14,6 +14,6 @@ export interface AuthContext {
   readonly skewSeconds: number;
   readonly logger: Logger;
   readonly now: () => Date;
-  /** Discovery documents and key sets of the configured identity providers (D41). */
+  /** Discovery documents and key sets of the configured identity providers (D37). */
   readonly identityProviders: ProviderDirectory;
 }

@@ -118,7 +118,7 @@ test('S4: static and login: clients and `**` scopes are refused with InputError'
       code: 'InputError',
     },
   );
-  // A permanent client cannot pose as a person's sign-in (D41).
+  // A permanent client cannot pose as a person's sign-in (D37).
   await assert.rejects(
     rootAuth.createClient('login:corp/alice/AAAAAAAAAAAAAAAAAAAAAA', {
       description: 'x',

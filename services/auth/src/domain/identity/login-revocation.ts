@@ -6,7 +6,7 @@ import { LOGIN_PREFIX, loginSessionId } from './login-grant.js';
 const REMEMBERED_ENDINGS = 10_000;
 
 /**
- * The revocation check of login credentials (sign-out, D41): a login client id whose
+ * The revocation check of login credentials (sign-out, D37): a login client id whose
  * session is unknown, ended, or belongs to another client id is refused. Login ids
  * cost one primary-key read (prepared) made after the signature verified; an ending
  * seen once is remembered (by the whole name, so a name that does not match its
