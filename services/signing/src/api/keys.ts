@@ -1,14 +1,11 @@
 import { notFound } from '@bulwark/api';
 import { queries } from '@bulwark/db';
 import { createSigningKey, disableSigningKey, keyJson } from '../domain/keys.js';
-import type { SigningPolicy } from '../domain/policy.js';
 import { signArtifact } from '../domain/sign.js';
 import * as schemas from '../schemas/signing.js';
 import { signingApi } from './definition.js';
 
-type KeyParams = { keyId: string };
-
-signingApi.declare<KeyParams, { description: string; policy: SigningPolicy }, undefined>({
+signingApi.declare({
   name: 'createKey',
   method: 'PUT',
   route: '/key/<keyId>',
@@ -23,11 +20,18 @@ signingApi.declare<KeyParams, { description: string; policy: SigningPolicy }, un
     'key’s policy never changes.',
   ].join(' '),
   async handler(ctx, req) {
-    return createSigningKey(ctx, req.params.keyId, req.body, req.caller.clientId);
+    // The schema holds minLevel to the integers 1 to 3, which its type can only say as number.
+    const policy = { ...req.body.policy, minLevel: req.body.policy.minLevel as 1 | 2 | 3 };
+    return createSigningKey(
+      ctx,
+      req.params.keyId,
+      { description: req.body.description, policy },
+      req.caller.clientId,
+    );
   },
 });
 
-signingApi.declare<KeyParams, { reason: string }, undefined>({
+signingApi.declare({
   name: 'disableKey',
   method: 'POST',
   route: '/key/<keyId>/disable',
@@ -46,7 +50,7 @@ signingApi.declare<KeyParams, { reason: string }, undefined>({
   },
 });
 
-signingApi.declare<KeyParams, undefined, undefined>({
+signingApi.declare({
   name: 'key',
   method: 'GET',
   route: '/key/<keyId>',
@@ -62,7 +66,7 @@ signingApi.declare<KeyParams, undefined, undefined>({
   },
 });
 
-signingApi.declare<Record<string, never>, undefined, undefined>({
+signingApi.declare({
   name: 'listKeys',
   method: 'GET',
   route: '/keys',
@@ -75,7 +79,7 @@ signingApi.declare<Record<string, never>, undefined, undefined>({
   },
 });
 
-signingApi.declare<KeyParams, { taskId: string; artifact: string }, undefined>({
+signingApi.declare({
   name: 'sign',
   method: 'POST',
   route: '/sign/<keyId>',
