@@ -10,8 +10,9 @@ import { signingKeyDisableStep } from './version-step-0015.js';
  * across (as Taskcluster's dbVersionTest): at each version, rows are written with SQL
  * valid at that version; after each later migration, every row written so far still
  * reads as it did, or as that migration means to change it (0004 fills in the queue of
- * started runs, 0011 makes the nonces durable; 0012 adds provenance). A migration that drops, rewrites or
- * refuses existing data fails here, not on a production database.
+ * started runs, 0011 makes the nonces durable, 0012 numbers replicas). A migration that
+ * drops, rewrites or refuses existing data fails here, not on a production database.
+ * The steps of 0012 on live in files of their own (version-step-00NN.ts).
  *
  * A new migration needs a step of its own here: versions.test.ts holds the steps to the
  * list of migrations.
